@@ -1,0 +1,67 @@
+// Raw SCPI over TCP (the instrument's socket port, usually 5025).
+
+import { createConnection, isIPv6, type Socket } from 'node:net';
+import { InstrumentIOError } from '../errors.js';
+import type { Transport, TransportHandlers } from './types.js';
+
+export function openTcp(
+  host: string,
+  port: number,
+  handlers: TransportHandlers,
+  connectTimeoutMs = 5000,
+): Promise<Transport> {
+  const peer = isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    // No Nagle delay: commands are tiny and each waits for its reply. Keep-alive notices an instrument switched off.
+    const socket = createConnection({
+      host,
+      port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 10_000,
+    });
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no answer within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    const failed = (error: Error) => {
+      clearTimeout(timer);
+      reject(new InstrumentIOError(`cannot connect to ${peer}: ${error.message}`));
+    };
+    socket.once('error', failed);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', failed);
+      resolve(socketTransport(socket, peer, handlers));
+    });
+  });
+}
+
+function socketTransport(socket: Socket, peer: string, handlers: TransportHandlers): Transport {
+  let closing = false;
+  let failure: Error | null = null;
+  socket.on('data', handlers.data);
+  // 'close' follows every 'error', so the link's end is reported once, from 'close'.
+  socket.on('error', (error) => {
+    failure = error;
+  });
+  socket.on('close', () => {
+    if (closing) return;
+    const why = failure ? `failed: ${failure.message}` : 'closed by the instrument';
+    handlers.closed(new InstrumentIOError(`connection to ${peer} ${why}`));
+  });
+  return {
+    peer,
+    write: (bytes) =>
+      new Promise((resolve, reject) => {
+        socket.write(bytes, (error) =>
+          error ? reject(new InstrumentIOError(`write to ${peer} failed: ${error.message}`)) : resolve(),
+        );
+      }),
+    close: () => {
+      closing = true;
+      if (socket.closed) return Promise.resolve();
+      return new Promise((resolve) => socket.destroy().once('close', () => resolve()));
+    },
+  };
+}

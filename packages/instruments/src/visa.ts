@@ -1,0 +1,239 @@
+// VISA resource strings: parsing, formatting, and which of them LabLink can open.
+//
+//   TCPIP[board]::host::port::SOCKET                          raw SCPI socket (opened)
+//   TCPIP[board]::host[::device]::INSTR                       VXI-11 / HiSLIP (parsed, not opened yet)
+//   USB[board]::vendor::product::serial[::interface]::INSTR   USBTMC (parsed, not opened yet)
+//   ASRL<n>::INSTR, ASRL<path>::INSTR, COM<n>                 serial port (opened)
+//   GPIB[board]::primary[::secondary]::INSTR                  GPIB (parsed, not opened yet)
+//
+// Keywords are case-insensitive; an IPv6 host is written in brackets: TCPIP0::[fe80::1]::5025::SOCKET.
+
+import { isIPv6 } from 'node:net';
+import { ResourceSyntaxError, UnsupportedInterfaceError } from './errors.js';
+import type { ConnectionType } from './types.js';
+
+export type ParsedResource =
+  | { kind: 'tcpip-socket'; board: number; host: string; port: number }
+  | { kind: 'tcpip-instr'; board: number; host: string; device: string }
+  | {
+      kind: 'usb';
+      board: number;
+      vendorId: number;
+      productId: number;
+      serial: string;
+      interfaceNumber: number | null;
+    }
+  /** `board` is null for the path form (ASRL/dev/ttyUSB0::INSTR); `path` is what the OS opens. */
+  | { kind: 'asrl'; board: number | null; path: string }
+  | { kind: 'gpib'; board: number; primary: number; secondary: number | null };
+
+/** The resources a transport exists for today. */
+export type OpenableResource = Extract<ParsedResource, { kind: 'tcpip-socket' | 'asrl' }>;
+
+/** The port of the raw SCPI socket on nearly every LAN instrument. */
+export const DEFAULT_SCPI_PORT = 5025;
+
+const ACCEPTED_FORMS = [
+  'TCPIP[board]::host::port::SOCKET',
+  'TCPIP[board]::host[::device]::INSTR',
+  'USB[board]::vendor::product::serial[::interface]::INSTR',
+  'ASRL<n>::INSTR',
+  'ASRL<path>::INSTR (e.g. ASRL/dev/ttyUSB0::INSTR)',
+  'COM<n>',
+  'GPIB[board]::primary[::secondary]::INSTR',
+].join(', ');
+
+export function parseResource(resource: string): ParsedResource {
+  const fail: Fail = (problem) => {
+    throw new ResourceSyntaxError(
+      `Invalid VISA resource ${JSON.stringify(resource)}: ${problem}. Accepted forms: ${ACCEPTED_FORMS}`,
+    );
+  };
+  const text = resource.trim();
+  if (text === '') fail('it is empty');
+  // A line break or ';' in an address is a typo or an injection attempt, never part of a real resource.
+  if (/[\p{Cc};]/u.test(text)) fail('it contains a control character or ";"');
+
+  const com = /^COM(\d+)$/i.exec(text);
+  if (com) return serialBoard(Number(com[1]), fail);
+
+  const [head = '', ...fields] = splitFields(text);
+  const match = /^(TCPIP|USB|ASRL|GPIB)(.*)$/i.exec(head);
+  if (!match) return fail(`unknown interface "${head}"`);
+  const keyword = (match[1] ?? '').toUpperCase();
+  const rest = match[2] ?? '';
+  const resourceClass = fields.pop()?.toUpperCase();
+  if (resourceClass !== 'INSTR' && resourceClass !== 'SOCKET') fail('it does not end in ::INSTR or ::SOCKET');
+  if (resourceClass === 'SOCKET' && keyword !== 'TCPIP') fail('only TCPIP resources end in ::SOCKET');
+
+  if (keyword === 'ASRL') {
+    if (fields.length > 0) fail('a serial resource is ASRL<n>::INSTR or ASRL<path>::INSTR');
+    if (/^\d+$/.test(rest)) return serialBoard(Number(rest), fail);
+    if (/^(\/[\w.+@:/-]+|COM\d+)$/i.test(rest)) return { kind: 'asrl', board: null, path: rest };
+    return fail(`"${rest}" is neither a port number nor a device path`);
+  }
+
+  if (!/^\d*$/.test(rest)) fail(`the board number "${rest}" is not a number`);
+  const board = Number(rest || '0');
+  if (keyword === 'TCPIP') return parseTcpip(board, fields, resourceClass === 'SOCKET', fail);
+  if (keyword === 'USB') return parseUsb(board, fields, fail);
+  return parseGpib(board, fields, fail);
+}
+
+/** Throws UnsupportedInterfaceError, saying what to use instead, unless LabLink has a transport for the resource. */
+export function assertOpenable(resource: ParsedResource): asserts resource is OpenableResource {
+  const socket = (host: string) =>
+    formatResource({ kind: 'tcpip-socket', board: 0, host, port: DEFAULT_SCPI_PORT });
+  const alternatives = `use the instrument's LAN socket (${socket('host')}) or serial port (ASRL/dev/ttyUSB0::INSTR)`;
+  switch (resource.kind) {
+    case 'tcpip-instr': {
+      const protocol = /^hislip/i.test(resource.device)
+        ? 'HiSLIP (TCPIP::…::hislip0::INSTR)'
+        : 'VXI-11 (TCPIP::…::INSTR)';
+      throw new UnsupportedInterfaceError(
+        `${protocol} is not supported yet; use the instrument's raw socket ${socket(resource.host)}`,
+      );
+    }
+    case 'usb':
+      throw new UnsupportedInterfaceError(`USBTMC (USB::…::INSTR) is not supported yet; ${alternatives}`);
+    case 'gpib':
+      throw new UnsupportedInterfaceError(`GPIB (GPIB::…::INSTR) is not supported yet; ${alternatives}`);
+  }
+}
+
+export function connectionType(resource: ParsedResource): ConnectionType {
+  switch (resource.kind) {
+    case 'tcpip-socket':
+    case 'tcpip-instr':
+      return 'ethernet';
+    case 'asrl':
+      return 'serial';
+    case 'usb':
+      return 'usb';
+    case 'gpib':
+      return 'gpib';
+  }
+}
+
+/** The canonical string for a resource; parseResource(formatResource(r)) equals r. */
+export function formatResource(resource: ParsedResource): string {
+  const hex = (id: number) => `0x${id.toString(16).toUpperCase().padStart(4, '0')}`;
+  switch (resource.kind) {
+    case 'tcpip-socket':
+      return `TCPIP${resource.board}::${formatHost(resource.host)}::${resource.port}::SOCKET`;
+    case 'tcpip-instr':
+      return `TCPIP${resource.board}::${formatHost(resource.host)}::${resource.device}::INSTR`;
+    case 'usb': {
+      const intf = resource.interfaceNumber === null ? '' : `::${resource.interfaceNumber}`;
+      return `USB${resource.board}::${hex(resource.vendorId)}::${hex(resource.productId)}::${resource.serial}${intf}::INSTR`;
+    }
+    case 'asrl':
+      return `ASRL${resource.board ?? resource.path}::INSTR`;
+    case 'gpib': {
+      const secondary = resource.secondary === null ? '' : `::${resource.secondary}`;
+      return `GPIB${resource.board}::${resource.primary}${secondary}::INSTR`;
+    }
+  }
+}
+
+type Fail = (problem: string) => never;
+
+/** Splits on "::", except inside the brackets of an IPv6 literal. */
+function splitFields(text: string): string[] {
+  const fields: string[] = [];
+  let start = 0;
+  let inBrackets = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '[') inBrackets = true;
+    else if (text[i] === ']') inBrackets = false;
+    else if (!inBrackets && text.startsWith('::', i)) {
+      fields.push(text.slice(start, i));
+      start = i + 2;
+      i++;
+    }
+  }
+  fields.push(text.slice(start));
+  return fields;
+}
+
+/** ASRL<n> follows the NI-VISA numbering: ASRL1 is COM1 on Windows and /dev/ttyS0 elsewhere. */
+function serialBoard(board: number, fail: Fail): ParsedResource {
+  if (board < 1) fail('serial ports are numbered from 1 (ASRL1 = COM1 = /dev/ttyS0)');
+  const path = process.platform === 'win32' ? `COM${board}` : `/dev/ttyS${board - 1}`;
+  return { kind: 'asrl', board, path };
+}
+
+function parseTcpip(board: number, fields: string[], socket: boolean, fail: Fail): ParsedResource {
+  const [hostField = '', third, ...extra] = fields;
+  const host = parseHost(hostField, fail);
+  if (socket) {
+    if (third === undefined || extra.length > 0)
+      fail('a socket resource is TCPIP[board]::host::port::SOCKET');
+    return { kind: 'tcpip-socket', board, host, port: parsePort(third ?? '', fail) };
+  }
+  if (extra.length > 0) fail('a TCPIP instrument resource is TCPIP[board]::host[::device]::INSTR');
+  const device = third ?? 'inst0';
+  if (/^\d+$/.test(device)) {
+    fail(`"${device}" is a port, not a LAN device name; a raw socket is TCPIP0::host::${device}::SOCKET`);
+  }
+  if (!/^[a-z][\w,]*$/i.test(device)) fail(`"${device}" is not a LAN device name such as inst0 or hislip0`);
+  return { kind: 'tcpip-instr', board, host, device };
+}
+
+function parseHost(field: string, fail: Fail): string {
+  const ipv6 = /^\[(.+)\]$/.exec(field)?.[1];
+  if (ipv6 !== undefined) return isIPv6(ipv6) ? ipv6 : fail(`"${field}" is not an IPv6 address`);
+  const label = '[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?';
+  if (field.length > 253 || !new RegExp(`^${label}(?:\\.${label})*$`, 'i').test(field)) {
+    fail(field === '' ? 'the host is missing' : `"${field}" is not a host name or IP address`);
+  }
+  return field;
+}
+
+function formatHost(host: string): string {
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
+function parsePort(field: string, fail: Fail): number {
+  const port = /^\d{1,5}$/.test(field) ? Number(field) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) fail(`the port "${field}" is not a number in 1..65535`);
+  return port;
+}
+
+function parseUsb(board: number, fields: string[], fail: Fail): ParsedResource {
+  const [vendor = '', product = '', serial = '', intf, ...extra] = fields;
+  if (serial === '' || extra.length > 0)
+    fail('a USB resource is USB[board]::vendor::product::serial[::interface]::INSTR');
+  if (intf !== undefined && !/^\d+$/.test(intf)) fail(`the USB interface number "${intf}" is not a number`);
+  return {
+    kind: 'usb',
+    board,
+    vendorId: parseUsbId('vendor', vendor, fail),
+    productId: parseUsbId('product', product, fail),
+    serial,
+    interfaceNumber: intf === undefined ? null : Number(intf),
+  };
+}
+
+function parseUsbId(what: string, field: string, fail: Fail): number {
+  const id = /^(0x[0-9a-f]{1,4}|\d{1,5})$/i.test(field) ? Number(field) : Number.NaN;
+  if (!(id <= 0xffff))
+    fail(`the USB ${what} id "${field}" is not a 16-bit number (hex like 0x1AB1, or decimal)`);
+  return id;
+}
+
+function parseGpib(board: number, fields: string[], fail: Fail): ParsedResource {
+  const [primary, secondary, ...extra] = fields;
+  if (primary === undefined || extra.length > 0)
+    fail('a GPIB resource is GPIB[board]::primary[::secondary]::INSTR');
+  const address = (what: string, field: string) => {
+    const value = /^\d{1,2}$/.test(field) ? Number(field) : Number.NaN;
+    return value <= 30 ? value : fail(`the GPIB ${what} address "${field}" is not a number in 0..30`);
+  };
+  return {
+    kind: 'gpib',
+    board,
+    primary: address('primary', primary ?? ''),
+    secondary: secondary === undefined ? null : address('secondary', secondary),
+  };
+}
