@@ -155,6 +155,11 @@ export const queryBoolean = async (io: Io, command: string): Promise<boolean> =>
 
 export const now = (): string => new Date().toISOString();
 
+/** SCPI writes are not answered; `*OPC?` returns once every command before it has been executed. */
+export async function confirm(io: Io): Promise<void> {
+  await io.query('*OPC?');
+}
+
 // ---- validation ------------------------------------------------------------------------------------------------
 
 function checkType(field: string, spec: Param, value: unknown): number | boolean | string {

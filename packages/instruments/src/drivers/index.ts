@@ -1,0 +1,90 @@
+// Every driver LabLink has, and how an instrument is matched to one. The table reads like the original's rules
+// (reference §2.1), corrected: one row per model, matched on the model field of *IDN?, no model sharing another's
+// ratings or protocol.
+
+import type { EquipmentType } from '../types.js';
+import { bk9130B, bk9205B, bk9206B } from './bk-scpi.js';
+import { bk1685B, bk1902B } from './bk-serial.js';
+import { genericScpi } from './generic.js';
+import { keysight34461A } from './keysight-34461a.js';
+import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
+import { rigolDP832 } from './rigol-dp832.js';
+import { rigolDS1054Z, rigolDS1102D, rigolDS1104Z, rigolMSO2072A } from './rigol-scope.js';
+import type { DriverDefinition } from './table.js';
+
+interface ModelRow {
+  /** Matches the *IDN? model field, or a model the user names, upper-cased and without a vendor prefix. */
+  match: RegExp;
+  driver: DriverDefinition;
+}
+
+const MODELS: readonly ModelRow[] = [
+  { match: /^DP832A?$/, driver: rigolDP832 },
+  { match: /^DL3021A$/, driver: rigolDL3021A },
+  { match: /^DL3021$/, driver: rigolDL3021 },
+  { match: /^DS1054Z( PLUS)?$/, driver: rigolDS1054Z },
+  { match: /^DS1104Z( PLUS)?$/, driver: rigolDS1104Z },
+  { match: /^DS1102D$/, driver: rigolDS1102D },
+  { match: /^MSO2072A$/, driver: rigolMSO2072A },
+  { match: /^9130B$/, driver: bk9130B },
+  { match: /^9205B$/, driver: bk9205B },
+  { match: /^9206B$/, driver: bk9206B },
+  // The serial-protocol models never answer *IDN?: they are only ever chosen by name.
+  { match: /^1685B$/, driver: bk1685B },
+  { match: /^1902B$/, driver: bk1902B },
+  { match: /^34461A$/, driver: keysight34461A },
+];
+
+/** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
+function normalise(model: string): string {
+  return model
+    .trim()
+    .toUpperCase()
+    .replace(
+      /^(B&K( PRECISION)?|BK( PRECISION)?|RIGOL( TECHNOLOGIES)?|KEYSIGHT( TECHNOLOGIES)?|AGILENT)[\s_-]*/,
+      '',
+    );
+}
+
+/** The driver for a model name or *IDN? model field; undefined when LabLink has none. */
+export function findDriver(model: string): DriverDefinition | undefined {
+  const name = normalise(model);
+  return MODELS.find((row) => row.match.test(name))?.driver;
+}
+
+export interface SupportedModel {
+  manufacturer: string;
+  model: string;
+  type: EquipmentType;
+  channels: number;
+  /** 'bk-serial' models have no *IDN?: connect to them with their model named. */
+  protocol: DriverDefinition['protocol'];
+}
+
+export const SUPPORTED_MODELS: readonly SupportedModel[] = MODELS.map(({ driver: { info, protocol } }) => ({
+  manufacturer: info.manufacturer,
+  model: info.model,
+  type: info.type,
+  channels: info.channels,
+  protocol,
+}));
+
+export { bkIdentity, bkSerialIo } from './bk-serial.js';
+export type { CommandTable, DriverDefinition, DriverSession, Io, Param, Values } from './table.js';
+export { formatNumber, formatSteps, TableDriver, validate } from './table.js';
+export {
+  bk1685B,
+  bk1902B,
+  bk9130B,
+  bk9205B,
+  bk9206B,
+  genericScpi,
+  keysight34461A,
+  rigolDL3021,
+  rigolDL3021A,
+  rigolDP832,
+  rigolDS1054Z,
+  rigolDS1102D,
+  rigolDS1104Z,
+  rigolMSO2072A,
+};

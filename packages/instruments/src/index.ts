@@ -1,0 +1,10 @@
+// @lablink/instruments: VISA resources, SCPI sessions, declarative drivers and connectInstrument().
+// The simulated bench has its own entry point, @lablink/instruments/sim.
+
+export * from './connect.js';
+export * from './driver.js';
+export * from './drivers/index.js';
+export * from './errors.js';
+export * from './session.js';
+export * from './types.js';
+export * from './visa.js';
