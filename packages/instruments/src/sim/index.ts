@@ -1,0 +1,119 @@
+// The simulated bench: real instruments' command sets over real sockets, backed by physical models.
+// See README.md for the models, the sim-only commands and fault injection.
+
+import type { Duplex } from 'node:stream';
+import { type InstrumentOf, MODELS, type SimModel } from './models.js';
+import { createRng } from './rng.js';
+import { type FaultControls, SimServer } from './server.js';
+
+export type { InstrumentOf, SimModel } from './models.js';
+export type { MultimeterSim } from './physics/dmm.js';
+export type { ElectronicLoadSim } from './physics/load.js';
+export type { PowerSupplySim } from './physics/psu.js';
+export type { OscilloscopeSim, Signal, SignalShape } from './physics/scope.js';
+export type { FaultControls } from './server.js';
+
+/** Every model the simulator knows, by the model name its *IDN? reports. */
+export const SIM_MODELS = Object.keys(MODELS) as readonly SimModel[];
+
+export interface RunningSimulator<I = InstrumentOf<SimModel>> {
+  model: SimModel;
+  host: string;
+  port: number;
+  /** The VISA address to open it with: TCPIP0::127.0.0.1::<port>::SOCKET. */
+  resource: string;
+  /** The in-process model behind the wire: load resistance, signals, input … */
+  instrument: I;
+  faults: FaultControls;
+  /** Also serves the instrument on a stream (a pty, a serial port); returns a function that detaches it. */
+  serveStream(stream: Duplex): () => void;
+  stop(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port chosen by the OS. */
+  port?: number;
+  /** Default: a distinct serial per simulator in this process, shaped like the vendor's. */
+  serial?: string;
+}
+
+let unitsStarted = 0;
+
+export function startSimulator<M extends SimModel>(
+  model: M,
+  options?: SimulatorOptions,
+): Promise<RunningSimulator<InstrumentOf<M>>>;
+export function startSimulator(model: string, options?: SimulatorOptions): Promise<RunningSimulator>;
+export async function startSimulator(
+  model: string,
+  options: SimulatorOptions = {},
+): Promise<RunningSimulator> {
+  const name = SIM_MODELS.find((known) => known.toUpperCase() === model.toUpperCase());
+  if (!name) throw new Error(`unknown simulator model "${model}"; known: ${SIM_MODELS.join(', ')}`);
+  const definition = MODELS[name];
+  const unit = ++unitsStarted;
+  const identity = {
+    manufacturer: definition.manufacturer,
+    model: name,
+    serial: options.serial ?? `${definition.serialPrefix}${String(unit).padStart(9, '0')}`,
+    firmware: definition.firmware,
+  };
+  const { protocol, instrument } = definition.build(identity, createRng(unit));
+  const server = new SimServer(protocol);
+  const host = options.host ?? '127.0.0.1';
+  const port = await server.listen(host, options.port ?? 0);
+  return {
+    model: name,
+    host,
+    port,
+    resource: `TCPIP0::${host}::${port}::SOCKET`,
+    instrument,
+    faults: server.faults,
+    serveStream: (stream) => server.serveStream(stream),
+    stop: () => server.close(),
+  };
+}
+
+export interface Bench {
+  instruments: RunningSimulator[];
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_BENCH: readonly SimModel[] = ['DP832', 'DL3021A', 'DS1104Z', '34461A'];
+
+/**
+ * Starts a bench of simulators, each on its own port. `models` defaults to one PSU, load, scope and DMM;
+ * `count` (for benchmarks) repeats the model list until that many instruments run.
+ */
+export async function startBench(
+  spec: { models?: readonly string[]; count?: number; host?: string } = {},
+): Promise<Bench> {
+  const models = spec.models ?? DEFAULT_BENCH;
+  if (models.length === 0) throw new Error('a bench needs at least one model');
+  const count = spec.count ?? models.length;
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      startSimulator(models[i % models.length] as string, { host: spec.host }),
+    ),
+  );
+  const instruments = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const stop = async () => {
+    await Promise.all(instruments.map((instrument) => instrument.stop()));
+  };
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await stop();
+    throw failure.reason;
+  }
+  return { instruments, stop };
+}
+
+/** One line per instrument: model and VISA address, for `lablink sim`. */
+export function formatBench(bench: Bench): string {
+  const width = Math.max(...bench.instruments.map((instrument) => instrument.model.length));
+  return bench.instruments
+    .map((instrument) => `${instrument.model.padEnd(width)}  ${instrument.resource}`)
+    .join('\n');
+}

@@ -1,0 +1,133 @@
+// Every simulated model: its identity (as *IDN? gives it), its physics, and its command table. Adding a model is
+// one entry here.
+
+import {
+  BK9130B_RATINGS,
+  BK9205B_RATING,
+  BK9206B_RATING,
+  bk9130bCommands,
+  bk9200Commands,
+} from './instruments/bk-scpi.js';
+import {
+  BK1685B_FORMAT,
+  BK1902B_FORMAT,
+  type BkSerialFormat,
+  bkSerialProtocol,
+} from './instruments/bk-serial.js';
+import { dl3000Commands } from './instruments/dl3000.js';
+import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
+import { keysight34461aCommands } from './instruments/keysight-34461a.js';
+import {
+  DS1000D_DIALECT,
+  DS1000Z_DIALECT,
+  MSO2000A_DIALECT,
+  rigolScopeCommands,
+  type ScopeDialect,
+} from './instruments/rigol-scope.js';
+import { MultimeterSim } from './physics/dmm.js';
+import { ElectronicLoadSim } from './physics/load.js';
+import { type ChannelRating, PowerSupplySim } from './physics/psu.js';
+import { OscilloscopeSim, type ScopeGeometry } from './physics/scope.js';
+import { type SimProtocol, scpiProtocol } from './protocol.js';
+import type { Rng } from './rng.js';
+import {
+  type CommandSpec,
+  type Identity,
+  ScpiInstrument,
+  type ScpiInstrumentOptions,
+} from './scpi/engine.js';
+
+export interface ModelDefinition<I> {
+  manufacturer: string;
+  firmware: string;
+  /** Serial numbers look like the real ones: this prefix, then a unit number. */
+  serialPrefix: string;
+  build(identity: Identity, rng: Rng): { protocol: SimProtocol; instrument: I };
+}
+
+/** A SCPI model: an in-process instrument with a reset, and the command table that drives it. */
+function scpiModel<I extends { reset(): void }>(
+  manufacturer: string,
+  firmware: string,
+  serialPrefix: string,
+  create: (rng: Rng) => I,
+  commands: (instrument: I) => CommandSpec[],
+  options: Pick<ScpiInstrumentOptions, 'errorQueueSize' | 'scpiVersion' | 'signedErrorCodes'> = {},
+): ModelDefinition<I> {
+  return {
+    manufacturer,
+    firmware,
+    serialPrefix,
+    build(identity, rng) {
+      const instrument = create(rng);
+      const scpi = new ScpiInstrument({
+        identity,
+        commands: commands(instrument),
+        reset: () => instrument.reset(),
+        ...options,
+      });
+      return { protocol: scpiProtocol(scpi), instrument };
+    },
+  };
+}
+
+const rigol = 'RIGOL TECHNOLOGIES';
+const bk = 'B&K Precision';
+
+const psu = (ratings: readonly ChannelRating[]) => (rng: Rng) => new PowerSupplySim(ratings, rng);
+const load = (rng: Rng) => new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 40, maxPower: 200 }, rng);
+const scope = (geometry: ScopeGeometry, dialect: ScopeDialect) => ({
+  create: (rng: Rng) => new OscilloscopeSim(geometry, rng),
+  commands: (instrument: OscilloscopeSim) => rigolScopeCommands(instrument, dialect),
+});
+const ds1000z = scope(
+  { channels: 4, divisions: 12, screenPoints: 1200, memoryPoints: 12000 },
+  DS1000Z_DIALECT,
+);
+const ds1000d = scope({ channels: 2, divisions: 12, screenPoints: 600, memoryPoints: 8192 }, DS1000D_DIALECT);
+const mso2000a = scope(
+  { channels: 2, divisions: 14, screenPoints: 1400, memoryPoints: 14000 },
+  MSO2000A_DIALECT,
+);
+
+/** A B&K supply on its serial protocol: no *IDN?, so the identity only names the unit. */
+function bkSerialModel(format: BkSerialFormat): ModelDefinition<PowerSupplySim> {
+  return {
+    manufacturer: bk,
+    firmware: '',
+    serialPrefix: 'BK',
+    build(_identity, rng) {
+      const instrument = new PowerSupplySim([format.rating], rng);
+      return { protocol: bkSerialProtocol(instrument, format), instrument };
+    },
+  };
+}
+
+export const MODELS = {
+  DP832: scpiModel(rigol, '00.01.14', 'DP8C', psu(DP832_RATINGS), dp800Commands),
+  '9130B': scpiModel(bk, '1.60-1.62', '913B', psu(BK9130B_RATINGS), bk9130bCommands),
+  '9205B': scpiModel(bk, '1.04-1.05', '925B', psu([BK9205B_RATING]), bk9200Commands),
+  '9206B': scpiModel(bk, '1.04-1.05', '926B', psu([BK9206B_RATING]), bk9200Commands),
+  '1685B': bkSerialModel(BK1685B_FORMAT),
+  '1902B': bkSerialModel(BK1902B_FORMAT),
+  DL3021: scpiModel(rigol, '00.01.05.00.01', 'DL3A', load, dl3000Commands),
+  DL3021A: scpiModel(rigol, '00.01.05.00.01', 'DL3A', load, dl3000Commands),
+  DS1054Z: scpiModel(rigol, '00.04.04.SP4', 'DS1ZA', ds1000z.create, ds1000z.commands),
+  DS1104Z: scpiModel(rigol, '00.04.04.SP4', 'DS1ZA', ds1000z.create, ds1000z.commands),
+  // The DS1000D identifies itself in mixed case.
+  DS1102D: scpiModel('Rigol Technologies', '00.04.04', 'DS1EB', ds1000d.create, ds1000d.commands),
+  MSO2072A: scpiModel(rigol, '00.03.02.00.00', 'MS2A', mso2000a.create, mso2000a.commands),
+  '34461A': scpiModel(
+    'Keysight Technologies',
+    'A.02.14-02.40-02.14-00.49-03-01',
+    'MY5',
+    (rng) => new MultimeterSim(rng),
+    keysight34461aCommands,
+    { signedErrorCodes: true, scpiVersion: '1994.0' },
+  ),
+} satisfies Record<string, ModelDefinition<unknown>>;
+
+export type SimModel = keyof typeof MODELS;
+
+/** The in-process instrument type of a model (PowerSupplySim, OscilloscopeSim …). */
+export type InstrumentOf<M extends SimModel> = ReturnType<(typeof MODELS)[M]['build']>['instrument'];
