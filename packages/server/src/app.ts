@@ -1,0 +1,56 @@
+// The Fastify app, made by one function from one service container. Each feature is a plugin with its routes
+// and schemas together; every route has a schema, so /docs documents them all.
+
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandler } from './http-errors.js';
+import { systemRoutes } from './routes/system.js';
+import type { Services } from './services.js';
+import { installValidators } from './validation.js';
+import { VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export type AppInstance = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export async function buildApp(services: Services) {
+  const base = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    // Large enough for a config import, small enough that a runaway client cannot exhaust memory.
+    bodyLimit: 1024 * 1024,
+  });
+  installErrorHandler(base);
+  installValidators(base);
+  const app: AppInstance = base.withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('services', services);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'LabLink',
+        version: VERSION,
+        description:
+          'REST API of a LabLink server. Real-time data and events: WebSocket at /ws (docs/protocol.md).',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(systemRoutes);
+
+  app.addHook('onClose', async () => services.close());
+  return app;
+}

@@ -1,0 +1,125 @@
+// The `lablink` command line. Each sub-command is one function; `--help` lists them.
+
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger, startServer } from './serve.js';
+import { StorageError } from './storage/database.js';
+import { VERSION } from './version.js';
+
+const HELP = `lablink ${VERSION} — a lab bench on the network
+
+Usage:
+  lablink serve [options]     start the server (web app, REST, WebSocket) with a simulated bench
+  lablink --help              show this help
+  lablink --version           print the version
+
+Options for serve:
+  --host <addr>        address to listen on            (env LABLINK_HOST, default 127.0.0.1)
+  --port <n>           port for HTTP and WebSocket     (env LABLINK_PORT, default 8000; 0 = any free port)
+  --data-dir <path>    where the database lives        (env LABLINK_DATA_DIR, default ./data)
+  --config <file>      JSON config file (settings and instruments; env LABLINK_CONFIG)
+  --sim / --no-sim     start the simulated bench       (env LABLINK_SIM, default on)
+  --log-level <level>  fatal|error|warn|info|debug|trace|silent (env LABLINK_LOG_LEVEL, default info)
+`;
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      config: { type: 'string' },
+      sim: { type: 'boolean' },
+      'no-sim': { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const sim = values['no-sim'] ? false : values.sim;
+  const config = loadConfig({
+    flags: {
+      host: values.host,
+      port: values.port,
+      dataDir: values['data-dir'],
+      config: values.config,
+      sim,
+      logLevel: values['log-level'],
+    },
+  });
+  const logger = createLogger(config);
+  const server = await startServer(config, logger);
+  process.stdout.write(`LabLink listening on ${server.url}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => {
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return new Promise<number>(() => {});
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case '--version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case 'serve':
+      return serve(rest);
+    default:
+      process.stderr.write(`lablink: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof StorageError) {
+      process.stderr.write(`lablink: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (
+      err instanceof Error &&
+      'code' in err &&
+      typeof err.code === 'string' &&
+      err.code.startsWith('ERR_PARSE_ARGS')
+    ) {
+      process.stderr.write(`lablink: ${err.message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    if (
+      err instanceof Error &&
+      'code' in err &&
+      (err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES')
+    ) {
+      process.stderr.write(`lablink: cannot listen (LABLINK_HOST/LABLINK_PORT): ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`lablink: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

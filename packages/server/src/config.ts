@@ -1,0 +1,197 @@
+// Configuration: defaults < config file < environment < command-line flags. Everything is validated at
+// start-up; a bad value stops the server with a ConfigError naming the setting, before anything is opened.
+
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+export interface InstrumentEntry {
+  resource: string;
+  model?: string;
+  nickname?: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Start the simulated bench and connect to it. */
+  sim: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  configFile: string | null;
+  /** Instruments named in the config file, connected at start-up. */
+  instruments: InstrumentEntry[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`invalid setting ${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULTS: Omit<Config, 'configFile'> = {
+  host: '127.0.0.1',
+  port: 8000,
+  dataDir: './data',
+  sim: true,
+  logLevel: 'info',
+  instruments: [],
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Raw values as they came from one source, each labelled with the name the user wrote. */
+interface RawSetting {
+  value: unknown;
+  name: string;
+}
+type RawSettings = Partial<Record<'host' | 'port' | 'dataDir' | 'sim' | 'logLevel', RawSetting>>;
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** Parsed command-line flags (already split by the CLI). */
+  flags?: {
+    host?: string;
+    port?: string;
+    dataDir?: string;
+    sim?: boolean;
+    logLevel?: string;
+    config?: string;
+  };
+}
+
+export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}): Config {
+  const configFile = flags.config ?? env.LABLINK_CONFIG ?? null;
+  const fromFile = configFile
+    ? readConfigFile(configFile, flags.config ? '--config' : 'LABLINK_CONFIG')
+    : null;
+
+  const fromEnv: RawSettings = {};
+  if (env.LABLINK_HOST !== undefined) fromEnv.host = { value: env.LABLINK_HOST, name: 'LABLINK_HOST' };
+  if (env.LABLINK_PORT !== undefined) fromEnv.port = { value: env.LABLINK_PORT, name: 'LABLINK_PORT' };
+  if (env.LABLINK_DATA_DIR !== undefined)
+    fromEnv.dataDir = { value: env.LABLINK_DATA_DIR, name: 'LABLINK_DATA_DIR' };
+  if (env.LABLINK_SIM !== undefined) fromEnv.sim = { value: env.LABLINK_SIM, name: 'LABLINK_SIM' };
+  if (env.LABLINK_LOG_LEVEL !== undefined)
+    fromEnv.logLevel = { value: env.LABLINK_LOG_LEVEL, name: 'LABLINK_LOG_LEVEL' };
+
+  const fromFlags: RawSettings = {};
+  if (flags.host !== undefined) fromFlags.host = { value: flags.host, name: '--host' };
+  if (flags.port !== undefined) fromFlags.port = { value: flags.port, name: '--port' };
+  if (flags.dataDir !== undefined) fromFlags.dataDir = { value: flags.dataDir, name: '--data-dir' };
+  if (flags.sim !== undefined) fromFlags.sim = { value: flags.sim, name: flags.sim ? '--sim' : '--no-sim' };
+  if (flags.logLevel !== undefined) fromFlags.logLevel = { value: flags.logLevel, name: '--log-level' };
+
+  const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
+  return {
+    host: raw.host ? parseHost(raw.host) : DEFAULTS.host,
+    port: raw.port ? parsePort(raw.port) : DEFAULTS.port,
+    dataDir: path.resolve(raw.dataDir ? parseNonEmpty(raw.dataDir) : DEFAULTS.dataDir),
+    sim: raw.sim ? parseBoolean(raw.sim) : DEFAULTS.sim,
+    logLevel: raw.logLevel ? parseLogLevel(raw.logLevel) : DEFAULTS.logLevel,
+    configFile: configFile ? path.resolve(configFile) : null,
+    instruments: fromFile?.instruments ?? [],
+  };
+}
+
+function readConfigFile(
+  file: string,
+  name: string,
+): { settings: RawSettings; instruments: InstrumentEntry[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(name, `cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  if (!isRecord(parsed)) throw new ConfigError(name, `config file ${file} must hold a JSON object`);
+  const keys: Record<string, keyof RawSettings> = {
+    host: 'host',
+    port: 'port',
+    data_dir: 'dataDir',
+    sim: 'sim',
+    log_level: 'logLevel',
+  };
+  const settings: RawSettings = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'instruments') continue;
+    const setting = keys[key];
+    if (!setting) {
+      throw new ConfigError(
+        `${file}: ${key}`,
+        `unknown setting (known: ${[...Object.keys(keys), 'instruments'].join(', ')})`,
+      );
+    }
+    settings[setting] = { value, name: `${file}: ${key}` };
+  }
+  return { settings, instruments: parseInstruments(parsed.instruments, file) };
+}
+
+function parseInstruments(value: unknown, file: string): InstrumentEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ConfigError(`${file}: instruments`, 'must be an array');
+  return value.map((entry, i) => {
+    const name = `${file}: instruments[${i}]`;
+    if (!isRecord(entry) || typeof entry.resource !== 'string' || entry.resource.trim() === '') {
+      throw new ConfigError(`${name}.resource`, 'each instrument needs a "resource" VISA string');
+    }
+    for (const key of ['model', 'nickname'] as const) {
+      if (entry[key] !== undefined && typeof entry[key] !== 'string') {
+        throw new ConfigError(`${name}.${key}`, 'must be a string');
+      }
+    }
+    return {
+      resource: entry.resource,
+      ...(typeof entry.model === 'string' ? { model: entry.model } : {}),
+      ...(typeof entry.nickname === 'string' ? { nickname: entry.nickname } : {}),
+    };
+  });
+}
+
+function parseHost({ value, name }: RawSetting): string {
+  const host = typeof value === 'string' ? value.trim() : '';
+  const hostname =
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (isIP(host) === 0 && !hostname.test(host)) {
+    throw new ConfigError(name, `"${String(value)}" is not an IP address or host name`);
+  }
+  return host;
+}
+
+function parsePort({ value, name }: RawSetting): number {
+  const text = String(value).trim();
+  const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(name, `"${String(value)}" is not a port number (0–65535; 0 picks a free port)`);
+  }
+  return port;
+}
+
+function parseNonEmpty({ value, name }: RawSetting): string {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ConfigError(name, 'must be a non-empty path');
+  return value;
+}
+
+function parseBoolean({ value, name }: RawSetting): boolean {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(text)) return true;
+  if (['0', 'false', 'off', 'no'].includes(text)) return false;
+  throw new ConfigError(name, `"${String(value)}" is not on/off (use on, off, true, false, 1 or 0)`);
+}
+
+function parseLogLevel({ value, name }: RawSetting): Config['logLevel'] {
+  const level = String(value).trim().toLowerCase();
+  const found = LOG_LEVELS.find((l) => l === level);
+  if (!found) throw new ConfigError(name, `"${String(value)}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return found;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

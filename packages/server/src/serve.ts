@@ -1,0 +1,39 @@
+// Starting and stopping a LabLink server: the one place that turns a Config into a listening process.
+
+import { type Logger, pino } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { createServices } from './services.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'lablink' } });
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config),
+): Promise<RunningServer> {
+  const services = await createServices(config, logger);
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp(services);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stop: () => app.close(),
+  };
+}

@@ -1,0 +1,51 @@
+// Numbered schema migrations. Append only: a released migration is never edited, a change is a new entry.
+// The database's `user_version` pragma records the last one applied.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'meta',
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'equipment',
+    sql: `
+      -- Instruments LabLink knows: reconnected at start-up, ids stable across restarts.
+      CREATE TABLE equipment (
+        id               TEXT PRIMARY KEY,
+        resource         TEXT NOT NULL UNIQUE,
+        type             TEXT NOT NULL,
+        manufacturer     TEXT NOT NULL,
+        model            TEXT NOT NULL,
+        serial_number    TEXT,
+        nickname         TEXT,
+        model_hint       TEXT,
+        settings         TEXT NOT NULL DEFAULT '{}',
+        limits           TEXT NOT NULL DEFAULT '{}',
+        created_at       TEXT NOT NULL,
+        last_connected_at TEXT
+      );
+      -- Safety history: emergency stops, refused setpoints.
+      CREATE TABLE safety_events (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        at           TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        equipment_id TEXT,
+        detail       TEXT NOT NULL
+      );
+      CREATE INDEX safety_events_equipment ON safety_events(equipment_id, at);
+    `,
+  },
+];

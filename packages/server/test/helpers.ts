@@ -1,0 +1,126 @@
+// Test helpers: real servers on free ports with throwaway data directories, and the real CLI as a child process.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { type Config, loadConfig } from '../src/config.js';
+import { type RunningServer, startServer } from '../src/serve.js';
+
+export const CLI = fileURLToPath(new URL('../bin/lablink.js', import.meta.url));
+
+export function tempDir(prefix = 'lablink-test-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestServer extends RunningServer {
+  config: Config;
+  dataDir: string;
+  /** Stops the server and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+/** Starts a real server on a free port of 127.0.0.1, without the simulated bench unless asked. */
+export async function startTestServer(env: NodeJS.ProcessEnv = {}, dataDir?: string): Promise<TestServer> {
+  const tmp = dataDir ? null : tempDir();
+  const dir = dataDir ?? (tmp as { dir: string }).dir;
+  const config = loadConfig({
+    env: { LABLINK_PORT: '0', LABLINK_SIM: 'off', LABLINK_DATA_DIR: dir, ...env },
+  });
+  const server = await startServer(config, pino({ level: 'silent' }));
+  return {
+    ...server,
+    config,
+    dataDir: dir,
+    async dispose() {
+      await server.stop();
+      tmp?.remove();
+    },
+  };
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `lablink <args>` to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<CliRun> {
+  const child = spawnCli(args, env);
+  return collect(child, timeoutMs);
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, LABLINK_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function collect(child: ChildProcess, timeoutMs = 15_000): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`lablink did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Resolves with the URL once the CLI prints its listening line. */
+export function waitForListening(child: ChildProcess, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), timeoutMs);
+    child.stdout?.on('data', (d) => {
+      out += d;
+      const match = /LabLink listening on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening: ${out}`));
+    });
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field by the assertions
+export type Json = any;
+
+/** fetch + JSON body, for assertions on both. */
+export async function http(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Json }> {
+  const res = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.body === undefined ? init.headers : { 'content-type': 'application/json', ...init.headers },
+    body:
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
