@@ -28,8 +28,8 @@ export async function connectInstrument(resource: string, options: ConnectOption
   const sessionOptions: SessionOptions = {
     timeoutMs: options.timeoutMs,
     serial: options.serial,
-    // The B&K serial protocol ends commands and replies with a carriage return.
-    ...(bkSerial ? { writeTerminator: '\r', readTerminator: '\r' } : {}),
+    // The B&K serial protocol ends commands with a carriage return (its replies end in OK\r: bkSerialIo).
+    ...(bkSerial ? { writeTerminator: '\r' } : {}),
   };
   const session = await ScpiSession.open(resource, sessionOptions);
   try {

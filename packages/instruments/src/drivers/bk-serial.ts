@@ -12,7 +12,7 @@ const TERMINATOR = 'OK\r';
 
 /** Every command, set or query, is answered; reading up to "OK\r" keeps replies and commands in step. */
 export function bkSerialIo(session: DriverSession): Io {
-  const exchange = async (command: string) => (await session.queryUntil(command, TERMINATOR)).trim();
+  const exchange = (command: string) => session.queryUntil(command, TERMINATOR);
   return {
     query: exchange,
     write: async (command) => {

@@ -11,6 +11,7 @@ import {
   type DriverDefinition,
   fill,
   flag,
+  type Io,
   now,
   oneOf,
   type Param,
@@ -25,8 +26,9 @@ type Measurement = 'vpp' | 'vmax' | 'vmin' | 'vavg' | 'vrms' | 'freq' | 'period'
 interface ScopeDialect {
   /** The timebase subsystem: `:TIM:MAIN` (DS1000Z, MSO2000A) or `:TIM` (DS1000D). */
   timebase: string;
-  /** Seconds per division, and volts per division at the probe tip over all probe ratios. */
+  /** Seconds per division the timebase takes. */
   timeScale: [number, number];
+  /** Volts per division at the probe tip, over every probe ratio, and the probe ratios. */
   voltScale: [number, number];
   probeRatio: [number, number];
   slopes: readonly string[];
@@ -73,7 +75,7 @@ const DS1000D: ScopeDialect = {
   slopes: ['POS', 'NEG'],
   extraSources: { EXT: 'EXT', ACLINE: 'ACL' },
   couplings: { DC: 'DC', AC: 'AC', LFREJECT: 'LF', HFREJECT: 'HF' },
-  triggerCoupling: ':TRIG:{mode}:COUP {coupling}',
+  triggerCoupling: ':TRIG:EDGE:COUP {coupling}',
   forceTrigger: ':FORC',
   autoscale: ':AUTO',
   measure: ':MEAS:{item}? {source}',
@@ -109,9 +111,9 @@ function scopeCommands(info: ModelInfo, d: ScopeDialect): CommandTable {
     ...d.extraSources,
   };
   const channel = channelOf(info.channels);
-  const measure = (io: Parameters<CommandTable[string]['run']>[0], item: string, source: string) => {
+  const measure = async (io: Io, item: string, source: string) => {
     const query = fill(d.measure, { item, source });
-    return io.query(query).then((reply) => parseMeasurement(reply, query));
+    return parseMeasurement(await io.query(query), query);
   };
 
   return {
@@ -148,17 +150,22 @@ function scopeCommands(info: ModelInfo, d: ScopeDialect): CommandTable {
       control: true,
       params: {
         source: oneOf(Object.keys(sourceKeyword), 'CHAN1'),
+        // Edge only: the other trigger modes each need parameters of their own.
         mode: oneOf(['EDGE'], 'EDGE'),
         level: anyNumber('V', 0),
         slope: oneOf(d.slopes, 'POS'),
         coupling: { ...oneOf(Object.keys(d.couplings)), optional: true },
       },
       run: async (io, p) => {
-        const q = { ...p, source: sourceKeyword[String(p.source)] ?? '' };
-        await send(':TRIG:MODE {mode}', ':TRIG:{mode}:SOUR {source}', ':TRIG:{mode}:LEV {level}')(io, q);
-        await io.write(fill(':TRIG:EDGE:SLOP {slope}', q));
+        const source = sourceKeyword[String(p.source)] ?? '';
+        await send(
+          ':TRIG:MODE EDGE',
+          ':TRIG:EDGE:SOUR {source}',
+          ':TRIG:EDGE:LEV {level}',
+          ':TRIG:EDGE:SLOP {slope}',
+        )(io, { ...p, source });
         if (p.coupling !== undefined) {
-          await io.write(fill(d.triggerCoupling, { ...q, coupling: d.couplings[String(p.coupling)] ?? '' }));
+          await io.write(fill(d.triggerCoupling, { coupling: d.couplings[String(p.coupling)] ?? '' }));
         }
       },
     },

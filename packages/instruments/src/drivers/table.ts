@@ -16,12 +16,8 @@ import type {
   SessionStats,
 } from '../types.js';
 
-/** What drivers need from a session; ScpiSession provides it, the BK serial protocol adapts it (bk-serial.ts). */
-export interface Io {
-  write(command: string): Promise<void>;
-  query(command: string): Promise<string>;
-  queryBlock(command: string): Promise<Buffer>;
-}
+/** What command bodies use: a ScpiSession, or the B&K serial protocol's adapter of one (bk-serial.ts). */
+export type Io = Pick<ScpiSession, 'write' | 'query' | 'queryBlock'>;
 
 /** The session a driver runs on: I/O plus the lifecycle the Driver interface exposes. */
 export type DriverSession = Pick<
