@@ -5,12 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
 import {
   formatBench,
+  type PowerSupplySim,
   type RunningSimulator,
   SIM_MODELS,
   startBench,
   startSimulator,
 } from '../src/sim/index.js';
-import type { PowerSupplySim } from '../src/sim/physics/psu.js';
 
 describe('connections', () => {
   let sim: RunningSimulator<PowerSupplySim>;

@@ -3,8 +3,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
-import { type RunningSimulator, startSimulator } from '../src/sim/index.js';
-import type { PowerSupplySim } from '../src/sim/physics/psu.js';
+import { type PowerSupplySim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
 
 /** Sends a command and returns the data lines before "OK" ('' for a bare OK). */
 async function command(client: RawClient, text: string): Promise<string> {

@@ -2,8 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
-import { type RunningSimulator, startSimulator } from '../src/sim/index.js';
-import type { MultimeterSim } from '../src/sim/physics/dmm.js';
+import { type MultimeterSim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
 
 describe('Keysight 34461A', () => {
   let sim: RunningSimulator<MultimeterSim>;

@@ -2,8 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
-import { type RunningSimulator, startSimulator } from '../src/sim/index.js';
-import type { ElectronicLoadSim } from '../src/sim/physics/load.js';
+import { type ElectronicLoadSim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
 
 describe('Rigol DL3021A', () => {
   let sim: RunningSimulator<ElectronicLoadSim>;

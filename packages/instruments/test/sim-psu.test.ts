@@ -2,8 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
-import { type RunningSimulator, startSimulator } from '../src/sim/index.js';
-import type { PowerSupplySim } from '../src/sim/physics/psu.js';
+import { type PowerSupplySim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
 
 async function open(model: string) {
   const sim = (await startSimulator(model)) as RunningSimulator<PowerSupplySim>;

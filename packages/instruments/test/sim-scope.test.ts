@@ -2,8 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
-import { type RunningSimulator, startSimulator } from '../src/sim/index.js';
-import type { OscilloscopeSim } from '../src/sim/physics/scope.js';
+import { type OscilloscopeSim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
 
 interface Preamble {
   format: number;

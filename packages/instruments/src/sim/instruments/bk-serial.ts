@@ -12,9 +12,10 @@
 //   GETS               setpoints VVVCCC                         → 050010 OK
 //   GMAX               maximum setpoints VVVCCC                 → 180500 OK
 //
-// Resolution differs by model (both manuals): setpoint current has two decimals on the 1685B (A × 100) but one
-// on the 1687B/1688B/1900B series (A × 10); the displayed current has three decimals on the 1685B (A × 1000 in
-// GETD) and two on the others (A × 100). Voltages are V × 10 (setpoints) and V × 100 (GETD) on both.
+// Resolution differs by model. The manuals give the setpoint current one decimal on the 1687B/1688B/1900B/1901B/
+// 1902B (A × 10) but two on the 1685B (A × 100). GETD reads one decimal more than the setpoints: the 1688B
+// manual's example 030201450 is 3.02 V, 1.45 A (A × 100), so the 1685B reads A × 1000 — which is also what the
+// original LabLink driver divided by. Voltages are V × 10 in setpoints and V × 100 in GETD on every model.
 
 import type { ChannelRating, PowerSupplySim } from '../physics/psu.js';
 import type { SimProtocol } from '../protocol.js';

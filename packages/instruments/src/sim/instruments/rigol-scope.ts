@@ -10,8 +10,10 @@
 
 import type { Measurements } from '../physics/measure.js';
 import type {
+  ChannelSettings,
   Coupling,
   OscilloscopeSim,
+  Signal,
   SignalShape,
   Slope,
   Sweep,
@@ -114,8 +116,7 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
     ctx.params.atMost(1);
     return sourceArg(ctx, 0);
   };
-  const settingsOf = (ctx: CommandContext) =>
-    scope.channels[headerChannel(ctx) - 1] as (typeof scope.channels)[number];
+  const settingsOf = (ctx: CommandContext) => scope.channels[headerChannel(ctx) - 1] as ChannelSettings;
   const enumSetting = <K extends string, V extends string>(table: Record<K, V>, ctx: CommandContext): V =>
     table[ctx.params.atMost(1).keyword(0, Object.keys(table) as K[])];
 
@@ -296,8 +297,8 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
         const shape: SignalShape =
           SHAPES[ctx.params.keyword(1, Object.keys(SHAPES) as Array<keyof typeof SHAPES>)];
         const value = (i: number, fallback: number) => (ctx.params.has(i) ? ctx.params.number(i) : fallback);
-        const current = scope.signals[n - 1] as (typeof scope.signals)[number];
-        const signal = {
+        const current = scope.signals[n - 1] as Signal;
+        const signal: Signal = {
           shape,
           frequency: value(2, current.frequency),
           amplitude: value(3, current.amplitude),
@@ -308,7 +309,7 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
         scope.setSignal(n, signal);
       },
       query: (ctx) => {
-        const s = scope.signals[sourceArg(ctx, 0) - 1] as (typeof scope.signals)[number];
+        const s = scope.signals[sourceArg(ctx, 0) - 1] as Signal;
         const shape = Object.entries(SHAPES).find(([, value]) => value === s.shape)?.[0] ?? s.shape;
         return [shape.toUpperCase(), sci(s.frequency), sci(s.amplitude), sci(s.offset), sci(s.noise)].join(
           ',',

@@ -15,7 +15,7 @@ export const DMM_RANGES: Record<DmmFunction, readonly number[]> = {
 };
 
 /** Readings beyond 120 % of the range are an overload; the instrument reports 9.9E37. */
-export const OVERLOAD = 9.9e37;
+const OVERLOAD = 9.9e37;
 const OVERRANGE = 1.2;
 
 export class MultimeterSim {

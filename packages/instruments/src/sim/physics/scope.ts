@@ -76,7 +76,7 @@ function defaultChannel(n: number): ChannelSettings {
 }
 
 /** The signal's value at time t (seconds), without noise. */
-export function signalValue(signal: Signal, t: number, rng?: Rng): number {
+function signalValue(signal: Signal, t: number, rng?: Rng): number {
   const half = signal.amplitude / 2;
   const phase = signal.frequency * t - Math.floor(signal.frequency * t);
   switch (signal.shape) {
@@ -100,7 +100,7 @@ function coupled(settings: ChannelSettings, signal: Signal, value: number): numb
 }
 
 /** 1-2-5 sequence: the smallest step that is at least x. */
-export function niceCeil(x: number): number {
+function niceCeil(x: number): number {
   const decade = 10 ** Math.floor(Math.log10(x));
   for (const step of [1, 2, 5, 10]) if (step * decade >= x * (1 - 1e-9)) return step * decade;
   return 10 * decade;

@@ -62,10 +62,6 @@ export class ScpiInstrument {
     }));
   }
 
-  get identity(): Identity {
-    return this.options.identity;
-  }
-
   /**
    * Runs one program message (one line, terminator removed). Returns the response message without its
    * terminator, or undefined when the message held no query (or failed before reaching one).
