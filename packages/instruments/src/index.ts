@@ -6,5 +6,6 @@ export * from './driver.js';
 export * from './drivers/index.js';
 export * from './errors.js';
 export * from './session.js';
+export type { SerialOptions } from './transport/index.js';
 export * from './types.js';
 export * from './visa.js';
