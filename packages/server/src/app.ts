@@ -7,6 +7,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './http-errors.js';
+import { equipmentRoutes } from './routes/equipment.js';
+import { safetyRoutes } from './routes/safety.js';
 import { systemRoutes } from './routes/system.js';
 import type { Services } from './services.js';
 import { installValidators } from './validation.js';
@@ -50,6 +52,8 @@ export async function buildApp(services: Services) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(systemRoutes);
+  await app.register(equipmentRoutes);
+  await app.register(safetyRoutes);
 
   app.addHook('onClose', async () => services.close());
   return app;

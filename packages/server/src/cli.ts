@@ -1,6 +1,8 @@
 // The `lablink` command line. Each sub-command is one function; `--help` lists them.
 
 import { parseArgs } from 'node:util';
+import { connectInstrument } from '@lablink/instruments';
+import { formatBench, SIM_MODELS, startBench } from '@lablink/instruments/sim';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, startServer } from './serve.js';
 import { StorageError } from './storage/database.js';
@@ -10,6 +12,9 @@ const HELP = `lablink ${VERSION} — a lab bench on the network
 
 Usage:
   lablink serve [options]     start the server (web app, REST, WebSocket) with a simulated bench
+  lablink sim [options]       start the simulated bench alone and print each instrument's VISA address
+  lablink scpi <resource> <command> [--model M] [--timeout ms]
+                              send one SCPI command (a query if it ends in ?) and print the reply
   lablink --help              show this help
   lablink --version           print the version
 
@@ -20,6 +25,15 @@ Options for serve:
   --config <file>      JSON config file (settings and instruments; env LABLINK_CONFIG)
   --sim / --no-sim     start the simulated bench       (env LABLINK_SIM, default on)
   --log-level <level>  fatal|error|warn|info|debug|trace|silent (env LABLINK_LOG_LEVEL, default info)
+
+Options for sim:
+  --models <list>      comma-separated models (default DP832,DL3021A,DS1104Z,34461A); known: ${SIM_MODELS.join(', ')}
+  --count <n>          run n instruments, repeating the model list (e.g. 200 for benchmarks)
+  --host <addr>        address to listen on (default 127.0.0.1)
+
+Examples:
+  lablink scpi TCPIP0::192.168.1.50::5025::SOCKET "*IDN?"
+  lablink scpi ASRL/dev/ttyUSB0::INSTR GETD --model 1685B
 `;
 
 async function serve(args: string[]): Promise<number> {
@@ -75,6 +89,61 @@ async function serve(args: string[]): Promise<number> {
   return new Promise<number>(() => {});
 }
 
+async function sim(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { models: { type: 'string' }, count: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
+  const models = values.models
+    ?.split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const count = values.count === undefined ? undefined : Number(values.count);
+  if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 5000)) {
+    throw new ConfigError('--count', `"${values.count}" is not a whole number from 1 to 5000`);
+  }
+  const unknown = models?.find((m) => !SIM_MODELS.some((k) => k.toUpperCase() === m.toUpperCase()));
+  if (unknown)
+    throw new ConfigError('--models', `no simulator for "${unknown}" (known: ${SIM_MODELS.join(', ')})`);
+  const bench = await startBench({ models, count, host: values.host ?? '127.0.0.1' });
+  process.stdout.write(`${formatBench(bench)}\n\nSimulated bench running; Ctrl-C stops it.\n`);
+  const stop = () => bench.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return new Promise<number>(() => {});
+}
+
+async function scpi(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { model: { type: 'string' }, timeout: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [resource, command] = positionals;
+  if (!resource || !command || positionals.length > 2) {
+    process.stderr.write('usage: lablink scpi <resource> "<command>" [--model M] [--timeout ms]\n');
+    return 2;
+  }
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutMs !== undefined && !(timeoutMs > 0))
+    throw new ConfigError('--timeout', 'must be a positive number of ms');
+  try {
+    const driver = await connectInstrument(resource, { model: values.model, timeoutMs });
+    try {
+      const reply = await driver.raw(command);
+      process.stdout.write(reply === undefined ? 'OK (no reply expected)\n' : `${reply}\n`);
+      return 0;
+    } finally {
+      await driver.close();
+    }
+  } catch (err) {
+    process.stderr.write(`lablink scpi: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -89,6 +158,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve':
       return serve(rest);
+    case 'sim':
+      return sim(rest);
+    case 'scpi':
+      return scpi(rest);
     default:
       process.stderr.write(`lablink: unknown command "${command}"\n\n${HELP}`);
       return 2;

@@ -3,11 +3,13 @@
 import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createServices } from './services.js';
+import { createServices, type Services } from './services.js';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The server's services (tests use them to reach the simulated bench for fault injection). */
+  services: Services;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startServer(
   return {
     url: `http://${host}:${port}`,
     port,
+    services,
     stop: () => app.close(),
   };
 }

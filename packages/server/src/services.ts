@@ -2,32 +2,86 @@
 // WebSocket gateway. (The original built its services twice through two import paths, which is why its alarms
 // and jobs never reached WebSocket clients.)
 
+import { type Bench, startBench } from '@lablink/instruments/sim';
 import type { Logger } from 'pino';
+import { Bus } from './bus.js';
 import type { Config } from './config.js';
+import { EquipmentService, type LockGuard } from './equipment/service.js';
+import { SafetyService } from './safety.js';
 import { type Db, openDatabase } from './storage/database.js';
 
 export interface Services {
   config: Config;
   logger: Logger;
   db: Db;
+  bus: Bus;
+  safety: SafetyService;
+  equipment: EquipmentService;
+  /** The simulated bench, when `sim` is on. */
+  bench: Bench | null;
   /** Instruments connected right now (for /health). */
   connectedDevices(): number;
-  /** Releases everything in reverse order of creation. Safe to call twice. */
+  /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
   close(): Promise<void>;
 }
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const db = openDatabase(config.dataDir);
+  const bus = new Bus(256, (err, message) =>
+    logger.error({ err, topic: message.topic }, 'bus subscriber failed'),
+  );
+  const safety = new SafetyService(db, bus, logger);
+  const locks: LockGuard = { assertCanControl() {}, releaseAll() {} };
+  const equipment = new EquipmentService(db, bus, logger.child({ service: 'equipment' }), safety, locks);
+
+  let bench: Bench | null = null;
+  const close = async () => {
+    await equipment.close();
+    await bench?.stop();
+    db.close();
+  };
+  try {
+    equipment.restoreKnown();
+    if (config.sim) bench = await startSimulatedBench(equipment, logger);
+    for (const entry of config.instruments) {
+      equipment
+        .connect({ resource_string: entry.resource, model: entry.model, nickname: entry.nickname })
+        .catch((err: Error) =>
+          logger.warn({ resource: entry.resource, err: err.message }, 'configured instrument not connected'),
+        );
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
   let closed = false;
   return {
     config,
     logger,
     db,
-    connectedDevices: () => 0,
+    bus,
+    safety,
+    equipment,
+    bench,
+    connectedDevices: () => equipment.connectedCount(),
     async close() {
       if (closed) return;
       closed = true;
-      db.close();
+      await close();
     },
   };
+}
+
+/** Starts the simulated bench and connects to each instrument through the real TCP drivers. */
+async function startSimulatedBench(equipment: EquipmentService, logger: Logger): Promise<Bench> {
+  const bench = await startBench();
+  const seen = new Map<string, number>();
+  for (const sim of bench.instruments) {
+    const n = (seen.get(sim.model) ?? 0) + 1;
+    seen.set(sim.model, n);
+    await equipment.connect({ resource_string: sim.resource, simKey: `sim:${sim.model}:${n}` });
+    logger.info({ model: sim.model, resource: sim.resource }, 'simulated instrument connected');
+  }
+  return bench;
 }

@@ -6,6 +6,7 @@ import { type InstrumentOf, MODELS, type SimModel } from './models.js';
 import { createRng } from './rng.js';
 import { type FaultControls, SimServer } from './server.js';
 
+export { RawClient } from './client.js';
 export type { InstrumentOf, SimModel } from './models.js';
 export type { MultimeterSim } from './physics/dmm.js';
 export type { ElectronicLoadSim } from './physics/load.js';

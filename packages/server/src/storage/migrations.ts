@@ -32,6 +32,10 @@ export const MIGRATIONS: readonly Migration[] = [
         serial_number    TEXT,
         nickname         TEXT,
         model_hint       TEXT,
+        -- A simulated instrument gets a new port each run; its row keeps nickname and settings by id.
+        simulated        INTEGER NOT NULL DEFAULT 0,
+        -- Cleared by an explicit disconnect, so a removed instrument is not reconnected at the next start.
+        auto_connect     INTEGER NOT NULL DEFAULT 1,
         settings         TEXT NOT NULL DEFAULT '{}',
         limits           TEXT NOT NULL DEFAULT '{}',
         created_at       TEXT NOT NULL,
@@ -46,6 +50,24 @@ export const MIGRATIONS: readonly Migration[] = [
         detail       TEXT NOT NULL
       );
       CREATE INDEX safety_events_equipment ON safety_events(equipment_id, at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'profiles',
+    sql: `
+      -- Equipment profiles: named settings applied to an instrument in one step (src/profiles.ts).
+      CREATE TABLE profiles (
+        name           TEXT PRIMARY KEY,
+        description    TEXT,
+        equipment_type TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        settings       TEXT NOT NULL DEFAULT '{}',
+        tags           TEXT NOT NULL DEFAULT '[]',
+        created_at     TEXT NOT NULL,
+        modified_at    TEXT NOT NULL
+      );
+      CREATE INDEX profiles_type ON profiles(equipment_type, modified_at);
     `,
   },
 ];

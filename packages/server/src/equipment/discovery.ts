@@ -1,0 +1,124 @@
+// Discovery: what instruments could be connected. Candidates come from the simulated bench, the config file and
+// the machine's serial ports; network (TCP) candidates are asked *IDN? with a short timeout. LXI/mDNS browsing is
+// not done yet (see docs/equipment.md).
+
+import { ScpiSession } from '@lablink/instruments';
+import { SerialPort } from 'serialport';
+import type { Services } from '../services.js';
+
+export interface DiscoveredDevice {
+  device_id: string;
+  resource_name: string;
+  manufacturer: string | null;
+  model: string | null;
+  serial_number: string | null;
+  firmware_version: string | null;
+  discovery_method: 'simulated' | 'config' | 'serial';
+  discovered_at: string;
+  is_connected: boolean;
+  equipment_id: string | null;
+  status: 'available' | 'connected' | 'unreachable' | 'unprobed';
+  error: string | null;
+  response_time_ms: number | null;
+}
+
+const PROBE_TIMEOUT_MS = 800;
+
+export async function discover(
+  services: Pick<Services, 'bench' | 'config' | 'equipment'>,
+): Promise<DiscoveredDevice[]> {
+  const connected = new Map(services.equipment.list().map((v) => [v.info.resource_string, v.info.id]));
+  const candidates: { resource: string; method: DiscoveredDevice['discovery_method'] }[] = [
+    ...(services.bench?.instruments ?? []).map((s) => ({
+      resource: s.resource,
+      method: 'simulated' as const,
+    })),
+    ...services.config.instruments.map((i) => ({ resource: i.resource, method: 'config' as const })),
+  ];
+  const now = new Date().toISOString();
+  const probed = await Promise.all(
+    candidates.map(async ({ resource, method }) => {
+      const equipmentId = connected.get(resource) ?? null;
+      const base = {
+        device_id: resource,
+        resource_name: resource,
+        discovery_method: method,
+        discovered_at: now,
+        is_connected: equipmentId !== null,
+        equipment_id: equipmentId,
+      };
+      // A connected instrument is not probed a second time: its session owns the line.
+      if (equipmentId) {
+        const view = services.equipment.find(equipmentId);
+        return {
+          ...base,
+          manufacturer: view?.info.manufacturer ?? null,
+          model: view?.info.model ?? null,
+          serial_number: view?.info.serial_number ?? null,
+          firmware_version: view?.firmware_version ?? null,
+          status: 'connected' as const,
+          error: null,
+          response_time_ms: null,
+        };
+      }
+      return { ...base, ...(await probe(resource)) };
+    }),
+  );
+  const serial = await serialPorts(now, connected);
+  return [...probed, ...serial];
+}
+
+async function probe(resource: string) {
+  const started = performance.now();
+  try {
+    const session = await ScpiSession.open(resource, { timeoutMs: PROBE_TIMEOUT_MS, reconnect: false });
+    try {
+      const id = await session.identify();
+      return {
+        manufacturer: id.manufacturer,
+        model: id.model,
+        serial_number: id.serial_number,
+        firmware_version: id.firmware_version,
+        status: 'available' as const,
+        error: null,
+        response_time_ms: Math.round(performance.now() - started),
+      };
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    return {
+      manufacturer: null,
+      model: null,
+      serial_number: null,
+      firmware_version: null,
+      status: 'unreachable' as const,
+      error: (err as Error).message,
+      response_time_ms: null,
+    };
+  }
+}
+
+/** Serial ports are listed, not probed: a wrong baud rate or protocol could upset an instrument. */
+async function serialPorts(now: string, connected: Map<string, string>): Promise<DiscoveredDevice[]> {
+  const ports = await SerialPort.list().catch(() => []);
+  return ports.map((port) => {
+    const resource = `ASRL${port.path}::INSTR`;
+    const equipmentId = connected.get(resource) ?? null;
+    return {
+      device_id: resource,
+      resource_name: resource,
+      manufacturer: port.manufacturer ?? null,
+      model: null,
+      serial_number: port.serialNumber ?? null,
+      firmware_version: null,
+      discovery_method: 'serial' as const,
+      discovered_at: now,
+      is_connected: equipmentId !== null,
+      equipment_id: equipmentId,
+      status: equipmentId ? ('connected' as const) : ('unprobed' as const),
+      error: null,
+      response_time_ms: null,
+    };
+  });
+}

@@ -1,0 +1,631 @@
+// The equipment service: the one owner of every connected instrument. It connects, remembers (ids stable
+// across restarts), reconnects, and runs every command through locks, the emergency stop and the safety limits
+// before the driver sees it — whatever the caller (REST, WebSocket, scheduler, profile).
+
+import { createHash } from 'node:crypto';
+import {
+  assertOpenable,
+  type CommandInfo,
+  type ConnectOptions,
+  connectInstrument,
+  connectionType,
+  type Driver,
+  InstrumentError,
+  InstrumentIOError,
+  InstrumentTimeoutError,
+  OutOfRangeError,
+  ParameterError,
+  parseResource,
+  type Readings,
+  ResourceSyntaxError,
+  type ScopeMeasurements,
+  type SessionState,
+  UnknownCommandError,
+  UnsupportedInterfaceError,
+  type Waveform,
+} from '@lablink/instruments';
+import type { Logger } from 'pino';
+import { type Bus, TOPICS } from '../bus.js';
+import { HttpError, notFound } from '../http-errors.js';
+import { SafetyService } from '../safety.js';
+import type { Db } from '../storage/database.js';
+import {
+  type CommandContext,
+  EQUIPMENT_EVENTS,
+  type EquipmentInfo,
+  type EquipmentState,
+  type EquipmentView,
+  type StreamType,
+} from './types.js';
+
+/** What the equipment service needs from the lock service (src/locks.ts). */
+export interface LockGuard {
+  assertCanControl(equipmentId: string, sessionId: string | undefined): void;
+  releaseAll(equipmentId: string): void;
+}
+
+export interface ConnectRequest {
+  resource_string: string;
+  equipment_type?: string;
+  model?: string;
+  nickname?: string;
+  /** Stable identity of a simulated instrument, whose port changes each run. */
+  simKey?: string;
+}
+
+const ID_PREFIX: Record<string, string> = {
+  power_supply: 'ps_',
+  electronic_load: 'load_',
+  oscilloscope: 'scope_',
+  multimeter: 'dmm_',
+  generic: 'inst_',
+};
+
+const RETRY_INITIAL_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/** One instrument LabLink manages, connected or not. */
+interface Managed {
+  id: string;
+  resource: string;
+  modelHint: string | undefined;
+  simKey: string | undefined;
+  nickname: string | null;
+  driver: Driver | null;
+  info: EquipmentInfo;
+  state: EquipmentState;
+  error: string | null;
+  retry: NodeJS.Timeout | null;
+  retryDelayMs: number;
+  unsubscribe: (() => void) | null;
+}
+
+interface EquipmentRow {
+  id: string;
+  resource: string;
+  type: string;
+  manufacturer: string;
+  model: string;
+  serial_number: string | null;
+  nickname: string | null;
+  model_hint: string | null;
+}
+
+export class EquipmentService {
+  private readonly items = new Map<string, Managed>();
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+    private readonly safety: SafetyService,
+    private readonly locks: LockGuard,
+    private readonly open: (resource: string, options: ConnectOptions) => Promise<Driver> = connectInstrument,
+  ) {}
+
+  // ---- queries ----------------------------------------------------------------------------------------------------
+
+  list(): EquipmentView[] {
+    return [...this.items.values()].map(view);
+  }
+
+  find(id: string): EquipmentView | undefined {
+    const item = this.items.get(id);
+    return item ? view(item) : undefined;
+  }
+
+  connectedCount(): number {
+    let n = 0;
+    for (const item of this.items.values()) if (item.state === 'connected') n++;
+    return n;
+  }
+
+  /** The original's EquipmentStatus, filled with what LabLink actually knows. */
+  status(id: string) {
+    const item = this.require(id);
+    return {
+      id,
+      connected: item.state === 'connected',
+      state: item.state,
+      error: item.error,
+      firmware_version: item.driver?.identity.firmware_version ?? null,
+      capabilities: item.driver
+        ? {
+            ...item.driver.info.capabilities,
+            channels: item.driver.info.channels,
+            ratings: item.driver.info.ratings,
+          }
+        : {},
+      statistics: item.driver?.stats ?? null,
+    };
+  }
+
+  /** The commands the instrument's driver accepts (empty while it is not connected). */
+  commands(id: string): readonly CommandInfo[] {
+    return this.require(id).driver?.commands ?? [];
+  }
+
+  // ---- connecting -------------------------------------------------------------------------------------------------
+
+  /** Connects an instrument (or returns the one already connected at that resource). */
+  async connect(request: ConnectRequest): Promise<EquipmentView> {
+    const resource = request.resource_string.trim();
+    try {
+      assertOpenable(parseResource(resource));
+    } catch (err) {
+      if (err instanceof ResourceSyntaxError || err instanceof UnsupportedInterfaceError) {
+        throw new HttpError(400, 'invalid_resource', err.message, 'resource_string');
+      }
+      throw err;
+    }
+    const existing = [...this.items.values()].find((i) => i.resource === resource);
+    if (existing) return view(existing);
+
+    const driver = await this.open(resource, request.model ? { model: request.model } : {}).catch(
+      (err: unknown) => {
+        throw toHttpError(err, `cannot connect to ${resource}`);
+      },
+    );
+    if (request.equipment_type && request.equipment_type !== driver.info.type) {
+      await driver.close();
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `the instrument at ${resource} is a ${driver.info.type} (${driver.identity.model}), not a ${request.equipment_type}`,
+        'equipment_type',
+      );
+    }
+    const key = request.simKey ?? resource;
+    const row = this.rowFor(key, resource, request.simKey !== undefined);
+    const id =
+      row?.id ?? ID_PREFIX[driver.info.type] + createHash('sha256').update(key).digest('hex').slice(0, 8);
+    const item: Managed = {
+      id,
+      resource,
+      modelHint: request.model,
+      simKey: request.simKey,
+      nickname: request.nickname ?? row?.nickname ?? null,
+      driver: null,
+      info: infoOf(id, resource, driver, request.nickname ?? row?.nickname ?? null),
+      state: 'connecting',
+      error: null,
+      retry: null,
+      retryDelayMs: RETRY_INITIAL_MS,
+      unsubscribe: null,
+    };
+    this.items.set(id, item);
+    this.persist(item, driver, request.simKey !== undefined);
+    await this.attach(item, driver);
+    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.connected, { equipment_id: id, info: item.info });
+    return view(item);
+  }
+
+  /** Reconnects the instruments known from earlier runs, without waiting for them. */
+  restoreKnown(): void {
+    const rows = this.db
+      .prepare('SELECT * FROM equipment WHERE simulated = 0 AND auto_connect = 1')
+      .all() as EquipmentRow[];
+    for (const row of rows) {
+      if (this.items.has(row.id)) continue;
+      const item: Managed = {
+        id: row.id,
+        resource: row.resource,
+        modelHint: row.model_hint ?? undefined,
+        simKey: undefined,
+        nickname: row.nickname,
+        driver: null,
+        info: {
+          id: row.id,
+          type: row.type as EquipmentInfo['type'],
+          manufacturer: row.manufacturer,
+          model: row.model,
+          serial_number: row.serial_number,
+          connection_type: safeConnectionType(row.resource),
+          resource_string: row.resource,
+          nickname: row.nickname,
+        },
+        state: 'connecting',
+        error: null,
+        retry: null,
+        retryDelayMs: RETRY_INITIAL_MS,
+        unsubscribe: null,
+      };
+      this.items.set(row.id, item);
+      void this.reopen(item);
+    }
+  }
+
+  /** Safe state first, then close; the instrument is forgotten for auto-reconnect but keeps its row. */
+  async disconnect(id: string, ctx: CommandContext): Promise<void> {
+    const item = this.require(id);
+    this.locks.assertCanControl(id, ctx.sessionId);
+    this.items.delete(id);
+    await this.release(item, 'disconnected by user');
+    this.locks.releaseAll(id);
+    this.db.prepare('UPDATE equipment SET auto_connect = 0 WHERE id = ?').run(id);
+    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.disconnected, {
+      equipment_id: id,
+      reason: 'disconnected by user',
+    });
+  }
+
+  setNickname(id: string, nickname: string | null): EquipmentView {
+    const item = this.require(id);
+    item.nickname = nickname;
+    item.info = { ...item.info, nickname };
+    this.db.prepare('UPDATE equipment SET nickname = ? WHERE id = ?').run(nickname, id);
+    return view(item);
+  }
+
+  // ---- reading and commanding -------------------------------------------------------------------------------------
+
+  async readings(id: string, channel?: number): Promise<Readings> {
+    const driver = this.connected(id);
+    if (!driver.readings) {
+      throw new HttpError(
+        501,
+        'unsupported',
+        `${driver.info.model} (${driver.info.type}) has no readings; use measurements or waveform`,
+      );
+    }
+    if (channel !== undefined) this.checkChannel(driver, channel);
+    const readings = await call(() => (driver.readings as (c?: number) => Promise<Readings>)(channel));
+    return { ...readings, equipment_id: id };
+  }
+
+  async measurements(id: string, channel = 1): Promise<ScopeMeasurements> {
+    return (await this.execute(
+      id,
+      'get_measurements',
+      { channel },
+      { source: 'system' },
+    )) as ScopeMeasurements;
+  }
+
+  async waveform(id: string, channel = 1): Promise<Waveform> {
+    const waveform = (await this.execute(id, 'get_waveform', { channel }, { source: 'system' })) as Waveform;
+    return { ...waveform, equipment_id: id };
+  }
+
+  /** Runs a named driver command through locks, the emergency stop and safety limits. */
+  async execute(
+    id: string,
+    action: string,
+    params: Record<string, unknown>,
+    ctx: CommandContext,
+  ): Promise<unknown> {
+    const item = this.require(id);
+    const driver = this.connected(id);
+    const command = driver.commands.find((c) => c.name === action);
+    if (!command) {
+      throw new HttpError(
+        400,
+        'unknown_command',
+        `${driver.info.model} has no command ${action} (it has: ${driver.commands.map((c) => c.name).join(', ')})`,
+        'action',
+      );
+    }
+    if (command.control) {
+      this.locks.assertCanControl(id, ctx.sessionId);
+      this.safety.assertNotStopped(action, params);
+      await this.checkLimits(item, driver, action, params);
+      const ramped = await this.ramp(item, driver, action, params);
+      if (ramped) return ramped;
+    }
+    return call(() => driver.execute(action, params));
+  }
+
+  /**
+   * Raw SCPI. Queries are always allowed; writes only to instruments without outputs, because a raw write to a
+   * supply or a load could bypass its limits and the emergency stop.
+   */
+  async raw(id: string, command: string, ctx: CommandContext): Promise<string | undefined> {
+    const driver = this.connected(id);
+    const isQuery = command.trim().endsWith('?') && !command.includes(';');
+    if (!isQuery) {
+      if (driver.info.type === 'power_supply' || driver.info.type === 'electronic_load') {
+        throw new HttpError(
+          403,
+          'raw_write_refused',
+          `raw SCPI writes to a ${driver.info.type} are refused: they would bypass its safety limits and the emergency stop; use the named commands (queries are fine)`,
+          'command',
+        );
+      }
+      this.locks.assertCanControl(id, ctx.sessionId);
+    }
+    return call(() => driver.raw(command));
+  }
+
+  // ---- safety -----------------------------------------------------------------------------------------------------
+
+  /** Turns every output and load input off on every instrument, then records the stop. */
+  async emergencyStop() {
+    const targets = [...this.items.values()].filter((i) => i.driver);
+    const results = await Promise.allSettled(targets.map((i) => (i.driver as Driver).safeState()));
+    const stopped: string[] = [];
+    const failed: { equipment_id: string; error: string }[] = [];
+    results.forEach((r, n) => {
+      const id = (targets[n] as Managed).id;
+      if (r.status === 'fulfilled') stopped.push(id);
+      else failed.push({ equipment_id: id, error: (r.reason as Error).message });
+    });
+    return { state: this.safety.activated(stopped, failed), failed };
+  }
+
+  /** Turns everything off and closes every instrument (server shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const items = [...this.items.values()];
+    this.items.clear();
+    await Promise.allSettled(items.map((item) => this.release(item, 'server shutting down')));
+  }
+
+  // ---- internals --------------------------------------------------------------------------------------------------
+
+  private require(id: string): Managed {
+    const item = this.items.get(id);
+    if (!item) throw notFound(`Equipment ${id}`);
+    return item;
+  }
+
+  private connected(id: string): Driver {
+    const item = this.require(id);
+    if (!item.driver || item.state !== 'connected') {
+      throw new HttpError(
+        503,
+        'not_connected',
+        `Equipment ${id} is ${item.state}${item.error ? `: ${item.error}` : ''}`,
+      );
+    }
+    return item.driver;
+  }
+
+  private checkChannel(driver: Driver, channel: number): void {
+    if (!Number.isInteger(channel) || channel < 1 || channel > Math.max(1, driver.info.channels)) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `channel must be an integer from 1 to ${Math.max(1, driver.info.channels)}`,
+        'channel',
+      );
+    }
+  }
+
+  private async checkLimits(item: Managed, driver: Driver, action: string, params: Record<string, unknown>) {
+    const channel = typeof params.channel === 'number' ? params.channel : 1;
+    const setpoints =
+      this.safety.needsSetpoints(item.id, driver.info, channel) &&
+      driver.commands.some((c) => c.name === 'get_setpoints')
+        ? ((await call(() => driver.execute('get_setpoints', { channel }))) as {
+            voltage: number;
+            current: number;
+          })
+        : undefined;
+    this.safety.check(item.id, driver.info, action, params, setpoints);
+  }
+
+  /** Applies a voltage or current change as a ramp when the channel has a slew-rate limit. */
+  private async ramp(item: Managed, driver: Driver, action: string, params: Record<string, unknown>) {
+    if (driver.info.type !== 'power_supply' || (action !== 'set_voltage' && action !== 'set_current'))
+      return null;
+    const channel = typeof params.channel === 'number' ? params.channel : 1;
+    const limits = this.safety.limits(item.id, driver.info).find((l) => l.channel === channel);
+    const field = action === 'set_voltage' ? 'voltage' : 'current';
+    const rate = field === 'voltage' ? limits?.voltage_slew_rate : limits?.current_slew_rate;
+    const target = params[field];
+    if (!rate || typeof target !== 'number') return null;
+    const now = (await call(() => driver.execute('get_setpoints', { channel }))) as Record<string, number>;
+    const steps = SafetyService.ramp(now[field] ?? 0, target, rate);
+    if (steps.length === 0) return null;
+    let result: unknown;
+    for (const value of steps) {
+      // A stop or a disconnect during the ramp ends it where it is.
+      if (this.safety.emergencyStop.active || item.state !== 'connected') {
+        throw new HttpError(409, 'ramp_interrupted', `ramp of ${field} to ${target} interrupted at ${value}`);
+      }
+      result = await call(() => driver.execute(action, { ...params, [field]: value }));
+      if (value !== target) await new Promise((r) => setTimeout(r, 100));
+    }
+    return result ?? { ramped: true };
+  }
+
+  private async attach(item: Managed, driver: Driver): Promise<void> {
+    item.driver = driver;
+    item.unsubscribe = driver.onStateChange((state, reason) => this.onSessionState(item, state, reason));
+    this.db
+      .prepare('UPDATE equipment SET last_connected_at = ? WHERE id = ?')
+      .run(new Date().toISOString(), item.id);
+    this.setState(item, 'connected', null);
+    // An instrument that comes (back) while the emergency stop is active is made safe at once.
+    if (this.safety.emergencyStop.active) await driver.safeState().catch(() => undefined);
+  }
+
+  private onSessionState(item: Managed, state: SessionState, reason: string | null): void {
+    if (this.items.get(item.id) !== item) return;
+    switch (state) {
+      case 'connected':
+        this.setState(item, 'connected', null);
+        if (this.safety.emergencyStop.active) void item.driver?.safeState().catch(() => undefined);
+        return;
+      case 'reconnecting':
+        this.setState(item, 'reconnecting', reason ?? 'connection lost');
+        return;
+      case 'error':
+      case 'closed':
+        // The session gave up: start over with a fresh connection.
+        this.setState(item, 'error', reason ?? 'connection lost');
+        item.unsubscribe?.();
+        void item.driver?.close().catch(() => undefined);
+        item.driver = null;
+        this.scheduleReopen(item);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async reopen(item: Managed): Promise<void> {
+    item.retry = null;
+    if (this.closed || this.items.get(item.id) !== item) return;
+    try {
+      const driver = await this.open(item.resource, item.modelHint ? { model: item.modelHint } : {});
+      if (this.closed || this.items.get(item.id) !== item) {
+        await driver.close();
+        return;
+      }
+      item.retryDelayMs = RETRY_INITIAL_MS;
+      item.info = infoOf(item.id, item.resource, driver, item.nickname);
+      await this.attach(item, driver);
+    } catch (err) {
+      this.setState(item, 'error', (err as Error).message);
+      this.scheduleReopen(item);
+    }
+  }
+
+  private scheduleReopen(item: Managed): void {
+    if (this.closed || item.retry) return;
+    const delay = item.retryDelayMs;
+    item.retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
+    item.retry = setTimeout(() => void this.reopen(item), delay);
+    item.retry.unref();
+  }
+
+  private setState(item: Managed, state: EquipmentState, error: string | null): void {
+    if (item.state === state && item.error === error) return;
+    item.state = state;
+    item.error = error;
+    this.logger.info({ equipment_id: item.id, state, error }, 'equipment state');
+    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.state, { equipment_id: item.id, state, error });
+  }
+
+  private async release(item: Managed, reason: string): Promise<void> {
+    if (item.retry) clearTimeout(item.retry);
+    item.unsubscribe?.();
+    const driver = item.driver;
+    item.driver = null;
+    item.state = 'disconnected';
+    item.error = null;
+    if (!driver) return;
+    try {
+      await driver.safeState();
+    } catch (err) {
+      this.logger.warn({ equipment_id: item.id, err, reason }, 'could not put outputs in a safe state');
+    }
+    await driver.close().catch(() => undefined);
+  }
+
+  private rowFor(key: string, resource: string, simulated: boolean): EquipmentRow | undefined {
+    return (
+      simulated
+        ? this.db.prepare('SELECT * FROM equipment WHERE simulated = 1 AND model_hint = ?').get(key)
+        : this.db.prepare('SELECT * FROM equipment WHERE resource = ?').get(resource)
+    ) as EquipmentRow | undefined;
+  }
+
+  private persist(item: Managed, driver: Driver, simulated: boolean): void {
+    const { identity, info } = driver;
+    this.db
+      .prepare(
+        `INSERT INTO equipment (id, resource, type, manufacturer, model, serial_number, nickname, model_hint, simulated, auto_connect, created_at)
+         VALUES (@id, @resource, @type, @manufacturer, @model, @serial, @nickname, @hint, @simulated, 1, @now)
+         ON CONFLICT(id) DO UPDATE SET resource = excluded.resource, type = excluded.type,
+           manufacturer = excluded.manufacturer, model = excluded.model, serial_number = excluded.serial_number,
+           nickname = excluded.nickname, model_hint = excluded.model_hint, auto_connect = 1`,
+      )
+      .run({
+        id: item.id,
+        // A simulated instrument's port changes each run; its resource column stays unique by carrying its key.
+        resource: simulated ? `${item.simKey}@${item.resource}` : item.resource,
+        type: info.type,
+        manufacturer: identity.manufacturer,
+        model: identity.model,
+        serial: identity.serial_number,
+        nickname: item.nickname,
+        hint: simulated ? item.simKey : (item.modelHint ?? null),
+        simulated: simulated ? 1 : 0,
+        now: new Date().toISOString(),
+      });
+  }
+}
+
+function view(item: Managed): EquipmentView {
+  const model = item.driver?.info ?? null;
+  return {
+    info: item.info,
+    state: item.state,
+    error: item.error,
+    model,
+    firmware_version: item.driver?.identity.firmware_version ?? null,
+    stream_types: streamTypes(item.info.type),
+  };
+}
+
+export function streamTypes(type: EquipmentInfo['type']): StreamType[] {
+  switch (type) {
+    case 'oscilloscope':
+      return ['measurements', 'waveform'];
+    case 'power_supply':
+    case 'electronic_load':
+    case 'multimeter':
+      return ['readings'];
+    default:
+      return [];
+  }
+}
+
+function infoOf(id: string, resource: string, driver: Driver, nickname: string | null): EquipmentInfo {
+  return {
+    id,
+    type: driver.info.type,
+    manufacturer: driver.identity.manufacturer,
+    model: driver.identity.model,
+    serial_number: driver.identity.serial_number,
+    connection_type: safeConnectionType(resource),
+    resource_string: resource,
+    nickname,
+  };
+}
+
+function safeConnectionType(resource: string): EquipmentInfo['connection_type'] {
+  try {
+    return connectionType(parseResource(resource));
+  } catch {
+    return 'ethernet';
+  }
+}
+
+/** Runs driver I/O, turning the instruments package's typed errors into HTTP errors. */
+async function call<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (err) {
+    throw toHttpError(err);
+  }
+}
+
+export function toHttpError(err: unknown, context?: string): HttpError {
+  if (err instanceof HttpError) return err;
+  const prefix = context ? `${context}: ` : '';
+  if (err instanceof OutOfRangeError) {
+    return new HttpError(422, 'limit_exceeded', `${prefix}${err.message}`, err.field, {
+      limit: err.bound === 'max' ? 'rating' : 'minimum',
+      limit_value: err.limit,
+      attempted: err.value,
+    });
+  }
+  if (err instanceof UnknownCommandError)
+    return new HttpError(400, 'unknown_command', `${prefix}${err.message}`, 'action');
+  if (err instanceof ParameterError)
+    return new HttpError(400, 'invalid_parameter', `${prefix}${err.message}`, err.field);
+  if (err instanceof InstrumentTimeoutError)
+    return new HttpError(504, 'instrument_timeout', `${prefix}${err.message}`);
+  if (err instanceof InstrumentIOError) return new HttpError(502, 'instrument_io', `${prefix}${err.message}`);
+  if (err instanceof InstrumentError)
+    return new HttpError(502, 'instrument_error', `${prefix}${err.message}`);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return new HttpError(502, 'instrument_io', `${prefix}${(err as Error).message}`);
+  }
+  return new HttpError(500, 'internal', `${prefix}${(err as Error)?.message ?? String(err)}`);
+}

@@ -1,0 +1,53 @@
+// What the equipment service offers the rest of the server (routes, the WebSocket gateway, pollers, locks,
+// profiles, alarms, the scheduler). Shapes on the wire follow the original LabLink (reference §2.2).
+
+import type { ConnectionType, EquipmentType, ModelInfo } from '@lablink/instruments';
+
+/** Lifecycle of a managed instrument as users see it. */
+export type EquipmentState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'disconnected';
+
+/** What a client may stream from an instrument. */
+export type StreamType = 'readings' | 'measurements' | 'waveform';
+
+/** The original's EquipmentInfo (GET /api/equipment/list), plus live state. */
+export interface EquipmentInfo {
+  id: string;
+  type: EquipmentType;
+  manufacturer: string;
+  model: string;
+  serial_number: string | null;
+  connection_type: ConnectionType;
+  resource_string: string;
+  nickname: string | null;
+}
+
+/** Who asks for a command, so locks, safety and the audit trail know. */
+export interface CommandContext {
+  /** The lock session the caller acts for; undefined for anonymous REST callers. */
+  sessionId?: string;
+  source: 'rest' | 'ws' | 'scheduler' | 'profile' | 'system';
+}
+
+export interface EquipmentView {
+  info: EquipmentInfo;
+  state: EquipmentState;
+  /** Why the instrument is in `error`/`reconnecting`; null otherwise. */
+  error: string | null;
+  model: ModelInfo | null;
+  firmware_version: string | null;
+  /** Stream types this instrument can serve. */
+  stream_types: StreamType[];
+}
+
+/** Equipment events, published on the bus topic `equipment`, each with `data.equipment_id`. */
+export const EQUIPMENT_EVENTS = {
+  connected: 'equipment_connected',
+  disconnected: 'equipment_disconnected',
+  /** State changed: error, reconnecting, connected again. data: {equipment_id, state, error}. */
+  state: 'equipment_state',
+  emergencyStopActivated: 'emergency_stop_activated',
+  emergencyStopDeactivated: 'emergency_stop_deactivated',
+  lockAcquired: 'lock_acquired',
+  lockReleased: 'lock_released',
+  lockExpired: 'lock_expired',
+} as const;

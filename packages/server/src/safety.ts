@@ -1,0 +1,307 @@
+// Safety: per-instrument limits (never above the model's ratings), slew-rate ramps, and the emergency stop.
+// Every setpoint passes here whatever its path — REST, WebSocket, a scheduled job, a profile — because the
+// equipment service calls `check`/`plan` for every control command before the driver sees it.
+
+import type { ChannelRating, ModelInfo } from '@lablink/instruments';
+import type { Logger } from 'pino';
+import { type Bus, TOPICS } from './bus.js';
+import { EQUIPMENT_EVENTS } from './equipment/types.js';
+import { HttpError } from './http-errors.js';
+import type { Db } from './storage/database.js';
+
+/** Limits of one channel. Unset fields fall back to the rating (max) or 0 (min); slew rates to none. */
+export interface ChannelLimits {
+  max_voltage?: number;
+  min_voltage?: number;
+  max_current?: number;
+  min_current?: number;
+  max_power?: number;
+  /** Volts per second; a voltage change is ramped at this rate. */
+  voltage_slew_rate?: number;
+  /** Amps per second; a current change is ramped at this rate. */
+  current_slew_rate?: number;
+}
+
+export type EffectiveLimits = Required<
+  Pick<ChannelLimits, 'max_voltage' | 'min_voltage' | 'max_current' | 'min_current' | 'max_power'>
+> &
+  Pick<ChannelLimits, 'voltage_slew_rate' | 'current_slew_rate'> & { channel: number };
+
+export const LIMIT_FIELDS = [
+  'max_voltage',
+  'min_voltage',
+  'max_current',
+  'min_current',
+  'max_power',
+  'voltage_slew_rate',
+  'current_slew_rate',
+] as const;
+
+/** Commands that turn an output or a load input on: refused while the emergency stop is active. */
+export function turnsSomethingOn(action: string, params: Record<string, unknown>): boolean {
+  return (action === 'set_output' || action === 'set_input') && params.enabled === true;
+}
+
+export interface EmergencyStopState {
+  active: boolean;
+  stop_time: string | null;
+  equipment_count: number;
+  stopped_equipment: string[];
+}
+
+export class SafetyService {
+  private estop: EmergencyStopState;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+  ) {
+    const saved = db.prepare("SELECT value FROM meta WHERE key = 'emergency_stop'").pluck().get() as
+      | string
+      | undefined;
+    // An emergency stop survives a restart: it is cleared by a person, never by a reboot.
+    this.estop = saved
+      ? JSON.parse(saved)
+      : { active: false, stop_time: null, equipment_count: 0, stopped_equipment: [] };
+  }
+
+  // ---- limits ---------------------------------------------------------------------------------------------------
+
+  /** The limits in force on each channel: the user's, capped by the model's ratings. */
+  limits(equipmentId: string, model: ModelInfo): EffectiveLimits[] {
+    const saved = this.savedLimits(equipmentId);
+    return model.ratings.map((rating) => effective(rating, saved[String(rating.channel)] ?? {}));
+  }
+
+  /** Sets limits of one channel; a limit above the model's rating is refused (422), nothing is stored. */
+  setLimits(equipmentId: string, model: ModelInfo, channel: number, limits: ChannelLimits): EffectiveLimits {
+    const rating = model.ratings.find((r) => r.channel === channel);
+    if (!rating)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `channel ${channel} does not exist on ${model.model}`,
+        'channel',
+      );
+    for (const [field, ceiling] of [
+      ['max_voltage', rating.max_voltage],
+      ['max_current', rating.max_current],
+      ['max_power', rating.max_power],
+      ['min_voltage', rating.max_voltage],
+      ['min_current', rating.max_current],
+    ] as const) {
+      const value = limits[field];
+      if (value !== undefined && value > ceiling) {
+        throw limitError(field, value, `the ${model.model}'s rating`, ceiling, channel);
+      }
+    }
+    const merged = { ...this.savedLimits(equipmentId)[String(channel)], ...limits };
+    const result = effective(rating, merged);
+    if (result.min_voltage > result.max_voltage) {
+      throw new HttpError(
+        422,
+        'invalid_limits',
+        `min_voltage ${result.min_voltage} is above max_voltage ${result.max_voltage}`,
+        'min_voltage',
+      );
+    }
+    if (result.min_current > result.max_current) {
+      throw new HttpError(
+        422,
+        'invalid_limits',
+        `min_current ${result.min_current} is above max_current ${result.max_current}`,
+        'min_current',
+      );
+    }
+    const all = { ...this.savedLimits(equipmentId), [String(channel)]: merged };
+    this.db.prepare('UPDATE equipment SET limits = ? WHERE id = ?').run(JSON.stringify(all), equipmentId);
+    this.record('limits_changed', equipmentId, { channel, limits });
+    return result;
+  }
+
+  /**
+   * Refuses (422, naming the limit and the attempted value) a setpoint outside the channel's limits.
+   * `setpoints` gives the channel's present setpoints for the power check.
+   */
+  check(
+    equipmentId: string,
+    model: ModelInfo,
+    action: string,
+    params: Record<string, unknown>,
+    setpoints?: { voltage: number; current: number },
+  ): void {
+    if (model.type !== 'power_supply' && model.type !== 'electronic_load') return;
+    const channel = typeof params.channel === 'number' ? params.channel : 1;
+    const limits = this.limits(equipmentId, model).find((l) => l.channel === channel);
+    if (!limits) return;
+    const refuse = (field: string, value: number, limit: keyof EffectiveLimits, bound: number) => {
+      const error = limitError(field, value, limit, bound, channel);
+      this.record('setpoint_refused', equipmentId, { action, params, limit, limit_value: bound });
+      throw error;
+    };
+    const within = (
+      field: string,
+      value: unknown,
+      min: keyof EffectiveLimits,
+      max: keyof EffectiveLimits,
+    ) => {
+      if (typeof value !== 'number') return;
+      const lo = limits[min] as number;
+      const hi = limits[max] as number;
+      if (value > hi) refuse(field, value, max, hi);
+      if (value < lo) refuse(field, value, min, lo);
+    };
+    switch (action) {
+      case 'set_voltage':
+        within('voltage', params.voltage, 'min_voltage', 'max_voltage');
+        if (model.type === 'power_supply' && typeof params.voltage === 'number' && setpoints) {
+          const power = params.voltage * setpoints.current;
+          if (power > limits.max_power) refuse('voltage', params.voltage, 'max_power', limits.max_power);
+        }
+        break;
+      case 'set_current':
+        within('current', params.current, 'min_current', 'max_current');
+        if (model.type === 'power_supply' && typeof params.current === 'number' && setpoints) {
+          const power = params.current * setpoints.voltage;
+          if (power > limits.max_power) refuse('current', params.current, 'max_power', limits.max_power);
+        }
+        break;
+      case 'set_power':
+        if (typeof params.power === 'number' && params.power > limits.max_power) {
+          refuse('power', params.power, 'max_power', limits.max_power);
+        }
+        break;
+    }
+  }
+
+  /** True when a power check needs the channel's present setpoints (a max_power below V_max × I_max). */
+  needsSetpoints(equipmentId: string, model: ModelInfo, channel: number): boolean {
+    if (model.type !== 'power_supply') return false;
+    const limits = this.limits(equipmentId, model).find((l) => l.channel === channel);
+    return limits !== undefined && limits.max_power < limits.max_voltage * limits.max_current;
+  }
+
+  /** The ramp steps from `from` to `to` at `rate` per second, one step per `tickMs`; empty when no ramp is due. */
+  static ramp(from: number, to: number, rate: number | undefined, tickMs = 100): number[] {
+    if (!rate || rate <= 0 || from === to) return [];
+    const step = (rate * tickMs) / 1000;
+    const n = Math.ceil(Math.abs(to - from) / step);
+    if (n <= 1) return [];
+    return Array.from({ length: n }, (_, i) =>
+      i === n - 1 ? to : from + Math.sign(to - from) * step * (i + 1),
+    );
+  }
+
+  // ---- emergency stop ---------------------------------------------------------------------------------------------
+
+  get emergencyStop(): Readonly<EmergencyStopState> {
+    return this.estop;
+  }
+
+  assertNotStopped(action: string, params: Record<string, unknown>): void {
+    if (this.estop.active && turnsSomethingOn(action, params)) {
+      throw new HttpError(
+        409,
+        'emergency_stop_active',
+        `Emergency stop is active since ${this.estop.stop_time}: outputs stay off until it is deactivated`,
+      );
+    }
+  }
+
+  /** Records the stop (persist, then publish) after the caller has turned the outputs off. */
+  activated(stopped: string[], failed: { equipment_id: string; error: string }[]): EmergencyStopState {
+    this.estop = {
+      active: true,
+      stop_time: new Date().toISOString(),
+      equipment_count: stopped.length,
+      stopped_equipment: stopped,
+    };
+    this.persistStop();
+    this.record('emergency_stop_activated', null, { stopped, failed });
+    this.logger.warn({ stopped, failed }, 'emergency stop activated');
+    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.emergencyStopActivated, { ...this.estop, failed });
+    return this.estop;
+  }
+
+  deactivate(): EmergencyStopState {
+    const was = this.estop;
+    this.estop = { ...was, active: false };
+    this.persistStop();
+    this.record('emergency_stop_deactivated', null, { stop_time: was.stop_time });
+    this.logger.warn('emergency stop deactivated');
+    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.emergencyStopDeactivated, { ...this.estop });
+    return this.estop;
+  }
+
+  // ---- history ----------------------------------------------------------------------------------------------------
+
+  record(kind: string, equipmentId: string | null, detail: unknown): void {
+    this.db
+      .prepare('INSERT INTO safety_events (at, kind, equipment_id, detail) VALUES (?, ?, ?, ?)')
+      .run(new Date().toISOString(), kind, equipmentId, JSON.stringify(detail));
+  }
+
+  events(
+    equipmentId: string | null,
+    limit: number,
+  ): { at: string; kind: string; equipment_id: string | null; detail: unknown }[] {
+    const rows = (
+      equipmentId === null
+        ? this.db
+            .prepare('SELECT at, kind, equipment_id, detail FROM safety_events ORDER BY id DESC LIMIT ?')
+            .all(limit)
+        : this.db
+            .prepare(
+              'SELECT at, kind, equipment_id, detail FROM safety_events WHERE equipment_id = ? ORDER BY id DESC LIMIT ?',
+            )
+            .all(equipmentId, limit)
+    ) as { at: string; kind: string; equipment_id: string | null; detail: string }[];
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
+  }
+
+  private savedLimits(equipmentId: string): Record<string, ChannelLimits> {
+    const raw = this.db.prepare('SELECT limits FROM equipment WHERE id = ?').pluck().get(equipmentId) as
+      | string
+      | undefined;
+    return raw ? JSON.parse(raw) : {};
+  }
+
+  private persistStop(): void {
+    this.db
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES ('emergency_stop', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(JSON.stringify(this.estop));
+  }
+}
+
+function effective(rating: ChannelRating, saved: ChannelLimits): EffectiveLimits {
+  return {
+    channel: rating.channel,
+    max_voltage: Math.min(saved.max_voltage ?? rating.max_voltage, rating.max_voltage),
+    min_voltage: saved.min_voltage ?? 0,
+    max_current: Math.min(saved.max_current ?? rating.max_current, rating.max_current),
+    min_current: saved.min_current ?? 0,
+    max_power: Math.min(saved.max_power ?? rating.max_power, rating.max_power),
+    voltage_slew_rate: saved.voltage_slew_rate,
+    current_slew_rate: saved.current_slew_rate,
+  };
+}
+
+function limitError(
+  field: string,
+  attempted: number,
+  limit: string,
+  limitValue: number,
+  channel: number,
+): HttpError {
+  const above = attempted > limitValue;
+  return new HttpError(
+    422,
+    'limit_exceeded',
+    `${field} ${attempted} ${above ? 'exceeds' : 'is below'} the limit ${limit} = ${limitValue} on channel ${channel}`,
+    field,
+    { limit, limit_value: limitValue, attempted, channel },
+  );
+}
