@@ -1,0 +1,144 @@
+// Every constant of the LabLink WebSocket protocol in one place (in the manner of Home Assistant's
+// websocket_api/const.py): message types, error codes, close codes, topics and limits. The server, the client
+// SDK, the web app and docs/protocol.md all read them from here, so a name is spelled exactly once.
+
+/** Bumped when a message changes incompatibly; sent in `welcome`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Messages a client sends. The first five are the original LabLink's, spelled as its clients spell them. */
+export const CLIENT_TYPES = {
+  startStream: 'start_stream',
+  stopStream: 'stop_stream',
+  startAcquisitionStream: 'start_acquisition_stream',
+  stopAcquisitionStream: 'stop_acquisition_stream',
+  ping: 'ping',
+  /** Declares client capabilities (binary frames). */
+  hello: 'hello',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+} as const;
+export type ClientType = (typeof CLIENT_TYPES)[keyof typeof CLIENT_TYPES];
+
+/** Replies and notices the server sends (events and stream data are listed in EVENT_TYPES / DATA_TYPES). */
+export const REPLY_TYPES = {
+  welcome: 'welcome',
+  helloOk: 'hello_ok',
+  pong: 'pong',
+  subscribed: 'subscribed',
+  unsubscribed: 'unsubscribed',
+  streamStarted: 'stream_started',
+  streamStopped: 'stream_stopped',
+  acquisitionStreamStarted: 'acquisition_stream_started',
+  acquisitionStreamStopped: 'acquisition_stream_stopped',
+  resyncRequired: 'resync_required',
+  error: 'error',
+} as const;
+
+/** Messages that carry a topic's data; they have `topic`, `seq` and `timestamp`. */
+export const DATA_TYPES = {
+  streamData: 'stream_data',
+  acquisitionStream: 'acquisition_stream',
+} as const;
+
+/** Event topics a client may subscribe to. A client that never sends `subscribe` receives all of them. */
+export const TOPICS = {
+  /** Instruments connected, disconnected, in error, back; emergency stop; locks. */
+  equipment: 'equipment',
+  alarms: 'alarms',
+  scheduler: 'scheduler',
+} as const;
+export type EventTopic = (typeof TOPICS)[keyof typeof TOPICS];
+export const EVENT_TOPICS: readonly EventTopic[] = Object.values(TOPICS);
+
+/** Event messages, by topic. `type` is the event's name, `data` its payload. */
+export const EVENT_TYPES = {
+  equipment: [
+    'equipment_connected',
+    'equipment_disconnected',
+    'equipment_state',
+    'emergency_stop_activated',
+    'emergency_stop_deactivated',
+    'lock_acquired',
+    'lock_released',
+    'lock_expired',
+  ],
+  alarms: ['alarm_event', 'alarm_updated', 'alarm_cleared'],
+  scheduler: ['job_created', 'job_updated', 'job_deleted', 'job_started', 'job_completed', 'job_failed'],
+} as const satisfies Record<EventTopic, readonly string[]>;
+
+export const STREAM_TYPES = ['readings', 'measurements', 'waveform'] as const;
+export type StreamType = (typeof STREAM_TYPES)[number];
+
+/** Topic of one instrument stream: `stream:<equipment_id>:<stream_type>:<channel>`. */
+export function streamTopic(equipmentId: string, streamType: string, channel: number): string {
+  return `stream:${equipmentId}:${streamType}:${channel}`;
+}
+
+/** Topic an acquisition publishes its `acquisition_stream` blocks on. */
+export function acquisitionTopic(acquisitionId: string): string {
+  return `acquisition:${acquisitionId}`;
+}
+
+/** `code` of an `error` message. The connection stays open after every one of them. */
+export const ERROR_CODES = {
+  /** The text frame is not JSON, or not a JSON object. */
+  invalidJson: 'invalid_json',
+  /** `type` names no client message. */
+  unknownType: 'unknown_type',
+  /** A required field is absent (`field` names it). */
+  missingField: 'missing_field',
+  /** A field has the wrong type or is out of range (`field` names it). */
+  invalidField: 'invalid_field',
+  unknownEquipment: 'unknown_equipment',
+  /** The instrument cannot serve this stream type (e.g. `readings` from an oscilloscope). */
+  unsupportedStream: 'unsupported_stream',
+  /** The instrument exists but is not connected right now (error, reconnecting, connecting). */
+  notConnected: 'not_connected',
+  /** `stop_stream` for a stream this connection did not start (or that already ended). */
+  notStreaming: 'not_streaming',
+  unknownAcquisition: 'unknown_acquisition',
+  /** A text frame above MAX_MESSAGE_BYTES but below the hard MAX_PAYLOAD_BYTES. */
+  frameTooLarge: 'frame_too_large',
+  /** The client sent a binary frame; clients send JSON text only. */
+  binaryNotAccepted: 'binary_not_accepted',
+  /** A bug on the server; the request had no effect. */
+  internal: 'internal_error',
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** WebSocket close codes the server uses. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  /** The server is shutting down; reconnect with backoff. */
+  goingAway: 1001,
+  /** A frame above MAX_PAYLOAD_BYTES (sent by the ws library; RFC 6455 "message too big"). */
+  tooBig: 1009,
+  internalError: 1011,
+  /** The client read too slowly and its queue of events overflowed: reconnect, resume or resync over REST. */
+  cannotKeepUp: 4008,
+} as const;
+
+/** Why a stream ended, in `stream_stopped.reason`. */
+export const STOP_REASONS = {
+  /** The client asked (stop_stream). */
+  requested: 'requested',
+  /** The instrument was disconnected or removed. */
+  equipmentDisconnected: 'equipment_disconnected',
+  /** The server is shutting down. */
+  serverShutdown: 'server_shutdown',
+} as const;
+
+export const LIMITS = {
+  /** Accepted range and default of `interval_ms` in start_stream. */
+  intervalMs: { min: 20, max: 60_000, default: 100 },
+  /** Frames above this are refused by the WebSocket layer, which closes with 1009. */
+  maxPayloadBytes: 1024 * 1024,
+  /** Client messages above this (and below maxPayloadBytes) get `frame_too_large`; the connection stays. */
+  maxMessageBytes: 64 * 1024,
+  /** Server protocol-level ping period; a peer that has not answered the previous ping is dropped. */
+  heartbeatMs: 30_000,
+  /** Events queued for one slow client before it is closed with 4008 (Home Assistant's PENDING_MSG_PEAK). */
+  maxQueuedEvents: 1024,
+  /** Messages of a topic kept for resume (the bus's replay depth). */
+  replayDepth: 256,
+} as const;

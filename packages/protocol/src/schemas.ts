@@ -1,0 +1,226 @@
+// JSON schemas (TypeBox) of every WebSocket message, with their TypeScript types. Client messages accept extra
+// fields (older and newer clients send some: priority, compression, num_samples …) so that they are ignored, not
+// refused; server messages are exact, and the tests validate every message the server sends against them.
+
+import { Type } from 'typebox';
+import { ERROR_CODES, EVENT_TOPICS, EVENT_TYPES, LIMITS, STREAM_TYPES } from './const.js';
+
+const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
+
+const RequestId = Type.Union([Type.String({ maxLength: 128 }), Type.Integer()], {
+  description: 'Any string or integer; echoed in the reply so a client can match it to its request',
+});
+const Timestamp = Type.String({ description: 'Server time, ISO-8601 UTC with Z', pattern: 'Z$' });
+const Seq = Type.Integer({ minimum: 1, description: 'Per topic, +1 for each message published on it' });
+const StreamTypeSchema = literals(STREAM_TYPES);
+const EventTopicSchema = literals(EVENT_TOPICS);
+const Channel = Type.Integer({ minimum: 1, maximum: 64 });
+const Interval = Type.Integer({ minimum: LIMITS.intervalMs.min, maximum: LIMITS.intervalMs.max });
+const EquipmentId = Type.String({ minLength: 1, maxLength: 200 });
+const Data = Type.Record(Type.String(), Type.Unknown());
+
+// ---------------------------------------------------------------------------------------------- client → server
+
+const request = <P extends Record<string, Parameters<typeof Type.Object>[0][string]>, T extends string>(
+  type: T,
+  properties: P,
+) => Type.Object({ type: Type.Literal(type), request_id: Type.Optional(RequestId), ...properties });
+
+export const ClientMessages = {
+  start_stream: request('start_stream', {
+    equipment_id: EquipmentId,
+    stream_type: Type.Optional(StreamTypeSchema),
+    interval_ms: Type.Optional(Interval),
+    channel: Type.Optional(Channel),
+    /** Send sample arrays of this stream as binary frames (see docs/protocol.md). */
+    binary: Type.Optional(Type.Boolean()),
+    /** The last seq this client saw on the stream's topic: missed messages are replayed first. */
+    resume_from: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+  stop_stream: request('stop_stream', {
+    equipment_id: EquipmentId,
+    stream_type: Type.Optional(StreamTypeSchema),
+    channel: Type.Optional(Channel),
+  }),
+  start_acquisition_stream: request('start_acquisition_stream', {
+    acquisition_id: Type.String({ minLength: 1, maxLength: 200 }),
+    interval_ms: Type.Optional(Interval),
+    num_samples: Type.Optional(Type.Integer({ minimum: 1 })),
+    binary: Type.Optional(Type.Boolean()),
+    resume_from: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+  stop_acquisition_stream: request('stop_acquisition_stream', {
+    acquisition_id: Type.String({ minLength: 1, maxLength: 200 }),
+  }),
+  ping: request('ping', {}),
+  hello: request('hello', {
+    binary: Type.Optional(Type.Boolean()),
+    client: Type.Optional(Type.String({ maxLength: 200 })),
+  }),
+  subscribe: request('subscribe', {
+    topics: Type.Array(EventTopicSchema, { minItems: 1 }),
+    /** Last seq seen per topic; events published after it are replayed before live ones. */
+    resume_from: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+  }),
+  unsubscribe: request('unsubscribe', { topics: Type.Array(EventTopicSchema, { minItems: 1 }) }),
+} as const;
+
+export type ClientMessageMap = {
+  [K in keyof typeof ClientMessages]: Type.Static<(typeof ClientMessages)[K]>;
+};
+export type ClientMessage = ClientMessageMap[keyof ClientMessageMap];
+
+// ---------------------------------------------------------------------------------------------- server → client
+
+const reply = <P extends Record<string, Parameters<typeof Type.Object>[0][string]>, T extends string>(
+  type: T,
+  properties: P,
+) =>
+  Type.Object(
+    { type: Type.Literal(type), request_id: Type.Optional(RequestId), ...properties },
+    { additionalProperties: false },
+  );
+
+const StreamKey = { equipment_id: EquipmentId, stream_type: StreamTypeSchema, channel: Channel };
+
+/** Describes one sample array moved out of `data` into the binary part of a frame (docs/protocol.md). */
+export const BinaryArray = Type.Object(
+  {
+    /** Path of the array inside `data`, e.g. ["samples"] or ["values", "1"]. */
+    path: Type.Array(Type.String(), { minItems: 1 }),
+    count: Type.Integer({ minimum: 0 }),
+    dtype: Type.Literal('float32'),
+  },
+  { additionalProperties: false },
+);
+
+/** Fields every data and event message carries. */
+const published = { topic: Type.String(), seq: Seq, timestamp: Timestamp };
+
+const event = <T extends string>(type: T, topic: string, data: ReturnType<typeof Type.Object>) =>
+  Type.Object(
+    { type: Type.Literal(type), ...published, topic: Type.Literal(topic), data },
+    { additionalProperties: false },
+  );
+
+/** Event payloads as the original LabLink's clients read them (reference §6.1); more fields may follow. */
+const open = (properties: Parameters<typeof Type.Object>[0]) => Type.Object(properties);
+const EquipmentEventData = open({ equipment_id: Type.Optional(Type.String()) });
+const AlarmEventData = {
+  alarm_event: open({
+    event_id: Type.String(),
+    alarm_id: Type.String(),
+    severity: Type.String(),
+    state: Type.String(),
+  }),
+  alarm_updated: open({ event_id: Type.String(), state: Type.String() }),
+  alarm_cleared: open({ event_id: Type.String() }),
+};
+const JobEventData = {
+  job_created: open({ job_id: Type.String() }),
+  job_updated: open({ job_id: Type.String() }),
+  job_deleted: open({ job_id: Type.String() }),
+  job_started: open({ job_id: Type.String(), execution_id: Type.String() }),
+  job_completed: open({ job_id: Type.String(), execution_id: Type.String() }),
+  job_failed: open({ job_id: Type.String(), execution_id: Type.String(), error: Type.Unknown() }),
+};
+
+export const EventMessages = Object.fromEntries([
+  ...EVENT_TYPES.equipment.map((t) => [t, event(t, 'equipment', EquipmentEventData)]),
+  ...EVENT_TYPES.alarms.map((t) => [t, event(t, 'alarms', AlarmEventData[t])]),
+  ...EVENT_TYPES.scheduler.map((t) => [t, event(t, 'scheduler', JobEventData[t])]),
+]) as Record<(typeof EVENT_TYPES)[keyof typeof EVENT_TYPES][number], ReturnType<typeof event<string>>>;
+
+const TopicSeqs = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
+
+export const ServerMessages = {
+  welcome: reply('welcome', {
+    protocol_version: Type.Integer(),
+    /** Changes when the server restarts: sequence numbers start again, so resume is impossible. */
+    server_instance: Type.String(),
+    timestamp: Timestamp,
+    heartbeat_interval_ms: Type.Integer(),
+    max_message_bytes: Type.Integer(),
+    max_payload_bytes: Type.Integer(),
+    interval_ms: Type.Object(
+      { min: Type.Integer(), max: Type.Integer(), default: Type.Integer() },
+      { additionalProperties: false },
+    ),
+    topics: Type.Array(EventTopicSchema),
+    /** Current seq of each event topic, so a client can resume from here later. */
+    seq: TopicSeqs,
+  }),
+  hello_ok: reply('hello_ok', { binary: Type.Boolean() }),
+  pong: reply('pong', { timestamp: Timestamp }),
+  subscribed: reply('subscribed', { topics: Type.Array(EventTopicSchema), seq: TopicSeqs }),
+  unsubscribed: reply('unsubscribed', { topics: Type.Array(EventTopicSchema) }),
+  stream_started: reply('stream_started', {
+    ...StreamKey,
+    /** What this client asked for. */
+    interval_ms: Interval,
+    /** The shared poller's period: the fastest any subscriber asked for. */
+    effective_interval_ms: Interval,
+    topic: Type.String(),
+    /** The topic's current seq; the next stream_data has a larger one. */
+    seq: Type.Integer({ minimum: 0 }),
+    binary: Type.Boolean(),
+  }),
+  stream_stopped: reply('stream_stopped', {
+    ...StreamKey,
+    topic: Type.String(),
+    reason: Type.String(),
+    detail: Type.Optional(Type.String()),
+    timestamp: Timestamp,
+  }),
+  stream_data: reply('stream_data', {
+    ...published,
+    ...StreamKey,
+    data: Data,
+    /** Only in the JSON header of a binary frame. */
+    binary: Type.Optional(Type.Array(BinaryArray)),
+  }),
+  acquisition_stream_started: reply('acquisition_stream_started', {
+    acquisition_id: Type.String(),
+    topic: Type.String(),
+    seq: Type.Integer({ minimum: 0 }),
+    binary: Type.Boolean(),
+  }),
+  acquisition_stream_stopped: reply('acquisition_stream_stopped', {
+    acquisition_id: Type.String(),
+    reason: Type.String(),
+  }),
+  acquisition_stream: reply('acquisition_stream', {
+    ...published,
+    acquisition_id: Type.String(),
+    state: Type.String(),
+    stats: Data,
+    data: Type.Union([Data, Type.Null()]),
+    binary: Type.Optional(Type.Array(BinaryArray)),
+  }),
+  resync_required: reply('resync_required', {
+    topic: Type.String(),
+    /** too_old: the missed messages are no longer kept; seq_ahead: the server restarted. */
+    reason: literals(['too_old', 'seq_ahead'] as const),
+    /** The topic's current seq. */
+    seq: Type.Integer({ minimum: 0 }),
+    timestamp: Timestamp,
+  }),
+  error: reply('error', {
+    code: literals(Object.values(ERROR_CODES)),
+    detail: Type.String(),
+    /** The offending field, for missing_field and invalid_field. */
+    field: Type.Optional(Type.String()),
+  }),
+  ...EventMessages,
+} as const;
+
+export type ServerMessageMap = {
+  [K in keyof typeof ServerMessages]: Type.Static<(typeof ServerMessages)[K]>;
+};
+export type ServerMessage = ServerMessageMap[keyof ServerMessageMap];
+export type ErrorMessage = ServerMessageMap['error'];
+export type StreamDataMessage = ServerMessageMap['stream_data'];
+
+/** One schema for any server message (a union keyed by `type`), for clients that validate what they receive. */
+export const ServerMessage = Type.Union(Object.values(ServerMessages));
+export const ClientMessage = Type.Union(Object.values(ClientMessages));

@@ -1,0 +1,122 @@
+// One WebSocket client: its writer, its streams (which belong to it alone: its stop_stream or its disconnect
+// releases its shares, never anyone else's), its event subscriptions and its capabilities.
+
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  EVENT_TOPICS,
+  type EventTopic,
+  encode,
+  ProtocolError,
+  parseClientMessage,
+  type ServerMessageMap,
+  type StreamType,
+  timestamp,
+} from '@lablink/protocol';
+import type { Gateway } from './gateway.js';
+import { handlers } from './handlers.js';
+import type { PollerHandle } from './poller.js';
+import type { WireSocket } from './socket.js';
+import { Writer } from './writer.js';
+
+export interface OwnedStream {
+  handle: PollerHandle;
+  equipment_id: string;
+  stream_type: StreamType;
+  channel: number;
+}
+
+type Reply = {
+  [K in keyof ServerMessageMap]: Omit<ServerMessageMap[K], 'request_id'>;
+}[keyof ServerMessageMap];
+
+export class Connection {
+  readonly writer: Writer;
+  /** Streams this client started, by topic. */
+  readonly streams = new Map<string, OwnedStream>();
+  /** Acquisition topics this client follows, by acquisition id. */
+  readonly acquisitions = new Map<string, string>();
+  /** Event topics received. Until the client subscribes explicitly, all of them (the seed's broadcast). */
+  readonly topics = new Set<EventTopic>(EVENT_TOPICS);
+  explicitTopics = false;
+  /** Send sample arrays as binary frames (hello {binary:true}); start_stream may override per stream. */
+  binary = false;
+  /** Cleared at each heartbeat, set by any pong or message: a client that stays silent for a period is dead. */
+  alive = true;
+  readonly connectedAt = new Date();
+  received = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: WireSocket,
+    readonly gateway: Gateway,
+    readonly remote: string,
+  ) {
+    this.writer = new Writer(socket, gateway.options);
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+  }
+
+  /** Sends a reply or notice (never coalesced, never dropped), echoing the request's request_id. */
+  send(message: Reply, requestId?: string | number, topic?: string): void {
+    const body = requestId === undefined ? message : { ...message, request_id: requestId };
+    this.writer.push({ data: encode(body), topic });
+  }
+
+  error(code: ErrorCode, detail: string, requestId?: string | number, field?: string): void {
+    this.send({ type: 'error', code, detail, ...(field ? { field } : {}) }, requestId);
+  }
+
+  /** A stream of this client ended on the server side (instrument gone, shutdown). */
+  streamEnded(topic: string, reason: string): void {
+    const stream = this.streams.get(topic);
+    if (!stream) return;
+    this.streams.delete(topic);
+    this.gateway.unsubscribe(this, topic);
+    const { equipment_id, stream_type, channel } = stream;
+    this.send(
+      { type: 'stream_stopped', equipment_id, stream_type, channel, topic, reason, timestamp: timestamp() },
+      undefined,
+      topic,
+    );
+  }
+
+  /** Releases everything this client holds. */
+  dispose(): void {
+    for (const stream of this.streams.values()) stream.handle.release();
+    this.streams.clear();
+    this.writer.close();
+  }
+
+  private receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.alive = true;
+    this.received += 1;
+    if (isBinary) {
+      this.error(ERROR_CODES.binaryNotAccepted, 'clients send JSON text frames only');
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const { maxMessageBytes } = this.gateway.options;
+    if (text.length > maxMessageBytes) {
+      const detail = `message of ${text.length} bytes; requests are at most ${maxMessageBytes} bytes`;
+      this.error(ERROR_CODES.frameTooLarge, detail);
+      return;
+    }
+    let requestId: string | number | undefined;
+    try {
+      const parsed = parseClientMessage(text.toString('utf8'));
+      requestId = parsed.requestId;
+      const handle = handlers[parsed.message.type] as (c: Connection, m: typeof parsed.message) => void;
+      handle(this, parsed.message);
+    } catch (err) {
+      if (err instanceof ProtocolError)
+        this.error(err.code, err.message, err.requestId ?? requestId, err.field);
+      else {
+        this.gateway.logger.error({ err, connection: this.id }, 'websocket handler failed');
+        this.error(ERROR_CODES.internal, 'internal error; the request had no effect', requestId);
+      }
+    }
+  }
+}

@@ -1,0 +1,240 @@
+// The real-time gateway: accepts WebSocket clients and fans bus messages out to those that want them. The
+// fan-out never waits for a client: it hands each subscriber's writer a shared, already encoded frame and moves
+// on, so a slow client cannot delay the others (the original awaited each send in turn).
+
+import { randomUUID } from 'node:crypto';
+import {
+  CLOSE_CODES,
+  EVENT_TOPICS,
+  type EventTopic,
+  LIMITS,
+  PROTOCOL_VERSION,
+  timestamp,
+} from '@lablink/protocol';
+import type { Logger } from 'pino';
+import type { Bus, Published } from '../bus.js';
+import { Connection } from './connection.js';
+import { FrameCache, type Subscription } from './frames.js';
+import type { PollerHandle, StreamRequest } from './poller.js';
+import type { WireSocket } from './socket.js';
+import type { WriterLimits } from './writer.js';
+
+export interface GatewayOptions extends WriterLimits {
+  heartbeatMs: number;
+  maxMessageBytes: number;
+}
+
+export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
+  heartbeatMs: LIMITS.heartbeatMs,
+  maxMessageBytes: LIMITS.maxMessageBytes,
+  maxQueuedEvents: LIMITS.maxQueuedEvents,
+  // About 1 s of a 10-stream waveform load on a LAN; beyond it the client is slow and data coalesces.
+  highWaterBytes: 256 * 1024,
+};
+
+export interface GatewayDeps {
+  bus: Bus;
+  pollers: { acquire(request: StreamRequest): PollerHandle };
+  /** The acquisition service, once it exists: the gateway only asks whether an acquisition exists. */
+  acquisitions?: { find(id: string): unknown };
+  logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
+}
+
+export interface ConnectionStats {
+  id: number;
+  remote: string;
+  connected_at: string;
+  topics: string[];
+  streams: string[];
+  /** Frames waiting in the writer, not yet handed to the socket. */
+  queued: number;
+  /** Bytes handed to the socket but not yet to the kernel. */
+  buffered_bytes: number;
+  sent: number;
+  coalesced: number;
+  received: number;
+}
+
+export class Gateway {
+  /** Changes at each server start: sequence numbers start again, so clients know resume is impossible. */
+  readonly instance = randomUUID();
+  readonly options: GatewayOptions;
+  private readonly connections = new Set<Connection>();
+  private readonly subscribers = new Map<string, Map<Connection, Subscription>>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unsubscribeBus: () => void;
+  private nextId = 1;
+  private closing = false;
+
+  constructor(
+    private readonly deps: GatewayDeps,
+    options: Partial<GatewayOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_GATEWAY_OPTIONS, ...options };
+    this.unsubscribeBus = deps.bus.subscribe('*', (message) => this.fanOut(message));
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get bus(): Bus {
+    return this.deps.bus;
+  }
+  get pollers(): GatewayDeps['pollers'] {
+    return this.deps.pollers;
+  }
+  get acquisitions(): GatewayDeps['acquisitions'] {
+    return this.deps.acquisitions;
+  }
+  get logger(): GatewayDeps['logger'] {
+    return this.deps.logger;
+  }
+
+  accept(socket: WireSocket, remote = ''): Connection {
+    const conn = new Connection(this.nextId++, socket, this, remote);
+    if (this.closing) {
+      socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+      return conn;
+    }
+    this.connections.add(conn);
+    for (const topic of conn.topics) this.subscribe(conn, topic, { kind: 'event' });
+    socket.on('close', () => this.drop(conn));
+    socket.on('error', (err) => this.logger.debug({ err, connection: conn.id }, 'websocket error'));
+    conn.send({
+      type: 'welcome',
+      protocol_version: PROTOCOL_VERSION,
+      server_instance: this.instance,
+      timestamp: timestamp(),
+      heartbeat_interval_ms: this.options.heartbeatMs,
+      max_message_bytes: this.options.maxMessageBytes,
+      max_payload_bytes: LIMITS.maxPayloadBytes,
+      interval_ms: { ...LIMITS.intervalMs },
+      topics: [...EVENT_TOPICS],
+      seq: this.seqs(EVENT_TOPICS),
+    });
+    return conn;
+  }
+
+  subscribe(conn: Connection, topic: string, sub: Subscription): void {
+    let subs = this.subscribers.get(topic);
+    if (!subs) {
+      subs = new Map();
+      this.subscribers.set(topic, subs);
+    }
+    subs.set(conn, sub);
+  }
+
+  unsubscribe(conn: Connection, topic: string): void {
+    const subs = this.subscribers.get(topic);
+    if (subs?.delete(conn) && subs.size === 0) this.subscribers.delete(topic);
+  }
+
+  seqs(topics: Iterable<EventTopic>): Record<string, number> {
+    return Object.fromEntries([...topics].map((t) => [t, this.bus.seq(t)]));
+  }
+
+  /**
+   * Sends what `conn` missed on `topic` after `afterSeq`, oldest first, or a resync_required notice when the
+   * bus no longer keeps it (too old) or never published it (the server restarted and numbers began again).
+   */
+  replay(
+    conn: Connection,
+    topic: string,
+    afterSeq: number,
+    sub: Subscription,
+    requestId?: string | number,
+  ): void {
+    const current = this.bus.seq(topic);
+    const missed = afterSeq > current ? null : this.bus.since(topic, afterSeq);
+    if (missed === null) {
+      const reason = afterSeq > current ? 'seq_ahead' : 'too_old';
+      conn.send(
+        { type: 'resync_required', topic, reason, seq: current, timestamp: timestamp() },
+        requestId,
+        topic,
+      );
+      this.sendLatest(conn, topic, sub);
+      return;
+    }
+    for (const message of missed) conn.writer.push(new FrameCache(message, sub).for(sub));
+  }
+
+  /** The topic's latest message, at once (a stream's current value for a client that joins a running poller). */
+  sendLatest(conn: Connection, topic: string, sub: Subscription): void {
+    if (sub.kind === 'event') return; // events are facts, not state: they are not re-sent as if new
+    const latest = this.bus.latest(topic);
+    if (latest) conn.writer.push(new FrameCache(latest, sub).for(sub));
+  }
+
+  stats(): ConnectionStats[] {
+    return [...this.connections].map((c) => ({
+      id: c.id,
+      remote: c.remote,
+      connected_at: c.connectedAt.toISOString(),
+      topics: [...c.topics],
+      streams: [...c.streams.keys()],
+      queued: c.writer.queued,
+      buffered_bytes: c.socket.bufferedAmount,
+      sent: c.writer.stats.sent,
+      coalesced: c.writer.stats.coalesced,
+      received: c.received,
+    }));
+  }
+
+  /** Closes every client with 1001 and waits up to `graceMs` for them to go; the rest are cut. */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    this.unsubscribeBus();
+    const open = [...this.connections];
+    const gone = Promise.all(
+      open.map((c) => new Promise<void>((resolve) => c.socket.on('close', () => resolve()))),
+    );
+    for (const conn of open) {
+      conn.writer.close();
+      conn.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([gone, timeout]);
+    clearTimeout(timer);
+    for (const conn of this.connections) conn.socket.terminate();
+  }
+
+  private fanOut(message: Published): void {
+    const subs = this.subscribers.get(message.topic);
+    if (!subs) return;
+    let frames: FrameCache | undefined;
+    for (const [conn, sub] of subs) {
+      frames ??= new FrameCache(message, sub);
+      conn.writer.push(frames.for(sub));
+    }
+  }
+
+  private drop(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    for (const [topic, subs] of this.subscribers) {
+      if (subs.delete(conn) && subs.size === 0) this.subscribers.delete(topic);
+    }
+    conn.dispose();
+  }
+
+  /** Protocol-level ping; a client that answered nothing since the previous beat is dead and is cut. */
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        this.logger.info({ connection: conn.id }, 'websocket client missed its heartbeat; closing');
+        conn.socket.terminate();
+        continue;
+      }
+      conn.alive = false;
+      try {
+        conn.socket.ping();
+      } catch {
+        // Not open (closing): the close event cleans up.
+      }
+    }
+  }
+}
