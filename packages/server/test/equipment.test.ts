@@ -60,6 +60,20 @@ describe('the simulated bench', () => {
   });
 });
 
+describe('discovery', () => {
+  it('lists the simulated bench, each already connected, with its identity', async () => {
+    const { status, body } = await http(`${server.url}/api/equipment/discover`, { method: 'POST' });
+    expect(status).toBe(200);
+    const simulated = body.devices.filter((d: Json) => d.discovery_method === 'simulated');
+    expect(simulated).toHaveLength(4);
+    for (const device of simulated) {
+      expect(device).toMatchObject({ is_connected: true, status: 'connected' });
+      expect(device.resource_name).toMatch(/::SOCKET$/);
+      expect(Object.values(ids)).toContain(device.equipment_id);
+    }
+  });
+});
+
 describe('power supply', () => {
   it('sets a voltage and an output, and the readings follow the physics (5 V into 10 Ω = 0.5 A, CV)', async () => {
     const id = ids.power_supply;
