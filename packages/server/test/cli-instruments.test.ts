@@ -4,7 +4,10 @@ import { startSimulator } from '@lablink/instruments/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, runCli, spawnCli } from './helpers.js';
 
-describe('lablink sim', () => {
+// Each CLI run starts Node and compiles TypeScript on the fly: slow on a loaded 2-core CI machine.
+const CLI_TIMEOUT_MS = 90_000;
+
+describe('lablink sim', { timeout: CLI_TIMEOUT_MS }, () => {
   it("starts the default bench and prints each instrument's VISA address, which answers *IDN?", async () => {
     const child = spawnCli(['sim']);
     const done = collect(child);
@@ -33,7 +36,7 @@ describe('lablink sim', () => {
   });
 });
 
-describe('lablink scpi', () => {
+describe('lablink scpi', { timeout: CLI_TIMEOUT_MS }, () => {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   beforeAll(async () => {
     sim = await startSimulator('DL3021A');

@@ -101,7 +101,7 @@ describe('configuration', () => {
 const FILE_NOT_DIR = path.join(tmpdir(), `lablink-not-a-dir-${process.pid}`);
 writeFileSync(FILE_NOT_DIR, 'a file');
 
-describe('the lablink CLI', () => {
+describe('the lablink CLI', { timeout: 60_000 }, () => {
   it('prints help naming the serve command', async () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
@@ -213,7 +213,7 @@ describe('storage', () => {
     }
   });
 
-  it('a server never half-starts on a corrupt database', async () => {
+  it('a server never half-starts on a corrupt database', { timeout: 60_000 }, async () => {
     const tmp = tempDir();
     try {
       writeFileSync(path.join(tmp.dir, DATABASE_FILE), 'garbage '.repeat(500));

@@ -50,7 +50,7 @@ export interface CliRun {
 }
 
 /** Runs `lablink <args>` to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<CliRun> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45_000): Promise<CliRun> {
   const child = spawnCli(args, env);
   return collect(child, timeoutMs);
 }
@@ -62,7 +62,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
   });
 }
 
-export function collect(child: ChildProcess, timeoutMs = 15_000): Promise<CliRun> {
+export function collect(child: ChildProcess, timeoutMs = 45_000): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {
@@ -84,7 +84,7 @@ export function collect(child: ChildProcess, timeoutMs = 15_000): Promise<CliRun
 }
 
 /** Resolves with the URL once the CLI prints its listening line. */
-export function waitForListening(child: ChildProcess, timeoutMs = 15_000): Promise<string> {
+export function waitForListening(child: ChildProcess, timeoutMs = 45_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), timeoutMs);
