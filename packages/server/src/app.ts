@@ -8,6 +8,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './http-errors.js';
 import { equipmentRoutes } from './routes/equipment.js';
+import { lockRoutes } from './routes/locks.js';
+import { profileRoutes } from './routes/profiles.js';
 import { safetyRoutes } from './routes/safety.js';
 import { systemRoutes } from './routes/system.js';
 import type { Services } from './services.js';
@@ -54,6 +56,8 @@ export async function buildApp(services: Services) {
   await app.register(systemRoutes);
   await app.register(equipmentRoutes);
   await app.register(safetyRoutes);
+  await app.register(lockRoutes);
+  await app.register(profileRoutes);
 
   app.addHook('onClose', async () => services.close());
   return app;

@@ -6,7 +6,9 @@ import { type Bench, startBench } from '@lablink/instruments/sim';
 import type { Logger } from 'pino';
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
-import { EquipmentService, type LockGuard } from './equipment/service.js';
+import { EquipmentService } from './equipment/service.js';
+import { LockService } from './locks.js';
+import { ProfileService } from './profiles.js';
 import { SafetyService } from './safety.js';
 import { type Db, openDatabase } from './storage/database.js';
 
@@ -17,6 +19,8 @@ export interface Services {
   bus: Bus;
   safety: SafetyService;
   equipment: EquipmentService;
+  locks: LockService;
+  profiles: ProfileService;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Instruments connected right now (for /health). */
@@ -31,12 +35,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     logger.error({ err, topic: message.topic }, 'bus subscriber failed'),
   );
   const safety = new SafetyService(db, bus, logger);
-  const locks: LockGuard = { assertCanControl() {}, releaseAll() {} };
+  const locks = new LockService({ bus, logger: logger.child({ service: 'locks' }) });
   const equipment = new EquipmentService(db, bus, logger.child({ service: 'equipment' }), safety, locks);
+  const profiles = new ProfileService({ db, equipment, logger: logger.child({ service: 'profiles' }) });
 
   let bench: Bench | null = null;
   const close = async () => {
     await equipment.close();
+    locks.close();
     await bench?.stop();
     db.close();
   };
@@ -63,6 +69,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     bus,
     safety,
     equipment,
+    locks,
+    profiles,
     bench,
     connectedDevices: () => equipment.connectedCount(),
     async close() {
