@@ -1,0 +1,15 @@
+// @lablink/client: a TypeScript SDK for LabLink servers, for browsers and Node (README.md).
+
+export { Backoff, type BackoffOptions } from './backoff.js';
+export { LabLinkClient, type LabLinkClientOptions } from './client.js';
+export type { Mode, Quality } from './quality.js';
+export {
+  RealtimeClient,
+  type RealtimeOptions,
+  type ServerEvent,
+  type StreamMessage,
+  type StreamRequest,
+} from './realtime.js';
+export { LabLinkError, type RequestOptions, RestApi } from './rest.js';
+export type { WebSocketConstructor, WebSocketLike } from './socket.js';
+export type * from './types.js';

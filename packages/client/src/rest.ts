@@ -1,0 +1,270 @@
+// Typed REST calls. Every error the server sends has one shape, {"detail", "code", "field"?} (the server's
+// http-errors.ts), and becomes a LabLinkError carrying it, so an app can show `detail` and branch on `code`
+// (e.g. 422 limit_exceeded with `field: "voltage"`) instead of parsing messages.
+
+import type {
+  AcquireLockResult,
+  ApplyProfileResult,
+  CommandInfo,
+  CommandResponse,
+  ConnectRequest,
+  DiscoveredDevice,
+  EmergencyStopStatus,
+  EquipmentDetail,
+  EquipmentInfo,
+  EquipmentLimits,
+  Health,
+  LimitsUpdate,
+  LockRequest,
+  LockStatus,
+  Profile,
+  Readings,
+  ReleaseLockResult,
+  SafetyStatus,
+  ServerInfo,
+} from './types.js';
+
+export class LabLinkError extends Error {
+  constructor(
+    /** HTTP status; 0 when the server could not be reached at all. */
+    readonly status: number,
+    /** The server's stable code (not_found, limit_exceeded, locked …), or `unreachable` / `invalid_response`. */
+    readonly code: string,
+    /** What went wrong, in words. */
+    readonly detail: string,
+    /** The offending request field, when the server names one. */
+    readonly field?: string,
+    /** The whole error body: some errors carry more (limit_value, attempted, locked_by …). */
+    readonly body?: Record<string, unknown>,
+  ) {
+    super(status ? `${status} ${code}: ${detail}` : detail);
+    this.name = 'LabLinkError';
+  }
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+}
+
+type Fetch = typeof fetch;
+
+export class RestApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetchImpl: Fetch,
+    /** Sent with control commands and locks: the session that holds (or would hold) an instrument's lock. */
+    readonly sessionId: string,
+  ) {}
+
+  /** Any REST call, for endpoints without a method here. Resolves with the parsed JSON body. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const hasBody = options.body !== undefined;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url.toString(), {
+        method,
+        headers: hasBody ? { 'content-type': 'application/json' } : {},
+        body: hasBody ? JSON.stringify(options.body) : null,
+      });
+    } catch (err) {
+      throw new LabLinkError(0, 'unreachable', `cannot reach LabLink at ${this.baseUrl}: ${reason(err)}`);
+    }
+    const text = await response.text();
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // A proxy's HTML error page, say: keep its status, show the start of the text.
+        throw new LabLinkError(
+          response.status,
+          'invalid_response',
+          `not JSON from ${method} ${path}: ${text.slice(0, 200)}`,
+        );
+      }
+    }
+    if (!response.ok) {
+      const error = (body ?? {}) as Record<string, unknown>;
+      throw new LabLinkError(
+        response.status,
+        typeof error.code === 'string' ? error.code : `http_${response.status}`,
+        typeof error.detail === 'string' ? error.detail : response.statusText || `HTTP ${response.status}`,
+        typeof error.field === 'string' ? error.field : undefined,
+        error,
+      );
+    }
+    return body as T;
+  }
+
+  // ---- server -----------------------------------------------------------------------------------------------------
+
+  health(): Promise<Health> {
+    return this.request('GET', '/health');
+  }
+
+  info(): Promise<ServerInfo> {
+    return this.request('GET', '/api');
+  }
+
+  // ---- equipment --------------------------------------------------------------------------------------------------
+
+  listEquipment(): Promise<EquipmentInfo[]> {
+    return this.request('GET', '/api/equipment/list');
+  }
+
+  async getEquipment(id: string): Promise<EquipmentDetail> {
+    return (await this.request<{ equipment: EquipmentDetail }>('GET', `/api/equipment/${enc(id)}`)).equipment;
+  }
+
+  /** Connection state, firmware, capabilities and I/O statistics. */
+  status(id: string): Promise<Record<string, unknown>> {
+    return this.request('GET', `/api/equipment/${enc(id)}/status`);
+  }
+
+  connect(
+    request: ConnectRequest,
+  ): Promise<{ equipment_id: string; status: string; equipment: EquipmentDetail }> {
+    return this.request('POST', '/api/equipment/connect', { body: request });
+  }
+
+  /** Puts outputs in a safe state, then disconnects. */
+  disconnect(id: string): Promise<{ equipment_id: string; status: 'disconnected' }> {
+    return this.request('POST', `/api/equipment/disconnect/${enc(id)}`, {
+      query: { session_id: this.sessionId },
+    });
+  }
+
+  async setNickname(id: string, nickname: string | null): Promise<EquipmentDetail> {
+    const body = await this.request<{ equipment: EquipmentDetail }>('PATCH', `/api/equipment/${enc(id)}`, {
+      body: { nickname },
+    });
+    return body.equipment;
+  }
+
+  /** Fresh readings (power supply channel, load, multimeter); 501 for an oscilloscope. */
+  readings<T extends Readings = Readings>(id: string, channel?: number): Promise<T> {
+    return this.request('GET', `/api/equipment/${enc(id)}/readings`, { query: { channel } });
+  }
+
+  /** Runs a named command (set_voltage, set_output, get_waveform …) and resolves with its result. */
+  async command<T = unknown>(
+    id: string,
+    action: string,
+    parameters: Record<string, unknown> = {},
+  ): Promise<T> {
+    return (await this.commandResponse<T>(id, action, parameters)).data;
+  }
+
+  /** As `command`, with the whole reply (command_id, server timestamp). */
+  commandResponse<T = unknown>(
+    id: string,
+    action: string,
+    parameters: Record<string, unknown> = {},
+  ): Promise<CommandResponse<T>> {
+    return this.request('POST', `/api/equipment/${enc(id)}/command`, {
+      body: { action, parameters, session_id: this.sessionId },
+    });
+  }
+
+  /** One raw SCPI command; resolves with the reply of a query, null for a write. */
+  async scpi(id: string, command: string): Promise<string | null> {
+    const body = await this.request<{ command: string; reply: string | null }>(
+      'POST',
+      `/api/equipment/${enc(id)}/scpi`,
+      {
+        body: { command, session_id: this.sessionId },
+      },
+    );
+    return body.reply;
+  }
+
+  /** The commands the instrument accepts, with their parameters, and the limits in force. */
+  commands(id: string): Promise<{ commands: CommandInfo[]; limits: EquipmentLimits['limits'] }> {
+    return this.request('GET', `/api/equipment/${enc(id)}/commands`);
+  }
+
+  discover(): Promise<{ devices: DiscoveredDevice[] }> {
+    return this.request('POST', '/api/equipment/discover');
+  }
+
+  // ---- safety -----------------------------------------------------------------------------------------------------
+
+  /** Turns every output and load input off, everywhere, and blocks turning any on until cleared. */
+  emergencyStop(): Promise<EmergencyStopStatus> {
+    return this.request('POST', '/api/safety/emergency-stop/activate');
+  }
+
+  /** Clears the emergency stop; outputs stay off. */
+  clearEmergencyStop(): Promise<EmergencyStopStatus> {
+    return this.request('POST', '/api/safety/emergency-stop/deactivate');
+  }
+
+  emergencyStopStatus(): Promise<EmergencyStopStatus> {
+    return this.request('GET', '/api/safety/emergency-stop/status');
+  }
+
+  safetyStatus(): Promise<SafetyStatus> {
+    return this.request('GET', '/api/safety/status');
+  }
+
+  limits(id: string): Promise<EquipmentLimits> {
+    return this.request('GET', `/api/safety/limits/${enc(id)}`);
+  }
+
+  /** Lowers the limits of one channel (default 1); a limit above the rating is a 422 LabLinkError. */
+  setLimits(id: string, limits: LimitsUpdate): Promise<EquipmentLimits> {
+    return this.request('PUT', `/api/safety/limits/${enc(id)}`, { body: limits });
+  }
+
+  // ---- locks (for this client's session) --------------------------------------------------------------------------
+
+  acquireLock(equipmentId: string, options: LockRequest = {}): Promise<AcquireLockResult> {
+    return this.request('POST', '/api/locks/acquire', {
+      body: { equipment_id: equipmentId, session_id: this.sessionId, ...options },
+    });
+  }
+
+  releaseLock(equipmentId: string, options: { force?: boolean } = {}): Promise<ReleaseLockResult> {
+    return this.request('POST', '/api/locks/release', {
+      body: { equipment_id: equipmentId, session_id: this.sessionId, ...options },
+    });
+  }
+
+  lockStatus(equipmentId: string): Promise<LockStatus> {
+    return this.request('GET', `/api/locks/status/${enc(equipmentId)}`);
+  }
+
+  // ---- profiles ---------------------------------------------------------------------------------------------------
+
+  async listProfiles(equipmentType?: string): Promise<Profile[]> {
+    const body = await this.request<{ profiles: Profile[] }>('GET', '/api/profiles/list', {
+      query: { equipment_type: equipmentType },
+    });
+    return body.profiles;
+  }
+
+  /** Sets the instrument as the profile says, through locks, e-stop and limits; the first refusal stops it. */
+  applyProfile(
+    name: string,
+    equipmentId: string,
+    options: { channel?: number } = {},
+  ): Promise<ApplyProfileResult> {
+    return this.request('POST', `/api/profiles/${enc(name)}/apply/${enc(equipmentId)}`, {
+      body: { session_id: this.sessionId, ...options },
+    });
+  }
+}
+
+const enc = encodeURIComponent;
+
+function reason(err: unknown): string {
+  // undici's "fetch failed" hides the useful part (ECONNREFUSED …) in `cause`.
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const message = err instanceof Error ? err.message : String(err);
+  return cause?.code ?? cause?.message ?? message;
+}
