@@ -72,21 +72,56 @@ export class TestClient {
   }
 
   /** The first message (from index `from`) matching `match`, waiting for it if needed. */
-  waitFor(match: (m: Msg) => boolean, { from = 0, timeoutMs = 10_000 } = {}): Promise<Msg> {
+  async waitFor(match: (m: Msg) => boolean, { from = 0, timeoutMs = 10_000 } = {}): Promise<Msg> {
+    let next = from;
+    let found: Msg;
+    await this.until(() => {
+      for (; next < this.messages.length; next++) {
+        if (match(this.messages[next])) {
+          found = this.messages[next];
+          return true;
+        }
+      }
+      return false;
+    }, timeoutMs);
+    return found;
+  }
+
+  /** Waits until `count` messages match (counting each message once). */
+  async waitForCount(match: (m: Msg) => boolean, count: number, timeoutMs = 10_000): Promise<Msg[]> {
+    const matched: Msg[] = [];
+    let next = 0;
+    await this.until(() => {
+      for (; next < this.messages.length; next++)
+        if (match(this.messages[next])) matched.push(this.messages[next]);
+      return matched.length >= count;
+    }, timeoutMs);
+    return matched;
+  }
+
+  /** Resolves once `condition` holds, checking it now and at each message received. */
+  until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const look = () => {
-        const found = this.messages.slice(from).find(match);
-        if (found !== undefined) {
+        if (condition()) {
           done();
-          resolve(found);
+          resolve();
         } else if (this.ws.readyState === WebSocket.CLOSED) {
           done();
-          reject(new Error(`connection closed while waiting; last: ${JSON.stringify(this.messages.at(-1))}`));
+          reject(
+            new Error(
+              `connection closed while waiting; last: ${JSON.stringify(this.messages.at(-1)).slice(0, 500)}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out waiting; last messages: ${JSON.stringify(this.messages.slice(-3))}`));
+        reject(
+          new Error(
+            `timed out waiting; last messages: ${JSON.stringify(this.messages.slice(-3)).slice(0, 1500)}`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -95,12 +130,6 @@ export class TestClient {
       this.waiters.add(look);
       look();
     });
-  }
-
-  /** Waits until `count` messages match. */
-  async waitForCount(match: (m: Msg) => boolean, count: number, timeoutMs = 10_000): Promise<Msg[]> {
-    await this.waitFor(() => this.messages.filter(match).length >= count, { timeoutMs });
-    return this.messages.filter(match);
   }
 
   /** Sends a ping and waits for its pong: proves the connection is up and everything before it was handled. */
@@ -122,7 +151,8 @@ export class TestClient {
 function check(message: unknown): void {
   validation.count += 1;
   const problems = validateServerMessage(message);
-  if (problems.length > 0) invalidMessages.push(`${JSON.stringify(message).slice(0, 300)}: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    invalidMessages.push(`${JSON.stringify(message).slice(0, 300)}: ${problems.join('; ')}`);
 }
 
 /** Stream data of one equipment/stream, as `seq` numbers. */

@@ -93,8 +93,14 @@ describe('nextTick (fixed-rate schedule)', () => {
     expect(nextTick(1000, 100, 4, 1401)).toEqual({ tick: 5, deadline: 1500, skipped: 0 });
   });
 
-  it('skips missed deadlines instead of bursting', () => {
-    expect(nextTick(0, 100, 0, 250)).toEqual({ tick: 3, deadline: 300, skipped: 2 });
+  it('runs a deadline passed a moment ago at once', () => {
+    expect(nextTick(0, 100, -1, 0.01)).toEqual({ tick: 0, deadline: 0, skipped: 0 });
+    expect(nextTick(0, 100, 2, 300.5)).toEqual({ tick: 3, deadline: 300, skipped: 0 });
+  });
+
+  it('runs only the latest of several missed deadlines, and counts the others', () => {
+    expect(nextTick(0, 100, 0, 250)).toEqual({ tick: 2, deadline: 200, skipped: 1 });
+    expect(nextTick(0, 100, 0, 1000)).toEqual({ tick: 10, deadline: 1000, skipped: 9 });
   });
 });
 
@@ -116,9 +122,10 @@ describe('PollerRegistry', () => {
     const clock = new VirtualClock();
     const b = bench(clock, 250);
     b.registry.acquire({ ...psu, interval_ms: 100 });
-    await clock.advance(1000);
-    expect(b.readStarts).toEqual([0, 300, 600, 900]);
-    expect(b.registry.list()[0]).toMatchObject({ reads: 3, skipped: 6, errors: 0 });
+    await clock.advance(1100);
+    // Each read ends past two deadlines: the next read starts at once for the latest, never twice in a row.
+    expect(b.readStarts).toEqual([0, 250, 500, 750, 1000]);
+    expect(b.registry.list()[0]).toMatchObject({ reads: 4, skipped: 6, errors: 0 });
   });
 
   it('runs one poller per stream at the fastest interval asked, and stops with its last share', async () => {

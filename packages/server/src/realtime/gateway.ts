@@ -44,6 +44,8 @@ export interface ConnectionStats {
   id: number;
   remote: string;
   connected_at: string;
+  /** ws readyState: 1 open, 2 closing (e.g. closed with 4008, waiting for the client's close frame). */
+  ready_state: number;
   topics: string[];
   streams: string[];
   /** Frames waiting in the writer, not yet handed to the socket. */
@@ -170,6 +172,7 @@ export class Gateway {
       id: c.id,
       remote: c.remote,
       connected_at: c.connectedAt.toISOString(),
+      ready_state: c.socket.readyState,
       topics: [...c.topics],
       streams: [...c.streams.keys()],
       queued: c.writer.queued,

@@ -23,6 +23,7 @@ const Stats = Type.Object({
       id: Type.Integer(),
       remote: Type.String(),
       connected_at: Type.String(),
+      ready_state: Type.Integer({ description: '1 open, 2 closing' }),
       topics: Type.Array(Type.String()),
       streams: Type.Array(Type.String()),
       queued: Type.Integer({ description: 'Frames waiting in the writer' }),

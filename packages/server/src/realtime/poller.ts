@@ -2,7 +2,7 @@
 // shared by everyone who needs it (WebSocket clients, alarms, acquisitions), reference-counted, running at the
 // fastest interval any of them asked for, and scheduled at a fixed rate against a clock: each deadline is
 // computed from the start time, never as "sleep after the read", so the period does not drift by the read time
-// (the original's 100 ms stream measured 202 ms). Missed deadlines are skipped, not burst.
+// (the original's 100 ms stream measured 202 ms). Deadlines missed during a slow read are skipped, not burst.
 
 import { ERROR_CODES, ProtocolError, STOP_REASONS, type StreamType, streamTopic } from '@lablink/protocol';
 import type { Bus } from '../bus.js';
@@ -30,8 +30,9 @@ export const systemClock: Clock = {
 };
 
 /**
- * The next tick of a fixed-rate schedule (tick k is due at anchor + k·interval): the first tick after `lastTick`
- * whose deadline has not passed yet. `skipped` counts the deadlines missed since `lastTick`.
+ * The next tick of a fixed-rate schedule (tick k is due at anchor + k·interval), after `lastTick`: the latest
+ * deadline already passed (run at once, late), else the next one. When several deadlines passed during a slow
+ * read, only the latest runs: `skipped` counts the others.
  */
 export function nextTick(
   anchor: number,
@@ -39,8 +40,8 @@ export function nextTick(
   lastTick: number,
   now: number,
 ): { tick: number; deadline: number; skipped: number } {
-  const firstNotPast = Math.ceil((now - anchor) / interval);
-  const tick = Math.max(lastTick + 1, firstNotPast);
+  const latestDue = Math.floor((now - anchor) / interval);
+  const tick = Math.max(lastTick + 1, latestDue);
   return { tick, deadline: anchor + tick * interval, skipped: tick - lastTick - 1 };
 }
 
