@@ -61,7 +61,6 @@ async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harn
     bus,
     pollers,
     acquisitions: { find: (id: string) => (acquisitions.has(id) ? { id } : undefined) },
-    pollerStats: () => pollers.list(),
     onGateway: (g) => {
       gateway = g;
     },

@@ -30,7 +30,7 @@ async function startServer(): Promise<Server> {
   const app = await buildApp(services);
   if (!app.hasRoute({ method: 'GET', url: '/ws' })) {
     const pollers = new PollerRegistry({ bus: services.bus, equipment: services.equipment });
-    await app.register(realtimePlugin, { bus: services.bus, pollers, pollerStats: () => pollers.list() });
+    await app.register(realtimePlugin, { bus: services.bus, pollers });
     app.addHook('preClose', async () => pollers.close());
   }
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

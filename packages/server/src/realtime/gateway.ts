@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { Bus, Published } from '../bus.js';
 import { Connection } from './connection.js';
 import { FrameCache, type Subscription } from './frames.js';
-import type { PollerHandle, StreamRequest } from './poller.js';
+import type { PollerHandle, PollerStats, StreamRequest } from './poller.js';
 import type { WireSocket } from './socket.js';
 import type { WriterLimits } from './writer.js';
 
@@ -34,7 +34,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
 
 export interface GatewayDeps {
   bus: Bus;
-  pollers: { acquire(request: StreamRequest): PollerHandle };
+  /** The PollerRegistry (the one of the service container, shared with alarms and acquisitions). */
+  pollers: { acquire(request: StreamRequest): PollerHandle; list?(): PollerStats[] };
   /** The acquisition service, once it exists: the gateway only asks whether an acquisition exists. */
   acquisitions?: { find(id: string): unknown };
   logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;

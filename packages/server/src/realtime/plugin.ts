@@ -6,12 +6,8 @@ import websocket from '@fastify/websocket';
 import { LIMITS } from '@lablink/protocol';
 import type { FastifyInstance } from 'fastify';
 import { Gateway, type GatewayDeps, type GatewayOptions } from './gateway.js';
-import type { PollerStats } from './poller.js';
-import type { WireSocket } from './socket.js';
 
 export interface RealtimeOptions extends Omit<GatewayDeps, 'logger'>, Partial<GatewayOptions> {
-  /** Poller counters for the diagnostics route (the PollerRegistry's list()). */
-  pollerStats?: () => PollerStats[];
   /** Gives the gateway to the caller (tests, other plugins). */
   onGateway?: (gateway: Gateway) => void;
 }
@@ -37,7 +33,7 @@ const Stats = Type.Object({
 });
 
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions): Promise<void> {
-  const { pollerStats, onGateway, bus, pollers, acquisitions, ...limits } = options;
+  const { onGateway, bus, pollers, acquisitions, ...limits } = options;
   const gateway = new Gateway({ bus, pollers, acquisitions, logger: app.log }, limits);
   onGateway?.(gateway);
   // Before @fastify/websocket's own preClose: clients get 1001 "going away" and a bounded wait, not 30 s.
@@ -59,7 +55,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
   });
 
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
-    gateway.accept(socket as unknown as WireSocket, request.ip);
+    gateway.accept(socket, request.ip);
   });
 
   app.get(
@@ -75,7 +71,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     async () => ({
       server_instance: gateway.instance,
       connections: gateway.stats(),
-      pollers: (pollerStats?.() ?? []) as unknown as Record<string, unknown>[],
+      pollers: (pollers.list?.() ?? []) as unknown as Record<string, unknown>[],
     }),
   );
 }
