@@ -1,0 +1,326 @@
+// The web app in Debian's Chromium against a real LabLink server and its simulated bench: live readings follow a
+// setpoint, a refused setpoint is shown and not applied, the scope draws the simulator's real signal, the
+// emergency stop turns outputs off on screen and in the instrument, and the page polls while the WebSocket is
+// cut and goes live again by itself. Screenshots of each instrument panel go to docs/screenshots/ (when missing,
+// or with LABLINK_SCREENSHOTS=1).
+
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, chromiumAvailable, launchBrowser } from './support/browser.js';
+import { queryInstrument } from './support/scpi.js';
+import { type BenchServer, ensureWebBuild, startBenchServer } from './support/server.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const LIVE_TIMEOUT = { timeout: 15_000, interval: 200 };
+
+interface Equipment {
+  id: string;
+  type: string;
+  resource_string: string;
+}
+
+/** The number at the start of a readout such as "5.002 V". */
+function numberIn(text: string | null): number {
+  return Number.parseFloat((text ?? '').replace(/[^\d.eE+-]+/g, ' ').trim());
+}
+
+describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
+  let server: BenchServer;
+  let browser: Browser;
+  let page: Page;
+  const bench: Record<string, Equipment> = {};
+  const pageErrors: string[] = [];
+  /** The page's WebSockets pass through here, so a test can cut them and refuse new ones. */
+  const sockets: WebSocketRoute[] = [];
+  let refuseSockets = false;
+
+  // biome-ignore lint/suspicious/noExplicitAny: REST bodies are checked field by field by the assertions
+  const api = async (pathname: string): Promise<any> => (await fetch(server.url + pathname)).json();
+  const open = async (id: string) => {
+    await page.goto(`${server.url}/#/equipment/${id}`);
+    await page.getByRole('heading', { level: 2 }).first().waitFor();
+  };
+  const screenshot = async (name: string) => {
+    const file = path.join(SCREENSHOTS, name);
+    if (existsSync(file) && process.env.LABLINK_SCREENSHOTS !== '1') return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    // A few seconds of live data, and the connection bar's figures measured, make a picture worth keeping.
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Connection' }).textContent(), LIVE_TIMEOUT)
+      .toMatch(/latency \d+ ms/);
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: file, fullPage: true });
+  };
+  const readout = (label: string) => page.getByLabel(label, { exact: true });
+  const connectionMode = () => page.getByRole('region', { name: 'Connection' }).getAttribute('data-mode');
+
+  beforeAll(async () => {
+    ensureWebBuild();
+    server = await startBenchServer();
+    for (const e of (await api('/api/equipment/list')) as Equipment[]) bench[e.type] = e;
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      if (refuseSockets) return ws.close({ code: 4001, reason: 'cut by the test' });
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lists the simulated bench with live states and goes live over the WebSocket', async () => {
+    expect(Object.keys(bench).sort()).toEqual([
+      'electronic_load',
+      'multimeter',
+      'oscilloscope',
+      'power_supply',
+    ]);
+    await page.goto(`${server.url}/`);
+    const list = page.getByRole('list', { name: 'Instruments' });
+    await expect.poll(() => list.getByText('Connected', { exact: true }).count(), LIVE_TIMEOUT).toBe(4);
+    await expect.poll(connectionMode, LIVE_TIMEOUT).toBe('live');
+  });
+
+  it('sets a power supply voltage and the live reading follows', async () => {
+    const psu = bench.power_supply as Equipment;
+    await open(psu.id);
+    await page.getByLabel('CH1 voltage setpoint', { exact: true }).fill('5');
+    await page.getByLabel('CH1 voltage setpoint', { exact: true }).press('Enter');
+    await page.getByLabel('CH1 current limit', { exact: true }).fill('1');
+    await page.getByLabel('CH1 current limit', { exact: true }).press('Enter');
+    await expect
+      .poll(() => page.getByLabel('CH1 voltage setpoint', { exact: true }).inputValue(), LIVE_TIMEOUT)
+      .toBe('5.000');
+    await page.getByRole('switch', { name: 'CH1 output' }).click();
+    await expect
+      .poll(() => page.getByRole('switch', { name: 'CH1 output' }).getAttribute('aria-checked'), LIVE_TIMEOUT)
+      .toBe('true');
+    // The simulator's 10 Ω load: 5 V in CV, 0.5 A.
+    await expect
+      .poll(async () => numberIn(await readout('CH1 measured voltage').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(5, 1);
+    await expect
+      .poll(async () => numberIn(await readout('CH1 measured current').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(0.5, 1);
+    await expect.poll(() => readout('CH1 regulation').textContent(), LIVE_TIMEOUT).toBe('CV');
+    const readings = await api(`/api/equipment/${psu.id}/readings?channel=1`);
+    expect(readings).toMatchObject({ voltage_set: 5, current_set: 1, output_enabled: true });
+    await screenshot('psu.png');
+  }, 60_000);
+
+  it('shows why a setpoint past the limit is refused, and the instrument keeps its value', async () => {
+    const psu = bench.power_supply as Equipment;
+    const field = page.getByLabel('CH1 voltage setpoint', { exact: true });
+    await field.fill('40');
+    await field.press('Enter');
+    const note = page.locator('form.setpoint', { has: field }).locator('.field-error');
+    await expect
+      .poll(() => note.textContent(), LIVE_TIMEOUT)
+      .toMatch(/40 exceeds the limit max_voltage = 30/);
+    // The field shows what the instrument holds, not what was typed.
+    await expect.poll(() => field.inputValue(), LIVE_TIMEOUT).toBe('5.000');
+    const readings = await api(`/api/equipment/${psu.id}/readings?channel=1`);
+    expect(readings.voltage_set).toBe(5);
+    expect(await queryInstrument(psu.resource_string, ':SOUR1:VOLT?')).toMatch(/^5\.0+$/);
+  }, 60_000);
+
+  it('drives the electronic load: CC setpoint, input on, live current', async () => {
+    const load = bench.electronic_load as Equipment;
+    await open(load.id);
+    await page.getByLabel('Mode', { exact: true }).selectOption('CC');
+    const setpoint = page.getByLabel('Setpoint (current)', { exact: true });
+    await setpoint.fill('1.5');
+    await setpoint.press('Enter');
+    await expect.poll(() => setpoint.inputValue(), LIVE_TIMEOUT).toBe('1.500');
+    await page.getByRole('switch', { name: 'Load input' }).click();
+    await expect
+      .poll(async () => numberIn(await readout('Load current').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(1.5, 1);
+    await expect
+      .poll(async () => numberIn(await readout('Load power').textContent()), LIVE_TIMEOUT)
+      .toBeGreaterThan(10);
+    await screenshot('load.png');
+  }, 60_000);
+
+  it("draws the scope's real samples: CH1 is the simulator's 1 kHz sine", async () => {
+    const scope = bench.oscilloscope as Equipment;
+    await open(scope.id);
+    const plot = page.locator('figure[data-traces]');
+    const traces = async () => JSON.parse((await plot.getAttribute('data-traces')) ?? '{}');
+    await expect.poll(async () => Object.keys(await traces()), LIVE_TIMEOUT).toContain('1');
+    const { samples, x_increment } = (await traces())['1'] as { samples: number[]; x_increment: number };
+    expect(samples.length).toBeGreaterThan(500);
+    expect(Math.max(...samples) - Math.min(...samples)).toBeCloseTo(2, 0); // 2 Vpp
+    expect(frequency(samples, x_increment)).toBeGreaterThan(970);
+    expect(frequency(samples, x_increment)).toBeLessThan(1030);
+    // The scope's own measurement agrees.
+    await expect
+      .poll(() => page.getByLabel('CH1 Frequency', { exact: true }).textContent(), LIVE_TIMEOUT)
+      .toMatch(/^(99\d(\.\d+)? Hz|1(\.0+)? kHz)$/);
+    await screenshot('scope.png');
+  }, 60_000);
+
+  it('changes the timebase and shows what the scope took', async () => {
+    const field = page.getByLabel('Time per division', { exact: true });
+    await field.fill('500u');
+    await field.press('Enter');
+    await expect.poll(() => field.inputValue(), LIVE_TIMEOUT).toBe('500µ');
+    await field.fill('1m');
+    await field.press('Enter');
+    await expect.poll(() => field.inputValue(), LIVE_TIMEOUT).toBe('1m');
+  }, 60_000);
+
+  it('reads the multimeter live and switches its function', async () => {
+    const dmm = bench.multimeter as Equipment;
+    await open(dmm.id);
+    // The simulator's input: 5.0 V DC.
+    await expect
+      .poll(async () => numberIn(await readout('Multimeter reading').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(5, 1);
+    await page.getByLabel('Function', { exact: true }).selectOption('RES');
+    await expect
+      .poll(() => page.getByLabel('Function', { exact: true }).inputValue(), LIVE_TIMEOUT)
+      .toBe('RES');
+    await page.getByLabel('Function', { exact: true }).selectOption('VOLT:DC');
+    await expect
+      .poll(() => page.getByLabel('Function', { exact: true }).inputValue(), LIVE_TIMEOUT)
+      .toBe('VOLT:DC');
+    await expect
+      .poll(async () => numberIn(await readout('Multimeter reading').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(5, 1);
+    await screenshot('dmm.png');
+  }, 60_000);
+
+  it('shows an instrument losing its connection, with the reason, and coming back by itself', async () => {
+    const dmm = bench.multimeter as Equipment;
+    await open(dmm.id);
+    const sim = server.bench.instruments.find((s) => s.resource === dmm.resource_string);
+    const entry = page.getByRole('list', { name: 'Instruments' }).getByRole('link', { name: /34461A/ });
+    await sim?.faults.dropConnections({ refuseNew: true });
+    await expect.poll(() => entry.textContent(), LIVE_TIMEOUT).toMatch(/Reconnecting…|Error/);
+    await expect
+      .poll(() => page.getByText('Controls are paused').textContent(), LIVE_TIMEOUT)
+      .toMatch(/: \S/);
+    await sim?.faults.clear();
+    await expect.poll(() => entry.textContent(), { timeout: 45_000, interval: 250 }).toMatch(/Connected/);
+    await expect
+      .poll(async () => numberIn(await readout('Multimeter reading').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(5, 1);
+  }, 90_000);
+
+  it('emergency stop turns the outputs off on screen and in the instruments, until released', async () => {
+    const psu = bench.power_supply as Equipment;
+    const load = bench.electronic_load as Equipment;
+    await open(psu.id);
+    const output = page.getByRole('switch', { name: 'CH1 output' });
+    await expect.poll(() => output.getAttribute('aria-checked'), LIVE_TIMEOUT).toBe('true');
+
+    await page.getByRole('button', { name: 'Emergency stop' }).click();
+    await expect.poll(() => page.getByText('E-stop active').isVisible(), LIVE_TIMEOUT).toBe(true);
+    await expect.poll(() => output.getAttribute('aria-checked'), LIVE_TIMEOUT).toBe('false');
+    expect(await output.isDisabled()).toBe(true);
+    expect(await queryInstrument(psu.resource_string, ':OUTP? CH1')).toBe('OFF');
+    expect(await queryInstrument(load.resource_string, ':SOUR:INP:STAT?')).toBe('0');
+
+    await page.getByRole('button', { name: 'Release emergency stop' }).click();
+    await expect.poll(() => page.getByText('E-stop active').count(), LIVE_TIMEOUT).toBe(0);
+    // Released, the outputs stay off until someone turns them on.
+    expect(await output.getAttribute('aria-checked')).toBe('false');
+    await expect.poll(() => output.isEnabled(), LIVE_TIMEOUT).toBe(true);
+  }, 60_000);
+
+  it('keeps working by polling while the WebSocket is cut, and goes live again by itself', async () => {
+    const psu = bench.power_supply as Equipment;
+    await open(psu.id);
+    await expect.poll(connectionMode, LIVE_TIMEOUT).toBe('live');
+
+    refuseSockets = true;
+    for (const ws of sockets.splice(0)) await ws.close({ code: 4001, reason: 'cut by the test' });
+    await expect.poll(connectionMode, LIVE_TIMEOUT).toBe('polling');
+
+    // Still controllable and still showing live readings, now over HTTP.
+    const field = page.getByLabel('CH1 voltage setpoint', { exact: true });
+    await field.fill('3.3');
+    await field.press('Enter');
+    await page.getByRole('switch', { name: 'CH1 output' }).click();
+    await expect
+      .poll(async () => numberIn(await readout('CH1 measured voltage').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(3.3, 1);
+
+    refuseSockets = false;
+    await expect.poll(connectionMode, { timeout: 45_000, interval: 250 }).toBe('live');
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Connection' }).textContent(), LIVE_TIMEOUT)
+      .toMatch(/1 reconnect\b/);
+  }, 90_000);
+
+  it('disconnects an instrument, finds it again by discovery, reconnects and renames it', async () => {
+    const dmm = bench.multimeter as Equipment;
+    await open(dmm.id);
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, disconnect' }).click();
+    const list = page.getByRole('list', { name: 'Instruments' });
+    await expect.poll(() => list.getByRole('link', { name: /34461A/ }).count(), LIVE_TIMEOUT).toBe(0);
+
+    // A slow instrument keeps discovery busy long enough to see its progress.
+    const sim = server.bench.instruments.find((s) => s.resource === dmm.resource_string);
+    sim?.faults.delay(400);
+    await page.getByText('Add an instrument').click();
+    await page.getByRole('button', { name: 'Discover instruments' }).click();
+    await page.getByRole('progressbar', { name: 'Discovery in progress' }).waitFor();
+    await page.getByRole('button', { name: `Connect ${dmm.resource_string}` }).waitFor(LIVE_TIMEOUT);
+    await sim?.faults.clear();
+    await page.getByRole('button', { name: `Connect ${dmm.resource_string}` }).click();
+    await expect
+      .poll(() => list.getByRole('link', { name: /34461A/ }).textContent(), LIVE_TIMEOUT)
+      .toMatch(/Connected/);
+    await expect
+      .poll(async () => numberIn(await readout('Multimeter reading').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(5, 1);
+
+    await page.getByLabel('Nickname', { exact: true }).fill('Bench meter');
+    await page.getByRole('button', { name: 'Save nickname' }).click();
+    await expect
+      .poll(() => list.getByRole('link', { name: /Bench meter \(34461A\)/ }).count(), LIVE_TIMEOUT)
+      .toBe(1);
+  }, 90_000);
+
+  it('says in words why an address cannot be connected', async () => {
+    await page.getByLabel('VISA address', { exact: true }).fill('not-a-visa-address');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const form = page.locator('form.connect-form');
+    await expect
+      .poll(() => form.getByRole('alert').textContent(), LIVE_TIMEOUT)
+      .toMatch(/^Invalid request: .+/);
+  }, 60_000);
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** Frequency from rising crossings of the mean, with hysteresis against the noise. */
+function frequency(samples: number[], xIncrement: number): number {
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const hysteresis = 0.1 * (Math.max(...samples) - Math.min(...samples));
+  const crossings: number[] = [];
+  let low = false;
+  samples.forEach((v, i) => {
+    if (v < mean - hysteresis) low = true;
+    else if (low && v >= mean) {
+      const prev = samples[i - 1] as number;
+      crossings.push(i - 1 + (mean - prev) / (v - prev)); // interpolated between the two samples
+      low = false;
+    }
+  });
+  if (crossings.length < 2) return Number.NaN;
+  return (crossings.length - 1) / (((crossings.at(-1) as number) - (crossings[0] as number)) * xIncrement);
+}

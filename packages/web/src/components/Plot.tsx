@@ -1,0 +1,165 @@
+// A uPlot chart: created once per theme and series layout, fed new data without being rebuilt (uPlot redraws
+// thousands of points per frame cheaply; React re-rendering them would not), and resized with its container.
+
+import { type HTMLAttributes, useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { useTheme } from '../app/theme';
+import { siNumber } from '../lib/format';
+
+export interface PlotSeries {
+  label: string;
+  color: string;
+  /** Which y scale the series uses; series with the same scale share an axis. */
+  scale: string;
+  /** Formats a value in the legend, e.g. v => `${v.toFixed(3)} V`. */
+  format(value: number): string;
+}
+
+export interface PlotAxis {
+  scale: string;
+  label: string;
+  side?: 'left' | 'right';
+  /**
+   * Draw from zero (or below, if values go negative) over at least this span, so that an idle output's
+   * microvolts of noise are not blown up to fill the chart.
+   */
+  minSpan?: number;
+}
+
+interface Props extends Omit<HTMLAttributes<HTMLElement>, 'children'> {
+  /** Accessible name of the chart. */
+  title: string;
+  series: readonly PlotSeries[];
+  axes: readonly PlotAxis[];
+  data: uPlot.AlignedData;
+  /** True for a clock-time x axis; otherwise `xLabel` and `formatX` describe it. */
+  time?: boolean;
+  /** A clock-time axis spans at least this many seconds, ending at the newest sample. */
+  minSpanS?: number;
+  xLabel?: string;
+  formatX?(value: number): string;
+  height?: number;
+}
+
+export function Plot({
+  title,
+  series,
+  axes,
+  data,
+  time = true,
+  minSpanS = 10,
+  xLabel,
+  formatX,
+  height = 220,
+  ...rest
+}: Props) {
+  const container = useRef<HTMLElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef(data);
+  latest.current = data;
+  const theme = useTheme();
+  // The chart is rebuilt only when what it draws changes shape, not for every new sample.
+  const layout = JSON.stringify([
+    series.map((s) => [s.label, s.color, s.scale]),
+    axes,
+    time,
+    minSpanS,
+    xLabel,
+  ]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `layout` stands for series/axes/time/minSpanS/xLabel; theme restyles the axes
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const css = getComputedStyle(element);
+    const ink = css.getPropertyValue('--muted').trim() || '#666';
+    const grid = css.getPropertyValue('--grid').trim() || '#ddd';
+    const axisStyle = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const options: uPlot.Options = {
+      width: Math.max(element.clientWidth, 200),
+      height,
+      scales: {
+        // A strip chart: the newest sample at the right edge, and a few samples never stretched over years.
+        x: time
+          ? {
+              time,
+              range: (_u, min, max) => (max === null ? [0, 1] : [max - Math.max(max - min, minSpanS), max]),
+            }
+          : { time },
+        ...Object.fromEntries(
+          axes
+            .filter((a) => a.minSpan !== undefined)
+            .map((a) => [
+              a.scale,
+              {
+                range: (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
+                  const low = Math.min(0, min ?? 0);
+                  const high = Math.max(max ?? 0, low + (a.minSpan as number));
+                  return [low, high + 0.05 * (high - low)];
+                },
+              },
+            ]),
+        ),
+      },
+      series: [
+        time
+          ? {}
+          : { label: xLabel ?? 'x', value: (_u, v) => (v === null ? '—' : (formatX?.(v) ?? String(v))) },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.5,
+          scale: s.scale,
+          spanGaps: false,
+          value: (_u: uPlot, v: number | null) => (v === null ? '—' : s.format(v)),
+        })),
+      ],
+      axes: [
+        {
+          ...axisStyle,
+          ...(time
+            ? {}
+            : {
+                label: xLabel,
+                values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatX?.(t) ?? String(t)),
+              }),
+        },
+        ...axes.map((a) => ({
+          ...axisStyle,
+          // With several y axes, each is drawn in its series' colour so it is clear which is which.
+          stroke: axes.length > 1 ? (series.find((s) => s.scale === a.scale)?.color ?? ink) : ink,
+          scale: a.scale,
+          label: a.label,
+          values: (_u: uPlot, ticks: number[]) => ticks.map((t) => siNumber(t, 3)),
+          side: a.side === 'right' ? 1 : 3,
+          grid: { show: a.side !== 'right', stroke: grid, width: 1 },
+        })),
+      ],
+      legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+    };
+    const chart = new uPlot(options, latest.current, element);
+    plot.current = chart;
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(element.clientWidth, 200), height }),
+    );
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+  }, [layout, theme, height]);
+
+  useEffect(() => {
+    const chart = plot.current;
+    if (!chart) return;
+    chart.setData(data);
+    // Unless someone is pointing at the chart, its legend shows the newest values rather than dashes.
+    const count = data[0]?.length ?? 0;
+    if (chart.cursor.idx == null && count > 0) chart.setLegend({ idx: count - 1 });
+  }, [data]);
+
+  return <figure ref={container} className="plot" aria-label={title} {...rest} />;
+}

@@ -1,0 +1,27 @@
+// Shapes the instrument panels read: the SDK's, which follow the server's wire format (the original LabLink's
+// field names, reference §2.2).
+
+import type { ChannelRating, EquipmentDetail } from '@lablink/client';
+
+export type {
+  ChannelLimits,
+  ElectronicLoadReadings,
+  MultimeterReadings,
+  PowerSupplyReadings,
+  ScopeMeasurements,
+  Waveform,
+} from '@lablink/client';
+
+export type Equipment = EquipmentDetail;
+export type LoadMode = 'CC' | 'CV' | 'CR' | 'CP';
+
+export function ratingOf(equipment: Equipment, channel: number): ChannelRating | undefined {
+  return equipment.ratings.find((r) => r.channel === channel);
+}
+
+/** What a control panel gets: the instrument and whether it can be commanded right now. */
+export interface ControlProps {
+  equipment: Equipment;
+  /** Connected: streams run and controls are enabled. */
+  online: boolean;
+}

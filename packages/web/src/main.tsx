@@ -1,0 +1,31 @@
+// Entry point: one LabLink client for the page, talking to the server that served it.
+
+import { LabLinkClient } from '@lablink/client';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import { ClientProvider } from './app/client';
+import { EStopProvider } from './app/estop';
+import { NotificationsProvider } from './app/notifications';
+import { ThemeProvider } from './app/theme';
+import './styles.css';
+
+const client = new LabLinkClient({ baseUrl: window.location.origin });
+client.realtime.start();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+
+createRoot(root).render(
+  <StrictMode>
+    <ThemeProvider>
+      <ClientProvider client={client}>
+        <NotificationsProvider>
+          <EStopProvider>
+            <App />
+          </EStopProvider>
+        </NotificationsProvider>
+      </ClientProvider>
+    </ThemeProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,163 @@
+// One instrument: who it is, its state, its nickname, disconnecting it, and the control panel for its type.
+
+import { type FormEvent, useId, useState } from 'react';
+import { useClient } from '../../app/client';
+import { useNotify } from '../../app/notifications';
+import { navigate } from '../../app/router';
+import { CONTROL_PANELS } from '../../instruments';
+import type { Equipment } from '../../instruments/types';
+import { describeError } from '../../lib/errors';
+import { displayName } from './InstrumentList';
+import { StateBadge } from './StateBadge';
+
+interface Props {
+  equipment: Equipment;
+  onChanged(e: Equipment): void;
+  onRemoved(): void;
+}
+
+export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
+  const panel = CONTROL_PANELS[equipment.type];
+  const online = equipment.state === 'connected';
+  return (
+    <article className="instrument" aria-label={displayName(equipment)} data-equipment-id={equipment.id}>
+      <header className="instrument-header card">
+        <div className="instrument-title">
+          <h2>{displayName(equipment)}</h2>
+          <StateBadge state={equipment.state} error={equipment.error} />
+        </div>
+        <dl className="facts">
+          <div>
+            <dt>Type</dt>
+            <dd>{panel?.title ?? equipment.type}</dd>
+          </div>
+          <div>
+            <dt>Address</dt>
+            <dd className="mono">{equipment.resource_string}</dd>
+          </div>
+          <div>
+            <dt>Serial</dt>
+            <dd>{equipment.serial_number ?? '—'}</dd>
+          </div>
+          <div>
+            <dt>Firmware</dt>
+            <dd>{equipment.firmware_version ?? '—'}</dd>
+          </div>
+          <div>
+            <dt>ID</dt>
+            <dd className="mono">{equipment.id}</dd>
+          </div>
+        </dl>
+        <div className="instrument-actions">
+          <NicknameForm equipment={equipment} onChanged={onChanged} />
+          <DisconnectButton equipment={equipment} onRemoved={onRemoved} />
+        </div>
+      </header>
+
+      {!online && (
+        <p className="notice" role="status">
+          Controls are paused while the instrument is {equipment.state}
+          {equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.
+        </p>
+      )}
+      {panel ? (
+        <panel.Control equipment={equipment} online={online} />
+      ) : (
+        <p className="notice">LabLink has no control panel for {equipment.type} instruments.</p>
+      )}
+    </article>
+  );
+}
+
+function NicknameForm({ equipment, onChanged }: { equipment: Equipment; onChanged(e: Equipment): void }) {
+  const { rest } = useClient();
+  const notify = useNotify();
+  const id = useId();
+  const [draft, setDraft] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (draft === null) return;
+    setBusy(true);
+    try {
+      const nickname = draft.trim() || null;
+      const updated = await rest.setNickname(equipment.id, nickname);
+      onChanged(updated);
+      setDraft(null);
+      setError(null);
+      notify('success', nickname ? `Renamed to "${nickname}"` : 'Nickname removed');
+    } catch (err) {
+      const reason = describeError(err);
+      setError(reason);
+      notify('error', `Nickname not saved: ${reason}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="inline-form" onSubmit={save}>
+      <label htmlFor={id}>Nickname</label>
+      <input
+        id={id}
+        value={draft ?? equipment.nickname ?? ''}
+        placeholder={equipment.model}
+        maxLength={100}
+        onChange={(e) => setDraft(e.target.value)}
+        disabled={busy}
+        autoComplete="off"
+      />
+      <button type="submit" disabled={busy || draft === null}>
+        Save nickname
+      </button>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function DisconnectButton({ equipment, onRemoved }: { equipment: Equipment; onRemoved(): void }) {
+  const { rest } = useClient();
+  const notify = useNotify();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const disconnect = async () => {
+    setBusy(true);
+    try {
+      await rest.disconnect(equipment.id);
+      notify('success', `${displayName(equipment)} disconnected (outputs turned off first)`);
+      onRemoved();
+      navigate('equipment');
+    } catch (err) {
+      notify('error', `${displayName(equipment)} not disconnected: ${describeError(err)}`);
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+
+  if (!confirming) {
+    return (
+      <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+        Disconnect
+      </button>
+    );
+  }
+  return (
+    <fieldset className="confirm">
+      <legend>Turn its outputs off and disconnect?</legend>
+      <button type="button" className="danger" onClick={disconnect} disabled={busy}>
+        {busy ? 'Disconnecting…' : 'Yes, disconnect'}
+      </button>
+      <button type="button" className="secondary" onClick={() => setConfirming(false)} disabled={busy}>
+        Cancel
+      </button>
+    </fieldset>
+  );
+}
