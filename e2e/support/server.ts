@@ -60,7 +60,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     await app.register(realtimePlugin, { bus: services.bus, pollers });
   }
   if (!app.hasRoute({ method: 'GET', url: '/' }) && !app.hasRoute({ method: 'GET', url: '/*' })) {
-    await app.register(fastifyStatic, { root: DIST });
+    await app.register(fastifyStatic, { root: DIST, wildcard: false });
   }
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
