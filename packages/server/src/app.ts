@@ -1,12 +1,16 @@
 // The Fastify app, made by one function from one service container. Each feature is a plugin with its routes
 // and schemas together; every route has a schema, so /docs documents them all.
 
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './http-errors.js';
+import { realtimePlugin } from './realtime/plugin.js';
 import { equipmentRoutes } from './routes/equipment.js';
 import { lockRoutes } from './routes/locks.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -21,6 +25,8 @@ declare module 'fastify' {
     services: Services;
   }
 }
+
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 export type AppInstance = FastifyInstance<
   Server,
@@ -58,6 +64,12 @@ export async function buildApp(services: Services) {
   await app.register(safetyRoutes);
   await app.register(lockRoutes);
   await app.register(profileRoutes);
+  await app.register(realtimePlugin, { bus: services.bus, pollers: services.pollers });
+
+  // The web app, built by `npm run build` (npm start does it when missing). wildcard:false keeps unknown /api
+  // paths answering with the JSON 404.
+  if (existsSync(WEB_DIST)) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false });
+  else app.log.warn('web app not built: run npm run build');
 
   app.addHook('onClose', async () => services.close());
   return app;

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { EquipmentService } from './equipment/service.js';
 import { LockService } from './locks.js';
 import { ProfileService } from './profiles.js';
+import { PollerRegistry } from './realtime/poller.js';
 import { SafetyService } from './safety.js';
 import { type Db, openDatabase } from './storage/database.js';
 
@@ -21,6 +22,8 @@ export interface Services {
   equipment: EquipmentService;
   locks: LockService;
   profiles: ProfileService;
+  /** One poller per (instrument, stream type, channel), shared by the gateway, alarms and acquisitions. */
+  pollers: PollerRegistry;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Instruments connected right now (for /health). */
@@ -38,9 +41,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const locks = new LockService({ bus, logger: logger.child({ service: 'locks' }) });
   const equipment = new EquipmentService(db, bus, logger.child({ service: 'equipment' }), safety, locks);
   const profiles = new ProfileService({ db, equipment, logger: logger.child({ service: 'profiles' }) });
+  const pollers = new PollerRegistry({ bus, equipment });
 
   let bench: Bench | null = null;
   const close = async () => {
+    pollers.close();
     await equipment.close();
     locks.close();
     await bench?.stop();
@@ -71,6 +76,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     equipment,
     locks,
     profiles,
+    pollers,
     bench,
     connectedDevices: () => equipment.connectedCount(),
     async close() {
