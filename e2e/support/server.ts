@@ -1,24 +1,15 @@
 // A real LabLink server with its simulated bench (DP832, DL3021A, DS1104Z, 34461A on loopback TCP ports),
 // serving the built web app at /, on a free port with a throwaway data directory.
-//
-// INTERIM: the server does not yet serve the app at / nor the WebSocket at /ws. Until it does, the app is
-// composed here from the server's own parts, adding @fastify/static and the realtime plugin only where the
-// server lacks them; each shim switches itself off as soon as the server provides the route. Once both are
-// wired this file shrinks to startTestServer({ LABLINK_SIM: 'on' }) from packages/server/test/helpers.ts.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { Bench } from '@lablink/instruments/sim';
 import { pino } from 'pino';
-import { buildApp } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
-import { realtimePlugin } from '../../packages/server/src/realtime/plugin.js';
-import { PollerRegistry } from '../../packages/server/src/realtime/poller.js';
-import { createServices } from '../../packages/server/src/services.js';
+import { startServer } from '../../packages/server/src/serve.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WEB = path.join(ROOT, 'packages/web');
@@ -50,26 +41,16 @@ export function ensureWebBuild(): void {
   execFileSync('npm', ['run', 'build', '-w', '@lablink/web'], { cwd: ROOT, stdio: 'pipe' });
 }
 
+/** The real server, exactly as `lablink serve` builds it; call ensureWebBuild() first so it serves the app. */
 export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lablink-e2e-'));
   const config = loadConfig({ env: { LABLINK_PORT: '0', LABLINK_SIM: 'on', LABLINK_DATA_DIR: dataDir } });
-  const services = await createServices(config, pino({ level: 'silent' }));
-  const app = await buildApp(services);
-  if (!app.hasRoute({ method: 'GET', url: '/ws' })) {
-    const pollers = new PollerRegistry({ bus: services.bus, equipment: services.equipment });
-    await app.register(realtimePlugin, { bus: services.bus, pollers });
-  }
-  if (!app.hasRoute({ method: 'GET', url: '/' }) && !app.hasRoute({ method: 'GET', url: '/*' })) {
-    await app.register(fastifyStatic, { root: DIST, wildcard: false });
-  }
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const server = await startServer(config, pino({ level: 'silent' }));
   return {
-    url: `http://127.0.0.1:${port}`,
-    bench: services.bench as Bench,
+    url: server.url,
+    bench: server.services.bench as Bench,
     async stop() {
-      await app.close();
+      await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
