@@ -4,46 +4,11 @@
 // the protocol schemas.
 
 import { CLOSE_CODES, ERROR_CODES } from '@lablink/protocol';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { realtimePlugin } from '../src/realtime/plugin.js';
-import { PollerRegistry } from '../src/realtime/poller.js';
-import { createServices } from '../src/services.js';
-import { http, type Json, tempDir } from './helpers.js';
+import { http, type Json, startTestServer, type TestServer } from './helpers.js';
 import { invalidMessages, type Msg, seqsOf, TestClient, validation } from './realtime-client.js';
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The real server with the simulated bench. Registers the gateway itself while app.ts does not yet (then this
- * becomes startTestServer({ LABLINK_SIM: 'on' })).
- */
-async function startServer(): Promise<Server> {
-  const tmp = tempDir();
-  const config = loadConfig({ env: { LABLINK_PORT: '0', LABLINK_SIM: 'on', LABLINK_DATA_DIR: tmp.dir } });
-  const services = await createServices(config, pino({ level: 'silent' }));
-  const app = await buildApp(services);
-  if (!app.hasRoute({ method: 'GET', url: '/ws' })) {
-    const pollers = new PollerRegistry({ bus: services.bus, equipment: services.equipment });
-    await app.register(realtimePlugin, { bus: services.bus, pollers });
-    app.addHook('preClose', async () => pollers.close());
-  }
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    url,
-    async stop() {
-      await app.close();
-      tmp.remove();
-    },
-  };
-}
-
-let server: Server;
+let server: TestServer;
 /** Equipment ids by type: power_supply, electronic_load, oscilloscope, multimeter. */
 let ids: Record<string, string>;
 const clients: TestClient[] = [];
@@ -60,7 +25,7 @@ const isData = (topic: string) => (m: Msg) => m.type === 'stream_data' && m.topi
 const contiguous = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === (seqs[i - 1] as number) + 1);
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startTestServer({ LABLINK_SIM: 'on' });
   const { body } = await http(`${server.url}/api/equipment/list`);
   ids = Object.fromEntries((body as Json[]).map((e) => [e.type, e.id]));
 });
@@ -70,7 +35,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await server.stop();
+  await server.dispose();
   expect(invalidMessages).toEqual([]);
   expect(validation.count).toBeGreaterThan(100);
 });
