@@ -32,11 +32,6 @@ export class Backoff {
     return Math.floor(this.random() * ceiling);
   }
 
-  /** Attempts made since the last reset. */
-  get attempts(): number {
-    return this.attempt;
-  }
-
   /** After a successful connection: the next outage starts again from the base delay. */
   reset(): void {
     this.attempt = 0;

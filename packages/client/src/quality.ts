@@ -59,11 +59,15 @@ export class QualityMeter {
     if (this.clock.length > CLOCK_SAMPLES) this.clock.shift();
   }
 
-  /** Server clock minus ours, in ms (0 until a ping has been answered: same-host clocks agree). */
+  /**
+   * Server clock minus ours, in ms. An estimate within its own error (half the round trip, plus the 1 ms
+   * resolution of timestamps) is taken as 0: the clocks agree as far as can be told (the same host, or NTP on
+   * both), and a spurious offset would bias the sub-millisecond latencies of a LAN.
+   */
   get clockOffsetMs(): number {
     let best: { rtt: number; offset: number } | undefined;
     for (const sample of this.clock) if (!best || sample.rtt < best.rtt) best = sample;
-    return best?.offset ?? 0;
+    return best && Math.abs(best.offset) > best.rtt / 2 + 1 ? best.offset : 0;
   }
 
   /** A live message stamped `serverTime` by the server arrived now. */
