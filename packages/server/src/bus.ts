@@ -14,17 +14,13 @@ export interface Published<T = unknown> {
 
 export type Handler = (message: Published) => void;
 
-/** Well-known topics. Stream topics are built by `streamTopic`. */
+/** Well-known topics. Stream topics are built by `streamTopic` of @lablink/protocol. */
 export const TOPICS = {
   /** Instruments connected, disconnected, in error, back; emergency stop; locks. */
   equipment: 'equipment',
   alarms: 'alarms',
   scheduler: 'scheduler',
 } as const;
-
-export function streamTopic(equipmentId: string, streamType: string, channel: number): string {
-  return `stream:${equipmentId}:${streamType}:${channel}`;
-}
 
 interface TopicState {
   seq: number;

@@ -2,12 +2,13 @@
 // profiles, alarms, the scheduler). Shapes on the wire follow the original LabLink (reference §2.2).
 
 import type { ConnectionType, EquipmentType, ModelInfo } from '@lablink/instruments';
+import type { StreamType } from '@lablink/protocol';
 
 /** Lifecycle of a managed instrument as users see it. */
 export type EquipmentState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'disconnected';
 
-/** What a client may stream from an instrument. */
-export type StreamType = 'readings' | 'measurements' | 'waveform';
+/** What a client may stream from an instrument (defined by the protocol). */
+export type { StreamType } from '@lablink/protocol';
 
 /** The original's EquipmentInfo (GET /api/equipment/list), plus live state. */
 export interface EquipmentInfo {
