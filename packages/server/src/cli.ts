@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { connectInstrument } from '@lablink/instruments';
 import { formatBench, SIM_MODELS, startBench } from '@lablink/instruments/sim';
+import { check } from './check.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, startServer } from './serve.js';
 import { StorageError } from './storage/database.js';
@@ -15,6 +16,8 @@ Usage:
   lablink sim [options]       start the simulated bench alone and print each instrument's VISA address
   lablink scpi <resource> <command> [--model M] [--timeout ms]
                               send one SCPI command (a query if it ends in ?) and print the reply
+  lablink check [url]         verify a running LabLink end to end (REST, WebSocket, a stream, an event) and
+                              print the measured latencies (default http://127.0.0.1:8000)
   lablink --help              show this help
   lablink --version           print the version
 
@@ -162,6 +165,10 @@ export async function main(argv: string[]): Promise<number> {
       return sim(rest);
     case 'scpi':
       return scpi(rest);
+    case 'check':
+      return (await check(rest[0] ?? 'http://127.0.0.1:8000', (line) => process.stdout.write(`${line}\n`)))
+        ? 0
+        : 1;
     default:
       process.stderr.write(`lablink: unknown command "${command}"\n\n${HELP}`);
       return 2;
