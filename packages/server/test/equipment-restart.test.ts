@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { http, startTestServer, tempDir } from './helpers.js';
 
 describe('after a server restart', () => {
-  it('keeps ids and nicknames, and reconnects the instruments it knew', async () => {
+  it('keeps ids, nicknames and last settings, and reconnects the instruments it knew', async () => {
     const data = tempDir();
     const psu = await startSimulator('DP832');
     try {
@@ -19,6 +19,9 @@ describe('after a server restart', () => {
       expect(connected.status).toBe(200);
       const id = connected.body.equipment_id;
       await http(`${server.url}/api/equipment/${id}`, { method: 'PATCH', body: { nickname: 'Bench PSU' } });
+      await http(`${server.url}/api/equipment/${id}/command`, {
+        body: { action: 'set_voltage', parameters: { voltage: 4.2, channel: 2 } },
+      });
       await server.stop();
 
       server = await startTestServer({ LABLINK_SIM: 'on' }, data.dir);
@@ -32,6 +35,7 @@ describe('after a server restart', () => {
           equipment = (await http(`${server.url}/api/equipment/${id}`)).body.equipment;
         }
         expect(equipment).toMatchObject({ state: 'connected', nickname: 'Bench PSU', model: 'DP832' });
+        expect(equipment.last_settings['set_voltage@2'].params).toEqual({ voltage: 4.2, channel: 2 });
 
         // A disconnected instrument is not brought back at the next start.
         expect((await http(`${server.url}/api/equipment/disconnect/${id}`, { method: 'POST' })).status).toBe(

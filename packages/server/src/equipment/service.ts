@@ -306,14 +306,29 @@ export class EquipmentService {
         'action',
       );
     }
-    if (command.control) {
-      this.locks.assertCanControl(id, ctx.sessionId);
-      this.safety.assertNotStopped(action, params);
-      await this.checkLimits(item, driver, action, params);
-      const ramped = await this.ramp(item, driver, action, params);
-      if (ramped) return ramped;
-    }
-    return call(() => driver.execute(action, params));
+    if (!command.control) return call(() => driver.execute(action, params));
+    this.locks.assertCanControl(id, ctx.sessionId);
+    this.safety.assertNotStopped(action, params);
+    await this.checkLimits(item, driver, action, params);
+    const result =
+      (await this.ramp(item, driver, action, params)) ?? (await call(() => driver.execute(action, params)));
+    this.remember(id, action, params);
+    return result;
+  }
+
+  /** The last value of each setting the instrument took, as the user sees it after a restart. */
+  lastSettings(id: string): Record<string, { params: Record<string, unknown>; at: string }> {
+    const raw = this.db.prepare('SELECT settings FROM equipment WHERE id = ?').pluck().get(id) as
+      | string
+      | undefined;
+    return raw ? JSON.parse(raw) : {};
+  }
+
+  /** Keyed by command and channel: `set_voltage@1` keeps the last voltage set on channel 1. */
+  private remember(id: string, action: string, params: Record<string, unknown>): void {
+    const key = typeof params.channel === 'number' ? `${action}@${params.channel}` : action;
+    const settings = { ...this.lastSettings(id), [key]: { params, at: new Date().toISOString() } };
+    this.db.prepare('UPDATE equipment SET settings = ? WHERE id = ?').run(JSON.stringify(settings), id);
   }
 
   /**

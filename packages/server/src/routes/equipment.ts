@@ -31,6 +31,10 @@ const EquipmentDetail = Type.Object({
   ratings: Type.Array(Type.Record(Type.String(), Type.Number())),
   capabilities: Type.Record(Type.String(), Type.Unknown()),
   stream_types: Type.Array(Type.String()),
+  last_settings: Type.Record(Type.String(), Type.Unknown(), {
+    description:
+      'The last value of each setting the instrument took (e.g. set_voltage@1), kept across restarts',
+  }),
 });
 
 const IdParams = Type.Object({ equipment_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -80,9 +84,9 @@ const CommandResponse = Type.Object({
   timestamp: Type.String(),
 });
 
-function detail(
-  view: NonNullable<ReturnType<AppInstance['services']['equipment']['find']>>,
-): Static<typeof EquipmentDetail> {
+type View = NonNullable<ReturnType<AppInstance['services']['equipment']['find']>>;
+
+function detail(view: View, lastSettings: Record<string, unknown>): Static<typeof EquipmentDetail> {
   return {
     ...view.info,
     state: view.state,
@@ -92,12 +96,14 @@ function detail(
     ratings: (view.model?.ratings ?? []) as unknown as Record<string, number>[],
     capabilities: view.model?.capabilities ?? {},
     stream_types: view.stream_types,
+    last_settings: lastSettings,
   };
 }
 
 export async function equipmentRoutes(app: AppInstance): Promise<void> {
   const { equipment } = app.services;
   const tags = ['equipment'];
+  const describe = (view: View) => detail(view, equipment.lastSettings(view.info.id));
 
   app.post(
     '/api/equipment/discover',
@@ -138,7 +144,7 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
         ...(model ? { model } : {}),
         ...(nickname ? { nickname } : {}),
       });
-      return { equipment_id: view.info.id, status: view.state, equipment: detail(view) };
+      return { equipment_id: view.info.id, status: view.state, equipment: describe(view) };
     },
   );
 
@@ -188,7 +194,7 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
         response: { 200: Type.Object({ equipment: EquipmentDetail }), ...ErrorResponses },
       },
     },
-    async (request) => ({ equipment: detail(requireView(app, request.params.equipment_id)) }),
+    async (request) => ({ equipment: describe(requireView(app, request.params.equipment_id)) }),
   );
 
   app.patch(
@@ -206,7 +212,7 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
       },
     },
     async (request) => ({
-      equipment: detail(
+      equipment: describe(
         equipment.setNickname(request.params.equipment_id, request.body.nickname?.trim() || null),
       ),
     }),
