@@ -27,6 +27,7 @@ Options for serve:
   --data-dir <path>    where the database lives        (env LABLINK_DATA_DIR, default ./data)
   --config <file>      JSON config file (settings and instruments; env LABLINK_CONFIG)
   --sim / --no-sim     start the simulated bench       (env LABLINK_SIM, default on)
+  --mdns / --no-mdns   find LXI instruments over mDNS during discovery (env LABLINK_MDNS, default on)
   --log-level <level>  fatal|error|warn|info|debug|trace|silent (env LABLINK_LOG_LEVEL, default info)
 
 Options for sim:
@@ -49,11 +50,14 @@ async function serve(args: string[]): Promise<number> {
       config: { type: 'string' },
       sim: { type: 'boolean' },
       'no-sim': { type: 'boolean' },
+      mdns: { type: 'boolean' },
+      'no-mdns': { type: 'boolean' },
       'log-level': { type: 'string' },
     },
     strict: true,
   });
   const sim = values['no-sim'] ? false : values.sim;
+  const mdns = values['no-mdns'] ? false : values.mdns;
   const config = loadConfig({
     flags: {
       host: values.host,
@@ -61,6 +65,7 @@ async function serve(args: string[]): Promise<number> {
       dataDir: values['data-dir'],
       config: values.config,
       sim,
+      mdns,
       logLevel: values['log-level'],
     },
   });

@@ -17,6 +17,8 @@ export interface Config {
   dataDir: string;
   /** Start the simulated bench and connect to it. */
   sim: boolean;
+  /** Browse mDNS for LXI instruments during discovery. */
+  mdns: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   configFile: string | null;
   /** Instruments named in the config file, connected at start-up. */
@@ -38,6 +40,7 @@ export const DEFAULTS: Omit<Config, 'configFile'> = {
   port: 8000,
   dataDir: './data',
   sim: true,
+  mdns: true,
   logLevel: 'info',
   instruments: [],
 };
@@ -49,7 +52,7 @@ interface RawSetting {
   value: unknown;
   name: string;
 }
-type RawSettings = Partial<Record<'host' | 'port' | 'dataDir' | 'sim' | 'logLevel', RawSetting>>;
+type RawSettings = Partial<Record<'host' | 'port' | 'dataDir' | 'sim' | 'mdns' | 'logLevel', RawSetting>>;
 
 export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
@@ -59,6 +62,7 @@ export interface ConfigSources {
     port?: string;
     dataDir?: string;
     sim?: boolean;
+    mdns?: boolean;
     logLevel?: string;
     config?: string;
   };
@@ -76,6 +80,7 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
   if (env.LABLINK_DATA_DIR !== undefined)
     fromEnv.dataDir = { value: env.LABLINK_DATA_DIR, name: 'LABLINK_DATA_DIR' };
   if (env.LABLINK_SIM !== undefined) fromEnv.sim = { value: env.LABLINK_SIM, name: 'LABLINK_SIM' };
+  if (env.LABLINK_MDNS !== undefined) fromEnv.mdns = { value: env.LABLINK_MDNS, name: 'LABLINK_MDNS' };
   if (env.LABLINK_LOG_LEVEL !== undefined)
     fromEnv.logLevel = { value: env.LABLINK_LOG_LEVEL, name: 'LABLINK_LOG_LEVEL' };
 
@@ -84,6 +89,8 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
   if (flags.port !== undefined) fromFlags.port = { value: flags.port, name: '--port' };
   if (flags.dataDir !== undefined) fromFlags.dataDir = { value: flags.dataDir, name: '--data-dir' };
   if (flags.sim !== undefined) fromFlags.sim = { value: flags.sim, name: flags.sim ? '--sim' : '--no-sim' };
+  if (flags.mdns !== undefined)
+    fromFlags.mdns = { value: flags.mdns, name: flags.mdns ? '--mdns' : '--no-mdns' };
   if (flags.logLevel !== undefined) fromFlags.logLevel = { value: flags.logLevel, name: '--log-level' };
 
   const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
@@ -92,6 +99,7 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
     port: raw.port ? parsePort(raw.port) : DEFAULTS.port,
     dataDir: path.resolve(raw.dataDir ? parseNonEmpty(raw.dataDir) : DEFAULTS.dataDir),
     sim: raw.sim ? parseBoolean(raw.sim) : DEFAULTS.sim,
+    mdns: raw.mdns ? parseBoolean(raw.mdns) : DEFAULTS.mdns,
     logLevel: raw.logLevel ? parseLogLevel(raw.logLevel) : DEFAULTS.logLevel,
     configFile: configFile ? path.resolve(configFile) : null,
     instruments: fromFile?.instruments ?? [],
@@ -114,6 +122,7 @@ function readConfigFile(
     port: 'port',
     data_dir: 'dataDir',
     sim: 'sim',
+    mdns: 'mdns',
     log_level: 'logLevel',
   };
   const settings: RawSettings = {};

@@ -1,10 +1,11 @@
-// Discovery: what instruments could be connected. Candidates come from the simulated bench, the config file and
-// the machine's serial ports; network (TCP) candidates are asked *IDN? with a short timeout. LXI/mDNS browsing is
-// not done yet (see docs/equipment.md).
+// Discovery: what instruments could be connected. Candidates come from the simulated bench, the config file, LXI
+// instruments announcing themselves over mDNS, and the machine's serial ports; network (TCP) candidates are asked
+// *IDN? with a short timeout.
 
 import { ScpiSession } from '@lablink/instruments';
 import { SerialPort } from 'serialport';
 import type { Services } from '../services.js';
+import { browseMdns } from './mdns.js';
 
 export interface DiscoveredDevice {
   device_id: string;
@@ -13,7 +14,9 @@ export interface DiscoveredDevice {
   model: string | null;
   serial_number: string | null;
   firmware_version: string | null;
-  discovery_method: 'simulated' | 'config' | 'serial';
+  discovery_method: 'simulated' | 'config' | 'mdns' | 'serial';
+  /** The name the instrument announced (mDNS), or null. */
+  friendly_name: string | null;
   discovered_at: string;
   is_connected: boolean;
   equipment_id: string | null;
@@ -23,26 +26,49 @@ export interface DiscoveredDevice {
 }
 
 const PROBE_TIMEOUT_MS = 800;
+const MDNS_BROWSE_MS = 1500;
+
+export interface DiscoverOptions {
+  /** Browse mDNS for LXI instruments (default true). */
+  mdns?: boolean;
+}
+
+interface Candidate {
+  resource: string;
+  method: DiscoveredDevice['discovery_method'];
+  name: string | null;
+}
 
 export async function discover(
   services: Pick<Services, 'bench' | 'config' | 'equipment'>,
+  options: DiscoverOptions = {},
 ): Promise<DiscoveredDevice[]> {
   const connected = new Map(services.equipment.list().map((v) => [v.info.resource_string, v.info.id]));
-  const candidates: { resource: string; method: DiscoveredDevice['discovery_method'] }[] = [
+  const announced = options.mdns === false ? [] : await browseMdns(MDNS_BROWSE_MS).catch(() => []);
+  const all: Candidate[] = [
     ...(services.bench?.instruments ?? []).map((s) => ({
       resource: s.resource,
       method: 'simulated' as const,
+      name: null,
     })),
-    ...services.config.instruments.map((i) => ({ resource: i.resource, method: 'config' as const })),
+    ...services.config.instruments.map((i) => ({
+      resource: i.resource,
+      method: 'config' as const,
+      name: i.nickname ?? null,
+    })),
+    ...announced.map((a) => ({ resource: a.resource, method: 'mdns' as const, name: a.name })),
   ];
+  // The same instrument can be both configured and announced: list it once, under its first source.
+  const candidates = all.filter((c, i) => all.findIndex((d) => d.resource === c.resource) === i);
   const now = new Date().toISOString();
   const probed = await Promise.all(
-    candidates.map(async ({ resource, method }) => {
+    candidates.map(async ({ resource, method, name }) => {
       const equipmentId = connected.get(resource) ?? null;
       const base = {
         device_id: resource,
         resource_name: resource,
         discovery_method: method,
+        friendly_name: name,
         discovered_at: now,
         is_connected: equipmentId !== null,
         equipment_id: equipmentId,
@@ -113,6 +139,7 @@ async function serialPorts(now: string, connected: Map<string, string>): Promise
       serial_number: port.serialNumber ?? null,
       firmware_version: null,
       discovery_method: 'serial' as const,
+      friendly_name: port.pnpId ?? null,
       discovered_at: now,
       is_connected: equipmentId !== null,
       equipment_id: equipmentId,

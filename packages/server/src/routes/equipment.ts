@@ -110,13 +110,14 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'Find instruments: the simulated bench, configured instruments, serial ports',
+        summary:
+          'Find instruments: the simulated bench, configured instruments, LXI instruments on mDNS, serial ports',
         response: {
           200: Type.Object({ devices: Type.Array(Type.Unknown({ description: 'DiscoveredDevice' })) }),
         },
       },
     },
-    async () => ({ devices: await discover(app.services) }),
+    async () => ({ devices: await discover(app.services, { mdns: app.services.config.mdns }) }),
   );
 
   app.post(
