@@ -38,9 +38,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     logger.error({ err, topic: message.topic }, 'bus subscriber failed'),
   );
   const safety = new SafetyService(db, bus, logger);
-  const locks = new LockService({ bus, logger: logger.child({ service: 'locks' }) });
-  const equipment = new EquipmentService(db, bus, logger.child({ service: 'equipment' }), safety, locks);
-  const profiles = new ProfileService({ db, equipment, logger: logger.child({ service: 'profiles' }) });
+  const locks = new LockService({ bus, logger: logger.child({ component: 'locks' }) });
+  const equipment = new EquipmentService(db, bus, logger.child({ component: 'equipment' }), safety, locks);
+  const profiles = new ProfileService({ db, equipment, logger: logger.child({ component: 'profiles' }) });
   const pollers = new PollerRegistry({ bus, equipment });
 
   let bench: Bench | null = null;
