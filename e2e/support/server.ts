@@ -44,7 +44,9 @@ export function ensureWebBuild(): void {
 /** The real server, exactly as `lablink serve` builds it; call ensureWebBuild() first so it serves the app. */
 export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lablink-e2e-'));
-  const config = loadConfig({ env: { LABLINK_PORT: '0', LABLINK_SIM: 'on', LABLINK_MDNS: 'off', LABLINK_DATA_DIR: dataDir } });
+  const config = loadConfig({
+    env: { LABLINK_PORT: '0', LABLINK_SIM: 'on', LABLINK_MDNS: 'off', LABLINK_DATA_DIR: dataDir },
+  });
   const server = await startServer(config, pino({ level: 'silent' }));
   return {
     url: server.url,
