@@ -2,188 +2,41 @@
 // an unknown instrument is a 404, locks and sessions really expire, and every change is an event on the bus.
 
 import { Type } from '@fastify/type-provider-typebox';
+import {
+  Ack,
+  AcquireLockRequest,
+  AcquireLockResult,
+  AllLocks,
+  CleanupResult,
+  CreateSessionRequest,
+  DEFAULT_LOCK_TIMEOUT as DOCUMENTED_LOCK_TIMEOUT,
+  DEFAULT_SESSION_TIMEOUT as DOCUMENTED_SESSION_TIMEOUT,
+  EndSessionResult,
+  LockActivityResult,
+  LockEquipmentParams,
+  LockEvents,
+  LockEventsQuery,
+  LockQueue,
+  LockStatus,
+  ReleaseLockRequest,
+  ReleaseLockResult,
+  Session,
+  SessionEvents,
+  SessionList,
+  SessionLocks,
+  SessionParams,
+  SessionRequest,
+} from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { notFound } from '../http-errors.js';
-import { DEFAULT_LOCK_TIMEOUT, DEFAULT_SESSION_TIMEOUT } from '../locks.js';
+import type { DEFAULT_LOCK_TIMEOUT, DEFAULT_SESSION_TIMEOUT } from '../locks.js';
 import { ErrorResponses } from './schemas.js';
 
-const EquipmentId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  description: 'Equipment id, e.g. ps_250e6dfe',
-});
-const SessionId = Type.String({
-  minLength: 1,
-  maxLength: 100,
-  description: 'The caller’s session: one from POST /api/locks/sessions/create, or any id the client chose',
-});
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-const LockMode = Type.Union([Type.Literal('exclusive'), Type.Literal('observer')], {
-  description:
-    'exclusive: only this session may control the instrument; observer: watch, never blocks others',
-});
-const TimeRemaining = Nullable(
-  Type.Number({ description: 'Seconds until it expires without activity; null: never expires' }),
-);
-
-const Lock = Type.Object({
-  lock_id: Type.String({ format: 'uuid' }),
-  equipment_id: Type.String(),
-  session_id: Type.String(),
-  lock_mode: LockMode,
-  acquired_at: Timestamp,
-  last_activity: Timestamp,
-  timeout_seconds: Type.Integer({
-    description: 'Expires after this many seconds without activity; 0 = never',
-  }),
-  expires_at: Nullable(Timestamp),
-});
-
-const QueueEntry = Type.Object({
-  queue_id: Type.String({ format: 'uuid' }),
-  equipment_id: Type.String(),
-  session_id: Type.String(),
-  lock_mode: LockMode,
-  queued_at: Timestamp,
-  position: Type.Integer({ description: '0 = next to get the lock' }),
-});
-
-const LockEvent = Type.Object(
-  {
-    event: Type.String({
-      description:
-        'lock_acquired, lock_refreshed, observer_lock_acquired, lock_released, lock_force_released, lock_expired, queued, queue_processed, observer_lock_released',
-    }),
-    equipment_id: Type.String(),
-    session_id: Type.String(),
-    timestamp: Timestamp,
-  },
-  { additionalProperties: true, description: 'Plus details: lock_id, reason, duration_seconds, position …' },
-);
-
-const Session = Type.Object({
-  session_id: Type.String(),
-  client_name: Nullable(Type.String()),
-  client_ip: Nullable(Type.String()),
-  created_at: Timestamp,
-  last_activity: Timestamp,
-  timeout_seconds: Type.Integer({
-    description: 'Expires after this many seconds without activity; 0 = never',
-  }),
-  time_remaining: TimeRemaining,
-  duration_seconds: Type.Number({ description: 'Seconds since the session was created' }),
-  metadata: Type.Record(Type.String(), Type.Unknown()),
-});
-
-const SessionEvent = Type.Object(
-  { event: Type.String(), session_id: Type.String(), timestamp: Timestamp },
-  { additionalProperties: true },
-);
-
-const AcquireBody = Type.Object(
-  {
-    equipment_id: EquipmentId,
-    session_id: SessionId,
-    lock_mode: Type.Optional({ ...LockMode, default: 'exclusive' }),
-    timeout_seconds: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: DEFAULT_LOCK_TIMEOUT,
-        description:
-          'Release after this many seconds without activity (any control command counts); 0 = never',
-      }),
-    ),
-    queue_if_busy: Type.Optional(
-      Type.Boolean({ default: false, description: 'Wait in the queue instead of getting 409 when locked' }),
-    ),
-    username: Type.Optional(Nullable(Type.String({ maxLength: 100, description: 'Accepted, not used' }))),
-  },
-  { additionalProperties: false },
-);
-
-const AcquireResponse = Type.Union([
-  Type.Object({
-    success: Type.Literal(true),
-    status: Type.Union([Type.Literal('locked'), Type.Literal('refreshed')]),
-    lock: Lock,
-  }),
-  Type.Object({
-    success: Type.Literal(true),
-    status: Type.Literal('observer'),
-    observer_count: Type.Integer(),
-  }),
-  Type.Object({
-    success: Type.Literal(false),
-    status: Type.Literal('queued'),
-    message: Type.String(),
-    current_lock: Lock,
-    queue_entry: QueueEntry,
-  }),
-]);
-
-const ReleaseBody = Type.Object(
-  {
-    equipment_id: EquipmentId,
-    session_id: SessionId,
-    force: Type.Optional(
-      Type.Boolean({
-        default: false,
-        description: 'Release a lock another session holds. Recorded as lock_force_released with who did it.',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const ReleaseResponse = Type.Union([
-  Type.Object({ success: Type.Literal(true), status: Type.Literal('released'), was_forced: Type.Boolean() }),
-  Type.Object({ success: Type.Literal(true), status: Type.Literal('observer_released') }),
-  Type.Object({ success: Type.Literal(false), status: Type.Literal('not_locked'), message: Type.String() }),
-]);
-
-const LockStatus = Type.Object({
-  equipment_id: Type.String(),
-  locked: Type.Boolean({ description: 'An exclusive lock is held' }),
-  lock_mode: Nullable(LockMode),
-  session_id: Nullable(Type.String({ description: 'Holder of the exclusive lock' })),
-  lock_id: Nullable(Type.String()),
-  acquired_at: Nullable(Timestamp),
-  time_remaining: TimeRemaining,
-  observer_count: Type.Integer(),
-  observer_sessions: Type.Array(Type.String()),
-  queue_length: Type.Integer(),
-});
-
-const EquipmentParams = Type.Object({ equipment_id: EquipmentId });
-const SessionParams = Type.Object({ session_id: SessionId });
-const Limit = Type.Object({
-  limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'Newest N events' }),
-  ),
-});
-const SessionBody = Type.Object({ session_id: SessionId }, { additionalProperties: false });
-const Ack = Type.Object({ success: Type.Boolean(), message: Type.String() }, { additionalProperties: true });
-
-const CreateSessionBody = Type.Object(
-  {
-    client_name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-    client_ip: Type.Optional(
-      Nullable(Type.String({ maxLength: 64, description: 'Defaults to the address the request came from' })),
-    ),
-    timeout_seconds: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: DEFAULT_SESSION_TIMEOUT,
-        description:
-          'End the session (and release its locks) after this many seconds without activity; 0 = never',
-      }),
-    ),
-    metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
-  },
-  { additionalProperties: false },
-);
+// The defaults src/locks.ts applies are the ones the protocol documents: this compiles only while they agree.
+const _sameDefaults: [typeof DEFAULT_LOCK_TIMEOUT, typeof DEFAULT_SESSION_TIMEOUT] = [
+  DOCUMENTED_LOCK_TIMEOUT,
+  DOCUMENTED_SESSION_TIMEOUT,
+];
 
 const tags = ['locks'];
 
@@ -206,8 +59,8 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
         summary: 'Acquire, refresh or queue for a lock on an instrument',
         description:
           'While a session holds the exclusive lock, only that session may control the instrument (REST, WebSocket, jobs, profiles); others get 409 naming the holder.',
-        body: AcquireBody,
-        response: { 200: AcquireResponse, ...ErrorResponses },
+        body: AcquireLockRequest,
+        response: { 200: AcquireLockResult, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -222,8 +75,8 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Release a lock (the next queued session gets it)',
-        body: ReleaseBody,
-        response: { 200: ReleaseResponse, ...ErrorResponses },
+        body: ReleaseLockRequest,
+        response: { 200: ReleaseLockResult, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -238,7 +91,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Who holds the lock on an instrument, observers and queue length',
-        params: EquipmentParams,
+        params: LockEquipmentParams,
         response: { 200: LockStatus, ...ErrorResponses },
       },
     },
@@ -254,11 +107,8 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Sessions waiting for the lock, in order',
-        params: EquipmentParams,
-        response: {
-          200: Type.Object({ equipment_id: Type.String(), queue: Type.Array(QueueEntry) }),
-          ...ErrorResponses,
-        },
+        params: LockEquipmentParams,
+        response: { 200: LockQueue, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -274,13 +124,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Every lock, observer and queue, by equipment id',
-        response: {
-          200: Type.Object({
-            exclusive_locks: Type.Record(Type.String(), Lock),
-            observer_locks: Type.Record(Type.String(), Type.Array(Type.String())),
-            queues: Type.Record(Type.String(), Type.Array(QueueEntry)),
-          }),
-        },
+        response: { 200: AllLocks },
       },
     },
     async () => locks.all(),
@@ -292,16 +136,9 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Lock history of an instrument (the last 100 are kept), oldest first',
-        params: EquipmentParams,
-        querystring: Limit,
-        response: {
-          200: Type.Object({
-            equipment_id: Type.String(),
-            events: Type.Array(LockEvent),
-            count: Type.Integer(),
-          }),
-          ...ErrorResponses,
-        },
+        params: LockEquipmentParams,
+        querystring: LockEventsQuery,
+        response: { 200: LockEvents, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -318,17 +155,9 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Keep the session’s lock on an instrument alive',
-        params: EquipmentParams,
-        body: SessionBody,
-        response: {
-          200: Type.Object({
-            success: Type.Boolean(),
-            message: Type.String(),
-            equipment_id: Type.String(),
-            session_id: Type.String(),
-          }),
-          ...ErrorResponses,
-        },
+        params: LockEquipmentParams,
+        body: SessionRequest,
+        response: { 200: LockActivityResult, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -350,7 +179,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Start a client session (expires after timeout_seconds without activity)',
-        body: Type.Optional(CreateSessionBody),
+        body: Type.Optional(CreateSessionRequest),
         response: { 200: Session, ...ErrorResponses },
       },
     },
@@ -366,7 +195,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Active sessions',
-        response: { 200: Type.Object({ sessions: Type.Array(Session), count: Type.Integer() }) },
+        response: { 200: SessionList },
       },
     },
     async () => {
@@ -395,15 +224,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
         tags,
         summary: 'End a session and release all its locks',
         params: SessionParams,
-        response: {
-          200: Type.Object({
-            success: Type.Boolean(),
-            message: Type.String(),
-            session_id: Type.String(),
-            locks_released: Type.Integer(),
-          }),
-          ...ErrorResponses,
-        },
+        response: { 200: EndSessionResult, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -438,14 +259,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
         tags,
         summary: 'Instruments on which a session holds a lock',
         params: SessionParams,
-        response: {
-          200: Type.Object({
-            session_id: Type.String(),
-            locked_equipment: Type.Array(Type.String()),
-            count: Type.Integer(),
-          }),
-          ...ErrorResponses,
-        },
+        response: { 200: SessionLocks, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -463,15 +277,8 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
         tags,
         summary: 'History of a session: created, ended, expired',
         params: SessionParams,
-        querystring: Limit,
-        response: {
-          200: Type.Object({
-            session_id: Type.String(),
-            events: Type.Array(SessionEvent),
-            count: Type.Integer(),
-          }),
-          ...ErrorResponses,
-        },
+        querystring: LockEventsQuery,
+        response: { 200: SessionEvents, ...ErrorResponses },
       },
     },
     async (request) => {
@@ -487,14 +294,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Expire due sessions and locks now (this also happens by itself, on time)',
-        response: {
-          200: Type.Object({
-            success: Type.Boolean(),
-            message: Type.String(),
-            expired_sessions: Type.Integer(),
-            session_ids: Type.Array(Type.String()),
-          }),
-        },
+        response: { 200: CleanupResult },
       },
     },
     async () => {

@@ -2,99 +2,26 @@
 // through the same locks, emergency stop and safety limits as any other command (src/profiles.ts).
 
 import { Type } from '@fastify/type-provider-typebox';
+import {
+  ApplyProfileParams,
+  ApplyProfileRequest,
+  ApplyProfileResult,
+  CreateProfileRequest,
+  PROFILE_EQUIPMENT_TYPES as DOCUMENTED_EQUIPMENT_TYPES,
+  ProfileList,
+  ProfileListQuery,
+  ProfileParams,
+  ProfileResponse,
+  UpdateProfileRequest,
+} from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { notFound } from '../http-errors.js';
-import { PROFILE_EQUIPMENT_TYPES } from '../profiles.js';
+import type { PROFILE_EQUIPMENT_TYPES } from '../profiles.js';
 import { ErrorResponses } from './schemas.js';
 
-const Name = Type.String({
-  minLength: 1,
-  maxLength: 100,
-  pattern: '^[^/]+$',
-  description: 'Unique profile name (no "/"), e.g. "Power Supply - 5V Logic"',
-});
-const EquipmentType = Type.Union(
-  PROFILE_EQUIPMENT_TYPES.map((t) => Type.Literal(t)),
-  { description: 'The instrument type the profile is for' },
-);
-const Settings = Type.Record(Type.String(), Type.Unknown(), {
-  description:
-    'power_supply: voltage, current_limit (or current), output_enabled. electronic_load: mode (CC/CV/CR/CP), current, voltage, resistance, power, load_enabled. oscilloscope: timebase_scale, timebase_offset, channel_N_scale, channel_N_offset, channel_N_coupling, channel_N_enabled, trigger_mode.',
-});
+// The types src/profiles.ts accepts are the ones the protocol documents: this compiles only while they agree.
+const _sameTypes: typeof PROFILE_EQUIPMENT_TYPES = DOCUMENTED_EQUIPMENT_TYPES;
 
-const Profile = Type.Object({
-  name: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  equipment_type: Type.String(),
-  model: Type.String({ description: 'The model it was written for, or "generic"' }),
-  settings: Type.Record(Type.String(), Type.Unknown()),
-  created_at: Type.String({ format: 'date-time' }),
-  modified_at: Type.String({ format: 'date-time' }),
-  tags: Type.Array(Type.String()),
-});
-
-const ProfileFields = {
-  name: Name,
-  description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-  equipment_type: EquipmentType,
-  model: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'generic' })),
-  settings: Type.Optional({ ...Settings, default: {} }),
-  tags: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
-};
-const CreateBody = Type.Object(ProfileFields, { additionalProperties: false });
-// PUT takes the create body (the original's) or any part of it; a different `name` renames the profile.
-const UpdateBody = Type.Object(
-  {
-    ...ProfileFields,
-    name: Type.Optional(Name),
-    equipment_type: Type.Optional(EquipmentType),
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    settings: Type.Optional(Settings),
-  },
-  { additionalProperties: false },
-);
-
-const ProfileResponse = Type.Object({
-  success: Type.Boolean(),
-  message: Type.String(),
-  profile: Type.Optional(Profile),
-});
-
-const ApplyBody = Type.Object(
-  {
-    session_id: Type.Optional(
-      Type.Union([
-        Type.String({ minLength: 1, maxLength: 100, description: 'Needed when the instrument is locked' }),
-        Type.Null(),
-      ]),
-    ),
-    channel: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 16,
-        description: 'Power supplies: the output channel to set (default 1)',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const Applied = Type.Object({
-  setting: Type.String({ description: 'The profile setting(s)' }),
-  action: Type.String({ description: 'The command it became' }),
-  params: Type.Record(Type.String(), Type.Unknown()),
-});
-
-const ApplyResponse = Type.Object({
-  success: Type.Literal(true),
-  message: Type.String(),
-  applied: Type.Array(Applied, { description: 'In the order they were sent' }),
-  skipped: Type.Array(Type.Object({ setting: Type.String(), reason: Type.String() }), {
-    description: 'Settings this instrument has no command for',
-  }),
-});
-
-const NameParams = Type.Object({ name: Name });
 const tags = ['profiles'];
 
 export async function profileRoutes(app: AppInstance): Promise<void> {
@@ -106,10 +33,8 @@ export async function profileRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Profiles, newest modified first',
-        querystring: Type.Object({
-          equipment_type: Type.Optional(Type.String({ description: 'Only this type' })),
-        }),
-        response: { 200: Type.Object({ profiles: Type.Array(Profile), count: Type.Integer() }) },
+        querystring: ProfileListQuery,
+        response: { 200: ProfileList },
       },
     },
     async (request) => {
@@ -124,7 +49,7 @@ export async function profileRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Create a profile',
-        body: CreateBody,
+        body: CreateProfileRequest,
         response: { 201: ProfileResponse, ...ErrorResponses },
       },
     },
@@ -142,7 +67,7 @@ export async function profileRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'One profile',
-        params: NameParams,
+        params: ProfileParams,
         response: { 200: ProfileResponse, ...ErrorResponses },
       },
     },
@@ -159,8 +84,8 @@ export async function profileRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Change a profile (only the fields given; a new name renames it)',
-        params: NameParams,
-        body: UpdateBody,
+        params: ProfileParams,
+        body: UpdateProfileRequest,
         response: { 200: ProfileResponse, ...ErrorResponses },
       },
     },
@@ -176,7 +101,7 @@ export async function profileRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Delete a profile',
-        params: NameParams,
+        params: ProfileParams,
         response: { 200: ProfileResponse, ...ErrorResponses },
       },
     },
@@ -195,12 +120,9 @@ export async function profileRoutes(app: AppInstance): Promise<void> {
         summary: 'Set an instrument as the profile says',
         description:
           'Outputs being switched off go first, setpoints next, outputs being switched on last. Every setting passes the lock, emergency stop and safety limits; the first one refused stops the rest, and the error (409 lock or e-stop, 422 limit, 502 instrument) names it and lists the settings applied before it. Unknown settings are a 400 before anything is sent.',
-        params: Type.Object({ name: Name, equipment_id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        body: Type.Optional(ApplyBody),
-        response: {
-          200: ApplyResponse,
-          ...ErrorResponses,
-        },
+        params: ApplyProfileParams,
+        body: Type.Optional(ApplyProfileRequest),
+        response: { 200: ApplyProfileResult, ...ErrorResponses },
       },
     },
     async (request) => {

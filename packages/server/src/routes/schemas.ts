@@ -1,15 +1,7 @@
-// Schemas shared by every route: the one error body (src/http-errors.ts) for each error status.
+// The error responses every route documents: the one error body (src/http-errors.ts, defined in
+// @lablink/protocol/rest) for each error status.
 
-import { Type } from '@fastify/type-provider-typebox';
-
-export const ErrorBody = Type.Object(
-  {
-    detail: Type.String({ description: 'What went wrong, in words' }),
-    code: Type.String({ description: 'A stable machine-readable code' }),
-    field: Type.Optional(Type.String({ description: 'The offending request field' })),
-  },
-  { additionalProperties: true },
-);
+import { ErrorBody } from '@lablink/protocol/rest';
 
 export const ErrorResponses = {
   400: ErrorBody,

@@ -1,22 +1,9 @@
 // Server identity and health: what load balancers, the original's clients and `lablink check` ask first.
 
 import { hostname } from 'node:os';
-import { Type } from '@fastify/type-provider-typebox';
+import { Health, ServerInfo } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { VERSION } from '../version.js';
-
-const Health = Type.Object({
-  status: Type.Literal('healthy'),
-  connected_devices: Type.Integer({ minimum: 0, description: 'Instruments connected right now' }),
-});
-
-const Info = Type.Object({
-  name: Type.String(),
-  version: Type.String(),
-  hostname: Type.String(),
-  status: Type.Literal('running'),
-  security_enabled: Type.Boolean(),
-});
 
 export async function systemRoutes(app: AppInstance): Promise<void> {
   app.get(
@@ -32,7 +19,7 @@ export async function systemRoutes(app: AppInstance): Promise<void> {
   );
   app.get(
     '/api',
-    { schema: { tags: ['system'], summary: 'Server name, version and host', response: { 200: Info } } },
+    { schema: { tags: ['system'], summary: 'Server name, version and host', response: { 200: ServerInfo } } },
     async () => ({
       name: 'LabLink Server',
       version: VERSION,
