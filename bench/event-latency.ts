@@ -14,13 +14,12 @@
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
 import {
-  type Child,
+  announceMachine,
   closeClients,
   connectClients,
-  describeMachine,
   http,
-  machine,
   printTable,
+  type Server,
   type Summary,
   sleep,
   startBare,
@@ -30,8 +29,7 @@ import {
   writeResults,
 } from './harness.js';
 
-const loadAtStart = machine().load_average;
-console.log(`machine: ${describeMachine()}`);
+const loadAtStart = announceMachine();
 
 const { values } = parseArgs({
   options: {
@@ -71,7 +69,7 @@ interface Pending {
   done: () => void;
 }
 
-function lablinkTarget(url: string, equipmentId: string): Target {
+function lablinkTarget({ url, wsUrl }: Server, equipmentId: string): Target {
   const post = async (path: string, kind: Kind) => {
     const body = { equipment_id: equipmentId, session_id: SESSION };
     const res = await http<{ success: boolean }>('POST', `${url}${path}`, {
@@ -84,17 +82,17 @@ function lablinkTarget(url: string, equipmentId: string): Target {
   };
   return {
     name: 'LabLink /ws',
-    wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
+    wsUrl,
     trigger: (kind) => post(kind === 'lock_acquired' ? '/api/locks/acquire' : '/api/locks/release', kind),
     events: [],
     frameBytes: 0,
   };
 }
 
-function bareTarget(url: string, equipmentId: string): Target {
+function bareTarget({ url, wsUrl }: Server, equipmentId: string): Target {
   return {
     name: 'bare ws',
-    wsUrl: url.replace(/^http/, 'ws'),
+    wsUrl,
     trigger: async (kind) => {
       const res = await http('POST', `${url}/emit`, {
         type: kind,
@@ -154,8 +152,8 @@ interface Row {
   p99_vs_bare: number;
 }
 
-let lablink: (Child & { url: string }) | undefined;
-let bare: (Child & { url: string }) | undefined;
+let lablink: Server | undefined;
+let bare: Server | undefined;
 const rows: Row[] = [];
 try {
   // The default simulated bench (in the server's process, idle: nothing streams) gives the lock an instrument.
@@ -172,7 +170,7 @@ try {
   );
 
   for (const n of CLIENT_COUNTS) {
-    const targets = [lablinkTarget(lablink.url, equipmentId), bareTarget(bare.url, equipmentId)];
+    const targets = [lablinkTarget(lablink, equipmentId), bareTarget(bare, equipmentId)];
     const attached = await Promise.all(targets.map((t) => attach(t, n)));
     for (const a of attached) {
       for (let i = 0; i < WARMUP; i++) {

@@ -113,13 +113,19 @@ export function startNode(
   });
 }
 
+/** A server under test: its HTTP base URL, and the URL its WebSocket clients connect to. */
+export interface Server extends Child {
+  url: string;
+  wsUrl: string;
+}
+
 export interface LabLinkOptions {
   /** Extra flags for `lablink serve`, e.g. ['--no-sim', '--config', file]. */
   flags?: string[];
 }
 
-/** `lablink serve --port 0` on a throwaway data directory; resolves with its URL once it listens. */
-export async function startLabLink(options: LabLinkOptions = {}): Promise<Child & { url: string }> {
+/** `lablink serve --port 0` on a throwaway data directory; resolves with its URLs once it listens. */
+export async function startLabLink(options: LabLinkOptions = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lablink-bench-'));
   const args = [LABLINK_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
   const child = await startNode(
@@ -128,9 +134,11 @@ export async function startLabLink(options: LabLinkOptions = {}): Promise<Child 
     /LabLink listening on (\S+)/,
   );
   const stop = child.stop;
+  const url = child.ready[1] as string;
   return {
     ...child,
-    url: child.ready[1] as string,
+    url,
+    wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
     stop: async (graceMs?: number) => {
       await stop(graceMs);
       rmSync(dataDir, { recursive: true, force: true });
@@ -139,10 +147,11 @@ export async function startLabLink(options: LabLinkOptions = {}): Promise<Child 
 }
 
 /** The bare `ws` baseline (bare-server.ts): plain http + ws, the same fan-out and nothing else. */
-export async function startBare(): Promise<Child & { url: string }> {
+export async function startBare(): Promise<Server> {
   const file = fileURLToPath(new URL('bare-server.ts', import.meta.url));
   const child = await startNode('bare ws server', [file], /bare ws listening on (\S+)/);
-  return { ...child, url: child.ready[1] as string };
+  const url = child.ready[1] as string;
+  return { ...child, url, wsUrl: url.replace(/^http/, 'ws') };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; null where /proc is missing. */
@@ -363,10 +372,17 @@ export function machine() {
 }
 
 /** One line about the machine; says so when other work is running, since the figures then mean less. */
-export function describeMachine(): string {
+function describeMachine(): string {
   const m = machine();
   const busy = m.load_average > 0.5 * m.cores ? ' (other work is running: expect noisier figures)' : '';
   return `${m.cores} cores (${m.cpu}), Node ${m.node}, load average ${m.load_average}${busy}`;
+}
+
+/** How a benchmark opens: the machine line. Returns the load average now, for the results file. */
+export function announceMachine(): number {
+  const loadAtStart = machine().load_average;
+  console.log(`machine: ${describeMachine()}`);
+  return loadAtStart;
 }
 
 /** Three decimals are plenty for milliseconds and rates. */

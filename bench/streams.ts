@@ -18,16 +18,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  announceMachine,
   type Child,
   closeClients,
   connectClients,
   cpuMeter,
-  describeMachine,
   http,
   LABLINK_BIN,
   MsHistogram,
   machine,
   printTable,
+  type Server,
   type Summary,
   sleep,
   startBare,
@@ -37,8 +38,7 @@ import {
   writeResults,
 } from './harness.js';
 
-const loadAtStart = machine().load_average;
-console.log(`machine: ${describeMachine()}`);
+const loadAtStart = announceMachine();
 
 const { values } = parseArgs({
   options: {
@@ -244,8 +244,8 @@ interface RealtimeStats {
 }
 
 let sim: Child | undefined;
-let lablink: (Child & { url: string }) | undefined;
-let bare: (Child & { url: string }) | undefined;
+let lablink: Server | undefined;
+let bare: Server | undefined;
 const configDir = mkdtempSync(join(tmpdir(), 'lablink-bench-config-'));
 try {
   // 1. The simulated bench, in its own process; it prints one "MODEL  TCPIP0::…::SOCKET" line per instrument.
@@ -290,7 +290,7 @@ try {
 
   const lablinkTarget: Target = {
     name: 'LabLink /ws',
-    wsUrl: `${lablinkUrl.replace(/^http/, 'ws')}/ws`,
+    wsUrl: lablink.wsUrl,
     pid: lablink.pid,
     counters: async () => {
       const { body } = await http<RealtimeStats>('GET', `${lablinkUrl}/api/realtime/stats`);
@@ -311,7 +311,7 @@ try {
   };
   const bareTarget: Target = {
     name: 'bare ws',
-    wsUrl: bareUrl.replace(/^http/, 'ws'),
+    wsUrl: bare.wsUrl,
     pid: bare.pid,
     counters: async () => (await http<{ published: number }>('GET', `${bareUrl}/stats`)).body,
     idle: async () => {

@@ -1,11 +1,10 @@
 // B&K serial-protocol supplies (1685B, 1902B) against their simulators: over TCP, and over a real serial line
 // (a socat pty pair) as they are wired on a bench.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectInstrument } from '../src/connect.js';
 import type { Driver } from '../src/driver.js';
@@ -13,6 +12,7 @@ import { OutOfRangeError, ParameterError } from '../src/errors.js';
 import { type PowerSupplySim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
 import type { PowerSupplyReadings } from '../src/types.js';
 import { rejectsWithoutIo, useBench } from './drivers-support.js';
+import { closeSerialPort, hasSocat, openSerialPort, type PtyPair, startPtyPair } from './pty-pair.js';
 
 describe.each([
   { model: '1685B', current: { value: 1.23, wire: '123' }, maxVoltage: 18 },
@@ -87,49 +87,31 @@ describe.each([
   });
 });
 
-const hasSocat = spawnSync('socat', ['-V']).status === 0;
 if (!hasSocat) {
   console.warn('drivers-bk-serial.test.ts: serial-line tests SKIPPED: install the Debian package "socat"');
 }
 
 describe.skipIf(!hasSocat)('1685B over a serial line (socat pty pair)', () => {
   const base = join(tmpdir(), `lablink-bk-${randomUUID()}`);
-  let socat: ChildProcess;
+  let pty: PtyPair;
   let port: SerialPort;
   let sim: RunningSimulator<PowerSupplySim>;
   let driver: Driver;
 
   beforeAll(async () => {
-    socat = spawn('socat', [
-      '-d',
-      '-d',
-      `pty,raw,echo=0,link=${base}-host`,
-      `pty,raw,echo=0,link=${base}-psu`,
-    ]);
-    await new Promise<void>((resolve, reject) => {
-      let log = '';
-      socat.stderr?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes('starting data transfer loop')) resolve();
-      });
-      socat.once('exit', (code) => reject(new Error(`socat exited (${code}): ${log}`)));
-    });
+    pty = startPtyPair(`${base}-host`, `${base}-psu`);
+    await pty.ready;
     sim = await startSimulator('1685B');
-    port = new SerialPort({ path: `${base}-psu`, baudRate: 9600 });
-    await new Promise<void>((resolve, reject) => port.once('open', resolve).once('error', reject));
+    port = await openSerialPort(`${base}-psu`);
     sim.serveStream(port);
     driver = await connectInstrument(`ASRL${base}-host::INSTR`, { model: '1685B' });
   });
 
   afterAll(async () => {
     await driver?.close();
-    if (port?.isOpen) await new Promise((resolve) => port.close(resolve));
+    await closeSerialPort(port);
     await sim?.stop();
-    if (socat && socat.exitCode === null) {
-      const exited = new Promise((resolve) => socat.once('exit', resolve));
-      socat.kill();
-      await exited;
-    }
+    await pty?.stop();
   });
 
   it('sets, reads and turns off through the serial line', async () => {

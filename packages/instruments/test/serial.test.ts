@@ -1,16 +1,15 @@
 // ScpiSession over a real serial line: socat joins two pseudo-terminals, the session opens one end and a tiny
 // BK-style instrument (serialport, "\r"-terminated) listens on the other.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstrumentIOError } from '../src/errors.js';
 import { ScpiSession } from '../src/session.js';
+import { closeSerialPort, hasSocat, openSerialPort, type PtyPair, startPtyPair } from './pty-pair.js';
 
-const hasSocat = spawnSync('socat', ['-V']).status === 0;
 if (!hasSocat) {
   console.warn(
     'serial.test.ts: SKIPPED: socat is not installed (Debian package "socat": apt-get install -y socat)',
@@ -30,28 +29,14 @@ describe.skipIf(!hasSocat)('serial session over a socat pty pair', () => {
   const sessionEnd = `${base}-session`;
   const instrumentEnd = `${base}-instrument`;
   const received: string[] = [];
-  let socat: ChildProcess;
+  let pty: PtyPair;
   let instrument: SerialPort;
 
   beforeAll(async () => {
-    socat = spawn('socat', [
-      '-d',
-      '-d',
-      `pty,raw,echo=0,link=${sessionEnd}`,
-      `pty,raw,echo=0,link=${instrumentEnd}`,
-    ]);
-    // socat says so on stderr once both ptys and their links exist.
-    await new Promise<void>((resolve, reject) => {
-      let log = '';
-      socat.stderr?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes('starting data transfer loop')) resolve();
-      });
-      socat.once('exit', (code) => reject(new Error(`socat exited (${code}): ${log}`)));
-    });
+    pty = startPtyPair(sessionEnd, instrumentEnd);
+    await pty.ready;
 
-    instrument = new SerialPort({ path: instrumentEnd, baudRate: 9600 });
-    await new Promise<void>((resolve, reject) => instrument.once('open', resolve).once('error', reject));
+    instrument = await openSerialPort(instrumentEnd);
     let pending = '';
     instrument.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
@@ -67,12 +52,8 @@ describe.skipIf(!hasSocat)('serial session over a socat pty pair', () => {
   });
 
   afterAll(async () => {
-    if (instrument?.isOpen) await new Promise((resolve) => instrument.close(resolve));
-    if (socat && socat.exitCode === null) {
-      const exited = new Promise((resolve) => socat.once('exit', resolve));
-      socat.kill();
-      await exited;
-    }
+    await closeSerialPort(instrument);
+    await pty?.stop();
   });
 
   it('queries with "\\r" terminators and consumes the BK protocol\'s OK acknowledgements', async () => {

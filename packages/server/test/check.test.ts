@@ -1,10 +1,9 @@
 // `lablink check`: against a real server with the simulated bench every step passes and its latency is printed;
 // without instruments the instrument steps are skipped; against a port where nothing listens it fails and says so.
 
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../src/check.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { closedPort, startTestServer, type TestServer } from './helpers.js';
 
 async function run(url: string): Promise<{ ok: boolean; lines: string[] }> {
   const lines: string[] = [];
@@ -83,14 +82,3 @@ describe('lablink check against a dead port', () => {
     ]);
   });
 });
-
-/** A port nothing listens on: bound by the OS, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -3,10 +3,17 @@
 // only produces under load or failure. The SDK is the real one, over real sockets. The backoff is unit-tested here
 // too. (End-to-end behaviour against the real server: client-realtime.test.ts.)
 
-import { Backoff, LabLinkClient, type ServerEvent, type StreamMessage } from '@lablink/client';
+import {
+  Backoff,
+  LabLinkClient,
+  type ServerEvent,
+  type StreamMessage,
+  type StreamRequest,
+} from '@lablink/client';
 import { EVENT_TOPICS, encode, encodeBinary, LIMITS, PROTOCOL_VERSION } from '@lablink/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { until as untilWithin } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: scripted messages are checked field by field
 type Msg = any;
@@ -110,14 +117,8 @@ class ScriptedPeer {
 
 const topicOf = (m: Msg) => `stream:${m.equipment_id}:${m.stream_type}:${m.channel}`;
 
-/** Waits until `condition` holds (checked every 10 ms); fails after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The scripted peer answers at once, so a wait here gives up after 5 s, sooner than against a real server. */
+const until = (condition: () => boolean, what: string) => untilWithin(condition, what, 5000);
 
 let peer: ScriptedPeer;
 let client: LabLinkClient;
@@ -132,6 +133,18 @@ async function setUp(options: { heartbeatMs?: number } = {}) {
   });
 }
 
+/** Sets up, asks for one stream and waits for its start_stream: returns what the stream delivers, and that request. */
+async function startOneStream<T = Record<string, unknown>>(
+  request: StreamRequest,
+): Promise<{ got: StreamMessage<T>[]; request: Msg }> {
+  await setUp();
+  const got: StreamMessage<T>[] = [];
+  client.realtime.stream<T>(request, (m) => got.push(m));
+  client.realtime.start();
+  await until(() => peer.requests('start_stream').length === 1, 'start_stream');
+  return { got, request: peer.requests('start_stream')[0] };
+}
+
 afterEach(async () => {
   client?.close();
   await peer?.close();
@@ -139,12 +152,7 @@ afterEach(async () => {
 
 describe('client protocol handling', () => {
   it('drops duplicate seq and counts gaps', async () => {
-    await setUp();
-    const got: StreamMessage[] = [];
-    client.realtime.stream({ equipment_id: 'ps_1' }, (m) => got.push(m));
-    client.realtime.start();
-    await until(() => peer.requests('start_stream').length === 1, 'start_stream');
-    const request = peer.requests('start_stream')[0];
+    const { got, request } = await startOneStream({ equipment_id: 'ps_1' });
     expect(request).toMatchObject({
       equipment_id: 'ps_1',
       stream_type: 'readings',
@@ -160,15 +168,11 @@ describe('client protocol handling', () => {
   });
 
   it('decodes binary sample frames into the same JSON form', async () => {
-    await setUp();
-    const got: StreamMessage<{ samples: number[]; num_samples: number }>[] = [];
-    client.realtime.stream<{ samples: number[]; num_samples: number }>(
-      { equipment_id: 'scope_1', stream_type: 'waveform', interval_ms: 200 },
-      (m) => got.push(m),
-    );
-    client.realtime.start();
-    await until(() => peer.requests('start_stream').length === 1, 'start_stream');
-    const request = peer.requests('start_stream')[0];
+    const { got, request } = await startOneStream<{ samples: number[]; num_samples: number }>({
+      equipment_id: 'scope_1',
+      stream_type: 'waveform',
+      interval_ms: 200,
+    });
     expect(request.binary).toBe(true);
     const samples = Array.from({ length: 100 }, (_, i) => i / 4);
     const frame = encodeBinary(peer.data(request, 1, { num_samples: 100, samples }));
@@ -180,12 +184,7 @@ describe('client protocol handling', () => {
   });
 
   it('resumes from the last seq on the same server, and starts afresh after a server restart', async () => {
-    await setUp();
-    const got: StreamMessage[] = [];
-    client.realtime.stream({ equipment_id: 'ps_1' }, (m) => got.push(m));
-    client.realtime.start();
-    await until(() => peer.requests('start_stream').length === 1, 'start_stream');
-    const first = peer.requests('start_stream')[0];
+    const { got, request: first } = await startOneStream({ equipment_id: 'ps_1' });
     for (const seq of [1, 2, 3]) peer.send(peer.last, peer.data(first, seq));
     await until(() => got.length === 3, 'three messages');
 
@@ -228,12 +227,7 @@ describe('client protocol handling', () => {
   });
 
   it('counts what a resync notice says was lost', async () => {
-    await setUp();
-    const got: StreamMessage[] = [];
-    client.realtime.stream({ equipment_id: 'ps_1' }, (m) => got.push(m));
-    client.realtime.start();
-    await until(() => peer.requests('start_stream').length === 1, 'start_stream');
-    const request = peer.requests('start_stream')[0];
+    const { got, request } = await startOneStream({ equipment_id: 'ps_1' });
     peer.send(peer.last, peer.data(request, 1));
     await until(() => got.length === 1, 'one message');
     const notices: ServerEvent[] = [];

@@ -15,7 +15,7 @@ import {
 } from '@lablink/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from './helpers.js';
+import { closedPort, startTestServer, type TestServer, until } from './helpers.js';
 
 /** A TCP relay to the server that a test can cut (every connection at once) and make refuse new connections. */
 class Relay {
@@ -75,26 +75,6 @@ function webSocketTo(port: number): WebSocketConstructor {
       super(url.replace(/:\d+\/ws$/, `:${port}/ws`));
     }
   };
-}
-
-/** Waits until `condition` holds (checked every 10 ms); fails after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** A port nothing listens on: bound by the OS, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;

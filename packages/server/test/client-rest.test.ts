@@ -1,10 +1,9 @@
 // The client SDK's REST side against a real server with the simulated bench: typed results, and errors as
 // LabLinkError carrying the server's status, code, detail and field.
 
-import { createServer } from 'node:net';
 import { type EquipmentInfo, LabLinkClient, LabLinkError } from '@lablink/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers.js';
+import { closedPort, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let client: LabLinkClient;
@@ -146,14 +145,3 @@ describe('client REST', () => {
     expect(error.detail).toContain('ECONNREFUSED');
   });
 });
-
-/** A port nothing listens on: bound by the OS, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

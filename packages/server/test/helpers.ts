@@ -1,12 +1,15 @@
-// Test helpers: real servers on free ports with throwaway data directories, and the real CLI as a child process.
+// Test helpers: real servers on free ports with throwaway data directories, the real CLI as a child process, and
+// the small waits and checks several suites share.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../src/config.js';
+import { HttpError } from '../src/http-errors.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 
 export const CLI = fileURLToPath(new URL('../bin/lablink.js', import.meta.url));
@@ -123,4 +126,35 @@ export async function http(
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Runs `fn`, expecting it to throw an HttpError, and returns that error (any other outcome fails the test). */
+export function httpErrorOf(fn: () => unknown): HttpError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error('expected an HttpError');
+}
+
+/** A port nothing listens on: bound by the OS, then released. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until `condition` holds (checked every 10 ms); fails after `timeoutMs`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

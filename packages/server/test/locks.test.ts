@@ -4,21 +4,10 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Bus, type Published } from '../src/bus.js';
-import { HttpError } from '../src/http-errors.js';
 import { LockService } from '../src/locks.js';
-import { http, type Json, startTestServer, type TestServer } from './helpers.js';
+import { http, httpErrorOf, type Json, startTestServer, type TestServer } from './helpers.js';
 
 const EQ = 'ps_1';
-
-function caught(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HttpError) return err;
-    throw err;
-  }
-  throw new Error('expected an HttpError');
-}
 
 describe('LockService', () => {
   let bus: Bus;
@@ -50,7 +39,7 @@ describe('LockService', () => {
       status: 'refreshed',
       lock: { timeout_seconds: 60 },
     });
-    const err = caught(() => locks.acquire({ equipment_id: EQ, session_id: 'b' }));
+    const err = httpErrorOf(() => locks.acquire({ equipment_id: EQ, session_id: 'b' }));
     expect(err.statusCode).toBe(409);
     expect(err.message).toBe(`Equipment ${EQ} is locked by session a`);
     expect(published[0]).toMatchObject({
@@ -73,7 +62,8 @@ describe('LockService', () => {
     locks.acquire({ equipment_id: EQ, session_id: 'a' });
     expect(locks.status(EQ)).toMatchObject({ locked: true, session_id: 'a', observer_count: 0 });
     expect(
-      caught(() => locks.acquire({ equipment_id: EQ, session_id: 'o1', lock_mode: 'observer' })).statusCode,
+      httpErrorOf(() => locks.acquire({ equipment_id: EQ, session_id: 'o1', lock_mode: 'observer' }))
+        .statusCode,
     ).toBe(409);
     expect(locks.events(EQ).map((e) => e.event)).toEqual([
       'observer_lock_acquired',
@@ -123,7 +113,7 @@ describe('LockService', () => {
 
   it('refuses a release by another session with 403 unless forced, and records who forced it', () => {
     locks.acquire({ equipment_id: EQ, session_id: 'a' });
-    const err = caught(() => locks.release({ equipment_id: EQ, session_id: 'b' }));
+    const err = httpErrorOf(() => locks.release({ equipment_id: EQ, session_id: 'b' }));
     expect(err.statusCode).toBe(403);
     expect(err.message).toContain('owned by session a');
     expect(locks.release({ equipment_id: EQ, session_id: 'b', force: true })).toEqual({
@@ -151,7 +141,7 @@ describe('LockService', () => {
     locks.acquire({ equipment_id: EQ, session_id: 'a' });
     locks.assertCanControl(EQ, 'a');
     for (const other of ['b', undefined]) {
-      const err = caught(() => locks.assertCanControl(EQ, other));
+      const err = httpErrorOf(() => locks.assertCanControl(EQ, other));
       expect(err.statusCode).toBe(409);
       expect(err.code).toBe('locked');
       expect(err.message).toContain('locked by session a');

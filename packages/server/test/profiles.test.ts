@@ -3,22 +3,11 @@
 
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../src/http-errors.js';
 import { DEFAULT_PROFILES, ProfileService, planSettings } from '../src/profiles.js';
 import { openDatabase } from '../src/storage/database.js';
-import { http, type Json, startTestServer, type TestServer, tempDir } from './helpers.js';
+import { http, httpErrorOf, type Json, startTestServer, type TestServer, tempDir } from './helpers.js';
 
 const ONE_CHANNEL = { channel: 1, channels: 1 };
-
-function refusal(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HttpError) return err;
-    throw err;
-  }
-  throw new Error('expected an HttpError');
-}
 
 describe('planSettings', () => {
   it('switches an output off first, then setpoints, and on last', () => {
@@ -85,7 +74,7 @@ describe('planSettings', () => {
     ['oscilloscope', { timebase_offset: 0 }, 'settings.timebase_offset', 'needs timebase_scale'],
     ['multimeter', { range: 10 }, 'settings.range', 'cannot be applied'],
   ])('refuses a %s profile with %j, naming %s', (type, settings, field, words) => {
-    const err = refusal(() => planSettings(type, settings, { channel: 1, channels: 4 }));
+    const err = httpErrorOf(() => planSettings(type, settings, { channel: 1, channels: 4 }));
     expect(err.statusCode).toBe(400);
     expect(err.field).toBe(field);
     expect(err.message).toContain(words);

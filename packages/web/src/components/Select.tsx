@@ -2,6 +2,7 @@
 // is sent at once.
 
 import { useId } from 'react';
+import { ErrorAlert } from './ErrorAlert';
 
 interface Props {
   label: string;
@@ -35,11 +36,7 @@ export function Select({ label, value, options, onChange, pending, disabled, err
           </option>
         ))}
       </select>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

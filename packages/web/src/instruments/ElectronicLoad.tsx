@@ -8,8 +8,8 @@ import { SetpointField } from '../components/SetpointField';
 import { Switch } from '../components/Switch';
 import { useCommands } from '../hooks/useCommand';
 import { formatFixed, parseQuantity } from '../lib/format';
-import { QUANTITY_COLORS } from './colors';
 import { useLiveSeries } from './live';
+import { POWER_CHART_AXES, POWER_CHART_SERIES } from './powerChart';
 import type { ControlProps, ElectronicLoadReadings, LoadMode } from './types';
 
 const STREAM_INTERVAL_MS = 250;
@@ -43,27 +43,6 @@ const MODES: Record<
   CP: { label: 'Constant power (CP)', quantity: 'power', unit: 'W', action: 'set_power', param: 'power' },
 };
 const MODE_OPTIONS = (Object.keys(MODES) as LoadMode[]).map((m) => ({ value: m, label: MODES[m].label }));
-
-const CHART_SERIES = [
-  {
-    label: 'Voltage',
-    color: QUANTITY_COLORS.voltage,
-    scale: 'V',
-    format: (v: number) => formatFixed(v, 3, 'V'),
-  },
-  {
-    label: 'Current',
-    color: QUANTITY_COLORS.current,
-    scale: 'A',
-    format: (v: number) => formatFixed(v, 4, 'A'),
-  },
-  { label: 'Power', color: QUANTITY_COLORS.power, scale: 'W', format: (v: number) => formatFixed(v, 3, 'W') },
-];
-const CHART_AXES = [
-  { scale: 'V', label: 'Volts', minSpan: 1 },
-  { scale: 'A', label: 'Amps', side: 'right' as const, minSpan: 0.1 },
-  { scale: 'W', label: 'Watts', side: 'right' as const, minSpan: 1 },
-];
 
 export function ElectronicLoadControl({ equipment, online }: ControlProps) {
   const estop = useEmergencyStop();
@@ -155,8 +134,8 @@ export function ElectronicLoadControl({ equipment, online }: ControlProps) {
       {stopped && <p className="field-error">Live readings stopped: {stopped}</p>}
       <Plot
         title="Load voltage, current and power over the last 2 minutes"
-        series={CHART_SERIES}
-        axes={CHART_AXES}
+        series={POWER_CHART_SERIES}
+        axes={POWER_CHART_AXES}
         data={chart}
         height={200}
       />

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { useClient } from '../app/client';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { Plot } from '../components/Plot';
 import { Select } from '../components/Select';
 import { SetpointField } from '../components/SetpointField';
@@ -34,6 +35,13 @@ const SLOPES = [
   { value: 'POS', label: 'Rising' },
   { value: 'NEG', label: 'Falling' },
   { value: 'RFAL', label: 'Either' },
+];
+/** The acquisition buttons: their label, the driver action, and what the notice says once it is done. */
+const ACQUIRE_BUTTONS: readonly [label: string, action: string, text: string][] = [
+  ['Run', 'trigger_run', 'Running'],
+  ['Stop', 'trigger_stop', 'Stopped'],
+  ['Single', 'trigger_single', 'Single acquisition armed'],
+  ['Autoscale', 'autoscale', 'Autoscaled'],
 ];
 const STATUS_TEXT: Record<string, string> = {
   TD: 'Triggered',
@@ -136,48 +144,22 @@ export function OscilloscopeControl({ equipment, online }: ControlProps) {
 
       <section className="card" aria-label="Acquisition">
         <div className="toolbar">
-          <button
-            type="button"
-            onClick={() => acquire('trigger_run', 'Running')}
-            disabled={disabled || pending.acquire}
-          >
-            Run
-          </button>
-          <button
-            type="button"
-            onClick={() => acquire('trigger_stop', 'Stopped')}
-            disabled={disabled || pending.acquire}
-          >
-            Stop
-          </button>
-          <button
-            type="button"
-            onClick={() => acquire('trigger_single', 'Single acquisition armed')}
-            disabled={disabled || pending.acquire}
-          >
-            Single
-          </button>
-          <button
-            type="button"
-            onClick={() => acquire('autoscale', 'Autoscaled')}
-            disabled={disabled || pending.acquire}
-          >
-            Autoscale
-          </button>
+          {ACQUIRE_BUTTONS.map(([label, action, text]) => (
+            <button
+              key={action}
+              type="button"
+              onClick={() => acquire(action, text)}
+              disabled={disabled || pending.acquire}
+            >
+              {label}
+            </button>
+          ))}
           <output className="badge badge-normal" aria-label="Trigger status">
             {settings ? (STATUS_TEXT[settings.status] ?? settings.status) : '—'}
           </output>
         </div>
-        {errors.acquire && (
-          <p className="field-error" role="alert">
-            {errors.acquire}
-          </p>
-        )}
-        {settingsError && (
-          <p className="field-error" role="alert">
-            {settingsError}
-          </p>
-        )}
+        <ErrorAlert message={errors.acquire} />
+        <ErrorAlert message={settingsError} />
         <WaveformPlot channels={visible} traces={traces} />
       </section>
 

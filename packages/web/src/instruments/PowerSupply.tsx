@@ -8,8 +8,8 @@ import { SetpointField } from '../components/SetpointField';
 import { Switch } from '../components/Switch';
 import { useCommands } from '../hooks/useCommand';
 import { formatFixed, parseQuantity } from '../lib/format';
-import { QUANTITY_COLORS } from './colors';
 import { useLiveSeries } from './live';
+import { POWER_CHART_AXES, POWER_CHART_SERIES } from './powerChart';
 import { type ChannelLimits, type ControlProps, type PowerSupplyReadings, ratingOf } from './types';
 import { useLimits } from './useLimits';
 
@@ -32,27 +32,6 @@ export function PowerSupplyControl({ equipment, online }: ControlProps) {
     </div>
   );
 }
-
-const CHART_SERIES = [
-  {
-    label: 'Voltage',
-    color: QUANTITY_COLORS.voltage,
-    scale: 'V',
-    format: (v: number) => formatFixed(v, 3, 'V'),
-  },
-  {
-    label: 'Current',
-    color: QUANTITY_COLORS.current,
-    scale: 'A',
-    format: (v: number) => formatFixed(v, 4, 'A'),
-  },
-  { label: 'Power', color: QUANTITY_COLORS.power, scale: 'W', format: (v: number) => formatFixed(v, 3, 'W') },
-];
-const CHART_AXES = [
-  { scale: 'V', label: 'Volts', minSpan: 1 },
-  { scale: 'A', label: 'Amps', side: 'right' as const, minSpan: 0.1 },
-  { scale: 'W', label: 'Watts', side: 'right' as const, minSpan: 1 },
-];
 
 /** The regulation state as the front panel shows it. */
 function regulation(r: PowerSupplyReadings | undefined): { text: string; tone: 'normal' | 'warn' | 'muted' } {
@@ -174,8 +153,8 @@ function PsuChannel({
       {stopped && <p className="field-error">Live readings stopped: {stopped}</p>}
       <Plot
         title={`${name} voltage, current and power over the last 2 minutes`}
-        series={CHART_SERIES}
-        axes={CHART_AXES}
+        series={POWER_CHART_SERIES}
+        axes={POWER_CHART_AXES}
         data={chart}
         height={180}
       />

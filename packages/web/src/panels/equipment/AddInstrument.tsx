@@ -6,6 +6,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { useClient } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { href, navigate } from '../../app/router';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import type { Equipment } from '../../instruments/types';
 import { describeError } from '../../lib/errors';
 
@@ -184,11 +185,7 @@ function ConnectByAddress({ onConnected }: { onConnected(e: Equipment): void }) 
       <button type="submit" disabled={busy || !address.trim()}>
         {busy ? 'Connecting…' : 'Connect'}
       </button>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }

@@ -1,5 +1,6 @@
 // The Equipment panel: the bench on the left (or on top, on a phone), the chosen instrument's controls beside it.
 
+import { ErrorAlert } from '../../components/ErrorAlert';
 import type { PanelProps } from '../index';
 import { AddInstrument } from './AddInstrument';
 import { InstrumentDetail } from './InstrumentDetail';
@@ -15,11 +16,7 @@ export function EquipmentPanel({ path }: PanelProps) {
     <div className={`equipment-panel${selected ? ' has-selection' : ''}`}>
       <aside className="bench" aria-label="Bench">
         <h2>Instruments</h2>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         {loaded && <InstrumentList items={items} selected={selectedId} />}
         {!loaded && !error && <p className="muted">Loading…</p>}
         {/* Keyed so that it opens by itself when the bench turns out empty. */}

@@ -4,6 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { useClient } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { navigate } from '../../app/router';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { CONTROL_PANELS } from '../../instruments';
 import type { Equipment } from '../../instruments/types';
 import { describeError } from '../../lib/errors';
@@ -112,11 +113,7 @@ function NicknameForm({ equipment, onChanged }: { equipment: Equipment; onChange
       <button type="submit" disabled={busy || draft === null}>
         Save nickname
       </button>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }
