@@ -432,8 +432,7 @@ export const LimitsUpdate = Type.Object(
 export type LimitsUpdate = Static<typeof LimitsUpdate>;
 
 /**
- * Limits in force on one channel: the user's, capped by the ratings. A slew rate never set is left out (the
- * server sends no null for it today); null is accepted too.
+ * Limits in force on one channel: the user's, capped by the ratings. A slew rate never set is null.
  */
 export const ChannelLimits = Type.Object({
   channel: Type.Integer(),
@@ -442,8 +441,8 @@ export const ChannelLimits = Type.Object({
   max_current: Type.Number(),
   min_current: Type.Number(),
   max_power: Type.Number(),
-  voltage_slew_rate: Type.Optional(NullableNumber),
-  current_slew_rate: Type.Optional(NullableNumber),
+  voltage_slew_rate: NullableNumber,
+  current_slew_rate: NullableNumber,
 });
 export type ChannelLimits = Static<typeof ChannelLimits>;
 

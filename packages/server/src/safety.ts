@@ -24,8 +24,7 @@ export interface ChannelLimits {
 
 export type EffectiveLimits = Required<
   Pick<ChannelLimits, 'max_voltage' | 'min_voltage' | 'max_current' | 'min_current' | 'max_power'>
-> &
-  Pick<ChannelLimits, 'voltage_slew_rate' | 'current_slew_rate'> & { channel: number };
+> & { channel: number; voltage_slew_rate: number | null; current_slew_rate: number | null };
 
 export const LIMIT_FIELDS = [
   'max_voltage',
@@ -183,7 +182,7 @@ export class SafetyService {
   }
 
   /** The ramp steps from `from` to `to` at `rate` per second, one step per `tickMs`; empty when no ramp is due. */
-  static ramp(from: number, to: number, rate: number | undefined, tickMs = 100): number[] {
+  static ramp(from: number, to: number, rate: number | null, tickMs = 100): number[] {
     if (!rate || rate <= 0 || from === to) return [];
     const step = (rate * tickMs) / 1000;
     const n = Math.ceil(Math.abs(to - from) / step);
@@ -284,8 +283,9 @@ function effective(rating: ChannelRating, saved: ChannelLimits): EffectiveLimits
     max_current: Math.min(saved.max_current ?? rating.max_current, rating.max_current),
     min_current: saved.min_current ?? 0,
     max_power: Math.min(saved.max_power ?? rating.max_power, rating.max_power),
-    voltage_slew_rate: saved.voltage_slew_rate,
-    current_slew_rate: saved.current_slew_rate,
+    // Unset (or 0) means no ramp; null rather than absent, so clients see every field.
+    voltage_slew_rate: saved.voltage_slew_rate || null,
+    current_slew_rate: saved.current_slew_rate || null,
   };
 }
 

@@ -121,7 +121,7 @@ describe('power supply', () => {
       body: { channel: 3, max_voltage: 4 },
     });
     expect(set.status).toBe(200);
-    expect(set.body.limits[2]).toMatchObject({ channel: 3, max_voltage: 4 });
+    expect(set.body.limits[2]).toMatchObject({ channel: 3, max_voltage: 4, voltage_slew_rate: null });
 
     const refused = await command(id, 'set_voltage', { voltage: 4.5, channel: 3 });
     expect(refused.status).toBe(422);

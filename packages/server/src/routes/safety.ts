@@ -2,7 +2,6 @@
 // activate with no body), safety status and history, and per-instrument limits (an addition).
 
 import {
-  type ChannelLimits,
   EmergencyStopStatus,
   EquipmentIdParams,
   EquipmentLimits,
@@ -13,7 +12,6 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { notFound } from '../http-errors.js';
-import type { EffectiveLimits } from '../safety.js';
 import { ErrorResponses } from './schemas.js';
 
 export async function safetyRoutes(app: AppInstance): Promise<void> {
@@ -146,7 +144,7 @@ export async function safetyRoutes(app: AppInstance): Promise<void> {
     },
     async (request) => {
       const id = request.params.equipment_id;
-      return { equipment_id: id, limits: nullable(safety.limits(id, modelOf(id))) };
+      return { equipment_id: id, limits: safety.limits(id, modelOf(id)) };
     },
   );
 
@@ -166,15 +164,7 @@ export async function safetyRoutes(app: AppInstance): Promise<void> {
       const model = modelOf(id);
       const { channel = 1, ...limits } = request.body;
       safety.setLimits(id, model, channel, limits);
-      return { equipment_id: id, limits: nullable(safety.limits(id, model)) };
+      return { equipment_id: id, limits: safety.limits(id, model) };
     },
   );
-}
-
-/**
- * Meant to show unset slew rates as null rather than missing. effective() (src/safety.ts) sets them to undefined,
- * which the spread keeps, so today they are left out of the body: ChannelLimits in @lablink/protocol/rest says so.
- */
-function nullable(limits: EffectiveLimits[]): ChannelLimits[] {
-  return limits.map((l) => ({ voltage_slew_rate: null, current_slew_rate: null, ...l }));
 }
