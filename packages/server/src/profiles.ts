@@ -3,31 +3,14 @@
 // command sent through the equipment service, so locks, the emergency stop and safety limits apply to profiles
 // exactly as to any other caller, and a profile can never exceed a limit.
 
+import type { Profile } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { CommandContext, EquipmentView } from './equipment/types.js';
 import { badRequest, HttpError, notFound } from './http-errors.js';
 import type { Db } from './storage/database.js';
 
-export const PROFILE_EQUIPMENT_TYPES = [
-  'oscilloscope',
-  'power_supply',
-  'electronic_load',
-  'multimeter',
-  'function_generator',
-  'generic',
-] as const;
-
-export interface EquipmentProfile {
-  name: string;
-  description: string | null;
-  equipment_type: string;
-  /** The model it was written for, or "generic"; informative only. */
-  model: string;
-  settings: Record<string, unknown>;
-  created_at: string;
-  modified_at: string;
-  tags: string[];
-}
+/** A stored profile: the shape the REST API documents (@lablink/protocol/rest). */
+export type EquipmentProfile = Profile;
 
 export type ProfileInput = Pick<EquipmentProfile, 'name' | 'equipment_type'> &
   Partial<Pick<EquipmentProfile, 'description' | 'model' | 'settings' | 'tags'>>;

@@ -7,7 +7,6 @@ import {
   ApplyProfileRequest,
   ApplyProfileResult,
   CreateProfileRequest,
-  PROFILE_EQUIPMENT_TYPES as DOCUMENTED_EQUIPMENT_TYPES,
   ProfileList,
   ProfileListQuery,
   ProfileParams,
@@ -16,11 +15,7 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { notFound } from '../http-errors.js';
-import type { PROFILE_EQUIPMENT_TYPES } from '../profiles.js';
 import { ErrorResponses } from './schemas.js';
-
-// The types src/profiles.ts accepts are the ones the protocol documents: this compiles only while they agree.
-const _sameTypes: typeof PROFILE_EQUIPMENT_TYPES = DOCUMENTED_EQUIPMENT_TYPES;
 
 const tags = ['profiles'];
 
