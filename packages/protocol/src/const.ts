@@ -131,8 +131,11 @@ export const STOP_REASONS = {
 export const LIMITS = {
   /** Accepted range and default of `interval_ms` in start_stream. */
   intervalMs: { min: 20, max: 60_000, default: 100 },
-  /** Frames above this are refused by the WebSocket layer, which closes with 1009. */
-  maxPayloadBytes: 1024 * 1024,
+  /**
+   * Frames above this are refused by the WebSocket layer, which closes with 1009. High enough that a runaway
+   * 10 MB request still gets a typed error and keeps its connection; low enough to bound the memory it costs.
+   */
+  maxPayloadBytes: 16 * 1024 * 1024,
   /** Client messages above this (and below maxPayloadBytes) get `frame_too_large`; the connection stays. */
   maxMessageBytes: 64 * 1024,
   /** Server protocol-level ping period; a peer that has not answered the previous ping is dropped. */

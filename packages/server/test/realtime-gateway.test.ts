@@ -279,9 +279,17 @@ describe('errors leave the connection up', () => {
     expect(error).toMatchObject({ type: 'error', code: ERROR_CODES.invalidField, field: 'channel' });
   });
 
-  it('closes a connection that sends a 10 MB frame with 1009, and the server stays up', async () => {
+  it('answers a 10 MB frame with frame_too_large and keeps the connection', async () => {
     const client = await connect();
     client.send(Buffer.alloc(10 * 1024 * 1024, 0x20).toString());
+    const error = await client.waitFor((m) => m.type === 'error');
+    expect(error.code).toBe(ERROR_CODES.frameTooLarge);
+    await client.roundTrip();
+  });
+
+  it('closes a connection that sends a frame above the hard limit with 1009, and the server stays up', async () => {
+    const client = await connect();
+    client.send(Buffer.alloc(LIMITS.maxPayloadBytes + 1, 0x20).toString());
     expect((await client.closed).code).toBe(CLOSE_CODES.tooBig);
     const other = await connect();
     await other.roundTrip();
