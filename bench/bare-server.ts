@@ -10,6 +10,8 @@
 //   POST /templates {templates: {equipment_id: data}}  the readings to send, copied from LabLink's own, so the
 //                                                frames have the same size and shape
 //   GET /stats                                   frames published (for the benchmark's "published" column)
+//   hello {batch_ms}                             like LabLink's: that client's stream frames are gathered and
+//                                                sent as one {"type":"batch","messages":[…]} every batch_ms
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -31,8 +33,32 @@ let templates: Record<string, Record<string, unknown>> = {};
 let eventSeq = 0;
 let published = 0;
 
+/** Clients that asked for batching: their gathered stream frames. */
+const batches = new Map<WebSocket, { frames: string[]; timer: NodeJS.Timeout }>();
+
 function broadcast(targets: Iterable<WebSocket>, frame: string): void {
   for (const ws of targets) if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+}
+
+function broadcastData(targets: Iterable<WebSocket>, frame: string): void {
+  for (const ws of targets) {
+    const batch = batches.get(ws);
+    if (batch) batch.frames.push(frame);
+    else if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+  }
+}
+
+function startBatching(ws: WebSocket, ms: number): void {
+  if (batches.has(ws)) return;
+  const batch = {
+    frames: [] as string[],
+    timer: setInterval(() => {
+      if (batch.frames.length === 0 || ws.readyState !== WebSocket.OPEN) return;
+      ws.send(`{"type":"batch","messages":[${batch.frames.join(',')}]}`);
+      batch.frames = [];
+    }, ms),
+  };
+  batches.set(ws, batch);
 }
 
 function tick(stream: Stream): void {
@@ -51,7 +77,7 @@ function tick(stream: Stream): void {
     channel,
     data,
   });
-  broadcast(stream.subscribers, frame);
+  broadcastData(stream.subscribers, frame);
 }
 
 function startStream(ws: WebSocket, m: Record<string, unknown>): void {
@@ -81,6 +107,8 @@ function startStream(ws: WebSocket, m: Record<string, unknown>): void {
 
 function leave(ws: WebSocket): void {
   clients.delete(ws);
+  clearInterval(batches.get(ws)?.timer);
+  batches.delete(ws);
   for (const [topic, stream] of streams) {
     if (stream.subscribers.delete(ws) && stream.subscribers.size === 0) {
       clearInterval(stream.timer);
@@ -157,6 +185,10 @@ wss.on('connection', (ws) => {
     try {
       const m = JSON.parse(data.toString()) as Record<string, unknown>;
       if (m.type === 'start_stream') startStream(ws, m);
+      else if (m.type === 'hello') {
+        if (Number(m.batch_ms) > 0) startBatching(ws, Number(m.batch_ms));
+        ws.send(JSON.stringify({ type: 'hello_ok', request_id: m.request_id }));
+      }
     } catch {
       // A benchmark client never sends anything else.
     }

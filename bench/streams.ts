@@ -12,6 +12,10 @@
 //   npm run bench:streams --workspace bench                       # 1x100, 100x10, 1000x10 over 100 instruments
 //   npm run bench:streams --workspace bench -- --models DP832,DL3021A,DS1104Z,34461A   # with scopes
 //   npm run bench:streams --workspace bench -- --instruments 200 --scenarios 1x200,200x10 --window 30
+//   npm run bench:streams --workspace bench -- --scenarios 1000x10 --batch-ms 100   # batched stream data
+//
+// --batch-ms N: every client (of both servers: the baseline batches the same way, for a fair comparison) sends
+// hello {batch_ms: N} first and receives its stream data as one `batch` frame per N ms.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +55,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     interval: { type: 'string', default: '100' },
+    'batch-ms': { type: 'string', default: '0' },
   },
 });
 const INSTRUMENTS = Number(values.instruments);
@@ -62,6 +67,9 @@ const SCENARIOS = values.scenarios.split(',').map((s) => {
 const WINDOW_S = Number(values.window);
 const WARMUP_S = Number(values.warmup);
 const INTERVAL_MS = Number(values.interval);
+const BATCH_MS = Number(values['batch-ms']);
+if (!Number.isInteger(BATCH_MS) || (BATCH_MS !== 0 && (BATCH_MS < 20 || BATCH_MS > 1000)))
+  throw new Error('--batch-ms: 0 (off) or an integer from 20 to 1000');
 
 interface StreamSpec {
   equipment_id: string;
@@ -83,6 +91,7 @@ interface SubState {
  * anything else goes through JSON.parse.
  */
 const PREFIX = '{"type":"stream_data","topic":"';
+const BATCH_PREFIX = '{"type":"batch",';
 function streamHeader(text: string): { topic: string; seq: number; timestamp: string } | undefined {
   if (text.startsWith(PREFIX)) {
     const topicEnd = text.indexOf('"', PREFIX.length);
@@ -149,14 +158,7 @@ async function run(
   let started = 0;
   let measuring = false;
   let bytes = 0;
-  const sockets = await connectClients(target.wsUrl, clients, (text, client) => {
-    const h = streamHeader(text);
-    if (!h) {
-      const m = JSON.parse(text) as { type: string; detail?: string };
-      if (m.type === 'stream_started') started += 1;
-      else if (m.type === 'error' && startErrors.length < 10) startErrors.push(m.detail ?? text);
-      return;
-    }
+  const onData = (h: { topic: string; seq: number; timestamp: string }, client: number, size: number) => {
     const mine = subs[client] as Map<string, SubState>;
     let s = mine.get(h.topic);
     if (!s) {
@@ -169,10 +171,27 @@ async function run(
     s.last = Math.max(s.last, h.seq);
     if (measuring) {
       s.count += 1;
-      bytes += text.length;
+      bytes += size;
       latency.add(Date.now() - Date.parse(h.timestamp));
     }
+  };
+  const sockets = await connectClients(target.wsUrl, clients, (text, client) => {
+    if (text.startsWith(BATCH_PREFIX)) {
+      const batch = JSON.parse(text) as { messages: { topic: string; seq: number; timestamp: string }[] };
+      // bytes: the frame's share per message (the batch's own wrapper included)
+      for (const m of batch.messages) onData(m, client, text.length / batch.messages.length);
+      return;
+    }
+    const h = streamHeader(text);
+    if (!h) {
+      const m = JSON.parse(text) as { type: string; detail?: string };
+      if (m.type === 'stream_started') started += 1;
+      else if (m.type === 'error' && startErrors.length < 10) startErrors.push(m.detail ?? text);
+      return;
+    }
+    onData(h, client, text.length);
   });
+  if (BATCH_MS > 0) for (const ws of sockets) ws.send(JSON.stringify({ type: 'hello', batch_ms: BATCH_MS }));
 
   const total = clients * perClient;
   sockets.forEach((ws, c) => {
@@ -357,7 +376,8 @@ try {
       `(pid ${lablink.pid}); bare ws ${bareUrl} (pid ${bare.pid})`,
   );
   console.log(
-    `streams at ${INTERVAL_MS} ms; ${WARMUP_S} s warm-up, ${WINDOW_S} s measured per scenario and server\n`,
+    `streams at ${INTERVAL_MS} ms; ${WARMUP_S} s warm-up, ${WINDOW_S} s measured per scenario and server` +
+      (BATCH_MS > 0 ? `; stream data batched every ${BATCH_MS} ms (both servers)\n` : '\n'),
   );
 
   // 4. The scenarios, baseline first, then LabLink, with the same client set.
@@ -425,7 +445,8 @@ try {
   }
   writeResults('streams', {
     load_average_at_start: loadAtStart,
-    command: `streams --instruments ${INSTRUMENTS} --models ${values.models} --scenarios ${values.scenarios} --window ${WINDOW_S} --warmup ${WARMUP_S} --interval ${INTERVAL_MS}`,
+    command: `streams --instruments ${INSTRUMENTS} --models ${values.models} --scenarios ${values.scenarios} --window ${WINDOW_S} --warmup ${WARMUP_S} --interval ${INTERVAL_MS} --batch-ms ${BATCH_MS}`,
+    batch_ms: BATCH_MS,
     results,
   });
 } finally {

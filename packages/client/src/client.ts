@@ -21,6 +21,11 @@ export interface LabLinkClientOptions {
   reconnect?: BackoffOptions;
   /** App-level ping period in ms (default 15 000); a socket silent for two periods is replaced. */
   heartbeatMs?: number;
+  /**
+   * Ask the server to batch stream data: one frame per this many ms (20–1000) with every reading due, which
+   * the SDK unpacks; handlers see the same messages. Saves frames with many streams; default off.
+   */
+  batchMs?: number;
 }
 
 export class LabLinkClient {
@@ -44,6 +49,7 @@ export class LabLinkClient {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.batchMs ? { batchMs: options.batchMs } : {}),
     });
   }
 

@@ -174,6 +174,11 @@ export class Connection {
     } catch {
       return; // not a LabLink message; nothing sensible to do with it
     }
+    if (message.type === 'batch' && Array.isArray(message.messages)) {
+      // Stream data gathered by the server (hello batch_ms): each one as if it had come in its own frame.
+      for (const inner of message.messages as ServerEvent[]) this.events.message(inner);
+      return;
+    }
     const requestId = message.request_id;
     const reply = typeof requestId === 'string' ? this.pending.get(requestId) : undefined;
     // A resync notice also echoes the request_id of the start_stream or subscribe that caused it, after the

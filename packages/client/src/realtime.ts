@@ -45,6 +45,11 @@ export interface RealtimeOptions {
   heartbeatMs?: number;
   /** A socket that has not said `welcome` within this time is given up and retried. */
   connectTimeoutMs?: number;
+  /**
+   * Ask the server to gather stream data into one `batch` frame per this many ms (LIMITS.batchMs: 20–1000).
+   * Fewer frames for many streams, at up to this much added latency. Off by default.
+   */
+  batchMs?: number;
 }
 
 interface Listener {
@@ -257,6 +262,8 @@ export class RealtimeClient {
     this.everLive = true;
     this.updateMode(); // live: REST polling stops
     const connection = this.connection as Connection;
+    // Before any start_stream, so that every stream's data comes batched. The SDK unpacks batches itself.
+    if (this.options.batchMs) connection.send({ type: 'hello', batch_ms: this.options.batchMs });
     if (this.eventSeq.size > 0) {
       // Same server as before the outage: ask for the events published since the last ones seen.
       connection.send({

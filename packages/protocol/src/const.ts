@@ -12,7 +12,7 @@ export const CLIENT_TYPES = {
   startAcquisitionStream: 'start_acquisition_stream',
   stopAcquisitionStream: 'stop_acquisition_stream',
   ping: 'ping',
-  /** Declares client capabilities (binary frames). */
+  /** Declares client capabilities (binary frames, batching of stream data). */
   hello: 'hello',
   subscribe: 'subscribe',
   unsubscribe: 'unsubscribe',
@@ -33,6 +33,9 @@ export const REPLY_TYPES = {
   resyncRequired: 'resync_required',
   error: 'error',
 } as const;
+
+/** Several stream_data messages in one frame, for a client that asked for batching (hello batch_ms). */
+export const BATCH_TYPE = 'batch';
 
 /** Messages that carry a topic's data; they have `topic`, `seq` and `timestamp`. */
 export const DATA_TYPES = {
@@ -129,6 +132,8 @@ export const STOP_REASONS = {
 } as const;
 
 export const LIMITS = {
+  /** Accepted range of `batch_ms` in hello: stream data is gathered and sent as one `batch` frame per period. */
+  batchMs: { min: 20, max: 1000 },
   /** Accepted range and default of `interval_ms` in start_stream. */
   intervalMs: { min: 20, max: 60_000, default: 100 },
   /**

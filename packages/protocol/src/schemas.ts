@@ -3,7 +3,7 @@
 // refused; server messages are exact, and the tests validate every message the server sends against them.
 
 import { Type } from 'typebox';
-import { ERROR_CODES, EVENT_TOPICS, EVENT_TYPES, LIMITS, STREAM_TYPES } from './const.js';
+import { BATCH_TYPE, ERROR_CODES, EVENT_TOPICS, EVENT_TYPES, LIMITS, STREAM_TYPES } from './const.js';
 
 const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
 
@@ -55,6 +55,8 @@ export const ClientMessages = {
   ping: request('ping', {}),
   hello: request('hello', {
     binary: Type.Optional(Type.Boolean()),
+    /** Gather this connection's stream_data and send them as one `batch` frame every batch_ms (docs/protocol.md). */
+    batch_ms: Type.Optional(Type.Integer({ minimum: LIMITS.batchMs.min, maximum: LIMITS.batchMs.max })),
     client: Type.Optional(Type.String({ maxLength: 200 })),
   }),
   subscribe: request('subscribe', {
@@ -131,6 +133,23 @@ export const EventMessages = Object.fromEntries([
   ...EVENT_TYPES.scheduler.map((t) => [t, event(t, 'scheduler', JobEventData[t])]),
 ]) as Record<(typeof EVENT_TYPES)[keyof typeof EVENT_TYPES][number], ReturnType<typeof event<string>>>;
 
+const StreamDataMessage = reply('stream_data', {
+  ...published,
+  ...StreamKey,
+  data: Data,
+  /** Only in the JSON header of a binary frame. */
+  binary: Type.Optional(Type.Array(BinaryArray)),
+});
+
+/**
+ * Several stream_data messages in one text frame, sent every `batch_ms` to a client that asked for it in hello.
+ * The messages are exactly those it would have received one frame each, oldest first.
+ */
+const BatchMessage = Type.Object(
+  { type: Type.Literal(BATCH_TYPE), messages: Type.Array(StreamDataMessage, { minItems: 1 }) },
+  { additionalProperties: false },
+);
+
 const TopicSeqs = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
 
 export const ServerMessages = {
@@ -150,7 +169,11 @@ export const ServerMessages = {
     /** Current seq of each event topic, so a client can resume from here later. */
     seq: TopicSeqs,
   }),
-  hello_ok: reply('hello_ok', { binary: Type.Boolean() }),
+  hello_ok: reply('hello_ok', {
+    binary: Type.Boolean(),
+    /** Present when stream data is batched: the period asked for. */
+    batch_ms: Type.Optional(Type.Integer()),
+  }),
   pong: reply('pong', { timestamp: Timestamp }),
   subscribed: reply('subscribed', { topics: Type.Array(EventTopicSchema), seq: TopicSeqs }),
   unsubscribed: reply('unsubscribed', { topics: Type.Array(EventTopicSchema) }),
@@ -172,13 +195,7 @@ export const ServerMessages = {
     detail: Type.Optional(Type.String()),
     timestamp: Timestamp,
   }),
-  stream_data: reply('stream_data', {
-    ...published,
-    ...StreamKey,
-    data: Data,
-    /** Only in the JSON header of a binary frame. */
-    binary: Type.Optional(Type.Array(BinaryArray)),
-  }),
+  stream_data: StreamDataMessage,
   acquisition_stream_started: reply('acquisition_stream_started', {
     acquisition_id: Type.String(),
     topic: Type.String(),
@@ -211,6 +228,7 @@ export const ServerMessages = {
     /** The offending field, for missing_field and invalid_field. */
     field: Type.Optional(Type.String()),
   }),
+  batch: BatchMessage,
   ...EventMessages,
 } as const;
 
@@ -220,6 +238,7 @@ export type ServerMessageMap = {
 export type ServerMessage = ServerMessageMap[keyof ServerMessageMap];
 export type ErrorMessage = ServerMessageMap['error'];
 export type StreamDataMessage = ServerMessageMap['stream_data'];
+export type BatchMessage = ServerMessageMap['batch'];
 
 /** One schema for any server message (a union keyed by `type`), for clients that validate what they receive. */
 export const ServerMessage = Type.Union(Object.values(ServerMessages));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BATCH_TYPE,
   CLIENT_TYPES,
   ClientMessages,
   decodeBinary,
@@ -101,6 +102,9 @@ describe('client messages', () => {
     ['{"type":"subscribe"}', ERROR_CODES.missingField, 'topics'],
     ['{"type":"subscribe","topics":["weather"]}', ERROR_CODES.invalidField, 'topics.0'],
     ['{"type":"stop_acquisition_stream"}', ERROR_CODES.missingField, 'acquisition_id'],
+    ['{"type":"hello","batch_ms":5}', ERROR_CODES.invalidField, 'batch_ms'],
+    ['{"type":"hello","batch_ms":5000}', ERROR_CODES.invalidField, 'batch_ms'],
+    ['{"type":"hello","batch_ms":"100"}', ERROR_CODES.invalidField, 'batch_ms'],
   ])('refuses %s with %s', (text, code, field) => {
     const err = refused(text);
     expect(err.code).toBe(code);
@@ -127,9 +131,27 @@ describe('server messages', () => {
       ...Object.values(REPLY_TYPES),
       'stream_data',
       'acquisition_stream',
+      BATCH_TYPE,
       ...Object.values(EVENT_TYPES).flat(),
     ];
     expect(Object.keys(ServerMessages).sort()).toEqual([...new Set(types)].sort());
+  });
+
+  it('validates a batch of stream_data messages', () => {
+    const data = {
+      type: 'stream_data',
+      topic: 'stream:psu:readings:1',
+      seq: 3,
+      timestamp: '2025-11-13T10:30:00.000Z',
+      equipment_id: 'psu',
+      stream_type: 'readings',
+      channel: 1,
+      data: { v: 1 },
+    };
+    expect(validateServerMessage({ type: BATCH_TYPE, messages: [data, { ...data, seq: 4 }] })).toEqual([]);
+    expect(validateServerMessage({ type: BATCH_TYPE, messages: [] })).not.toEqual([]);
+    expect(validateServerMessage({ type: BATCH_TYPE, messages: [{ ...data, seq: 0 }] })).not.toEqual([]);
+    expect(parseClientMessage('{"type":"hello","batch_ms":100}').message).toMatchObject({ batch_ms: 100 });
   });
 
   it('validates exact shapes and reports what is wrong', () => {

@@ -13,6 +13,7 @@ import {
   type StreamMessage,
   type WebSocketConstructor,
 } from '@lablink/client';
+import { validateServerMessage } from '@lablink/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closedPort, startTestServer, type TestServer, until } from './helpers.js';
@@ -125,6 +126,47 @@ describe('client realtime', () => {
       'a quality report',
     );
     expect(client.realtime.quality).toMatchObject({ mode: 'live', gaps: 0, reconnects: 0 });
+  });
+
+  it('asks for batching with batchMs and unpacks batch frames transparently', async () => {
+    const frames: string[] = [];
+    const problems: string[] = [];
+    // Records the type of every text frame the SDK receives, and validates it against the protocol's schemas.
+    class Recording extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.on('message', (data, isBinary) => {
+          if (isBinary) return;
+          const message = JSON.parse(String(data));
+          frames.push(message.type);
+          problems.push(...validateServerMessage(message));
+        });
+      }
+    }
+    const client = newClient({ WebSocket: Recording as unknown as WebSocketConstructor, batchMs: 100 });
+    const psu: StreamMessage[] = [];
+    const dmm: StreamMessage[] = [];
+    const events: ServerEvent[] = [];
+    client.realtime.on('*', (e) => events.push(e));
+    client.realtime.start();
+    client.realtime.stream({ equipment_id: byType('power_supply').id, interval_ms: 20 }, (m) => psu.push(m));
+    client.realtime.stream({ equipment_id: byType('multimeter').id, interval_ms: 50 }, (m) => dmm.push(m));
+    await until(() => psu.length >= 15 && dmm.length >= 5, 'batched readings');
+    const lock = await client.rest.acquireLock(byType('power_supply').id);
+    await until(() => events.some((e) => e.type === 'lock_acquired'), 'the lock event');
+    expect(lock).toBeTruthy();
+    await client.rest.releaseLock(byType('power_supply').id);
+    expect(frames).toContain('batch');
+    expect(frames).not.toContain('stream_data');
+    expect(problems).toEqual([]);
+    for (const got of [psu, dmm]) {
+      expect(got.every((m) => m.source === 'ws' && ISO_Z.test(m.timestamp))).toBe(true);
+      const seqs = got.map((m) => m.seq);
+      expect(seqs.slice(1).map((seq, i) => seq - (seqs[i] as number))).toEqual(
+        Array(seqs.length - 1).fill(1),
+      );
+    }
+    expect(client.realtime.quality.gaps).toBe(0);
   });
 
   it('streams scope measurements and waveforms (binary frames decoded to numbers)', async () => {

@@ -389,6 +389,106 @@ describe('events and subscriptions', () => {
   });
 });
 
+describe('batching (hello batch_ms)', () => {
+  /** The messages as the client sees them once batches are unpacked, in order. */
+  const unpacked = (client: TestClient) =>
+    client.messages.flatMap((m) => (m.type === 'batch' ? m.messages : [m]));
+
+  it('sends stream data in batch frames with consecutive seqs, nothing lost, events in order', async () => {
+    const client = await connect();
+    expect(await client.request({ type: 'hello', batch_ms: 100 })).toMatchObject({
+      type: 'hello_ok',
+      binary: false,
+      batch_ms: 100,
+    });
+    const topics: string[] = [];
+    for (const [equipment_id, stream_type] of [
+      ['psu', 'readings'],
+      ['scope', 'measurements'],
+    ]) {
+      const started = await client.request({
+        type: 'start_stream',
+        equipment_id,
+        stream_type,
+        interval_ms: 20,
+      });
+      topics.push(started.topic);
+    }
+    // Events published between readings, each noting how far the stream's topic had got when it was published.
+    const marks: { event_id: string; seq: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      await client.waitForCount((m) => m.type === 'batch', i + 1);
+      const mark = { event_id: `batch-${i}`, seq: h.bus.seq(topics[0] as string) };
+      marks.push(mark);
+      h.bus.publish('alarms', 'alarm_updated', { event_id: mark.event_id, state: 'acked' });
+    }
+    await client.waitForCount((m) => m.type === 'batch', 8);
+    const stopped = await client.request({ type: 'stop_stream', equipment_id: 'psu' });
+    expect(stopped.type).toBe('stream_stopped');
+    await client.request({ type: 'stop_stream', equipment_id: 'scope', stream_type: 'measurements' });
+
+    expect(client.messages.filter((m) => m.type === 'stream_data')).toEqual([]); // all of it in batches
+    const batches = client.messages.filter((m) => m.type === 'batch');
+    expect(batches.some((b) => b.messages.length > 1)).toBe(true);
+    const all = unpacked(client);
+    for (const topic of topics) {
+      const seqs = seqsOf(all, topic);
+      expect(seqs.length).toBeGreaterThan(5);
+      expect(seqs.slice(1).every((s, i) => s === (seqs[i] as number) + 1)).toBe(true); // nothing lost
+    }
+    // Each event comes after every reading published before it, and before every reading published after it.
+    for (const mark of marks) {
+      const at = all.findIndex((m) => m.type === 'alarm_updated' && m.data.event_id === mark.event_id);
+      expect(at).toBeGreaterThan(0);
+      const psu = (m: (typeof all)[number]) => m.type === 'stream_data' && m.topic === topics[0];
+      expect(
+        all
+          .slice(0, at)
+          .filter(psu)
+          .every((m) => m.seq <= mark.seq),
+      ).toBe(true);
+      expect(
+        all
+          .slice(at)
+          .filter(psu)
+          .every((m) => m.seq > mark.seq),
+      ).toBe(true);
+    }
+    // Nothing of the psu stream after its stream_stopped.
+    const stop = all.indexOf(stopped);
+    expect(all.slice(stop).some((m) => m.type === 'stream_data' && m.topic === topics[0])).toBe(false);
+  });
+
+  it('refuses a batch_ms out of range with invalid_field, and the connection stays unbatched', async () => {
+    const client = await connect();
+    for (const batch_ms of [5, 5000, 'fast', 50.5]) {
+      expect(await client.request({ type: 'hello', batch_ms })).toMatchObject({
+        type: 'error',
+        code: ERROR_CODES.invalidField,
+        field: 'batch_ms',
+      });
+    }
+    await client.request({ type: 'start_stream', equipment_id: 'psu', interval_ms: 20 });
+    await client.waitForCount((m) => m.type === 'stream_data', 3);
+    expect(client.messages.some((m) => m.type === 'batch')).toBe(false);
+  });
+
+  it('keeps sample arrays of a binary client in their own binary frames', async () => {
+    const client = await connect();
+    await client.request({ type: 'hello', binary: true, batch_ms: 50 });
+    await client.request({
+      type: 'start_stream',
+      equipment_id: 'scope',
+      stream_type: 'waveform',
+      interval_ms: 50,
+    });
+    await client.request({ type: 'start_stream', equipment_id: 'psu', interval_ms: 20 });
+    await client.waitFor((m) => m.type === 'stream_data' && m._binary);
+    const batch = await client.waitFor((m) => m.type === 'batch');
+    expect(batch.messages.every((m: { stream_type: string }) => m.stream_type === 'readings')).toBe(true);
+  });
+});
+
 describe('slow clients', () => {
   it('coalesce stream data while paused, keep their memory bounded, and get the latest reading after', async () => {
     const slow = await connect();

@@ -2,7 +2,7 @@
 // pollers (on a virtual clock, so no wall-clock time is asserted), and the per-client writer's queue.
 
 import { CLOSE_CODES, ERROR_CODES, type ProtocolError } from '@lablink/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Bus, type Published } from '../src/bus.js';
 import type { EquipmentView } from '../src/equipment/types.js';
 import { type Clock, nextTick, PollerRegistry, type StreamSource } from '../src/realtime/poller.js';
@@ -353,5 +353,88 @@ describe('Writer', () => {
     expect(writer.queued).toBe(1);
     socket.drain();
     expect(socket.sent).toHaveLength(3);
+  });
+});
+
+describe('Writer with batching', () => {
+  const limits = { highWaterBytes: 1000, maxQueuedEvents: 3 };
+  const data = (topic: string, n: number) => ({ data: `{"t":"${topic}","n":${n}}`, topic, coalesce: true });
+
+  it('gathers stream data for batch_ms and sends it as one batch frame, keeping every message', () => {
+    vi.useFakeTimers();
+    try {
+      const socket = new FakeSocket();
+      const writer = new Writer(socket, limits);
+      writer.setBatch(100);
+      for (let n = 1; n <= 3; n++) {
+        writer.push(data('x', n));
+        writer.push(data('y', n));
+      }
+      expect(socket.sent).toEqual([]);
+      vi.advanceTimersByTime(100);
+      expect(socket.sent).toHaveLength(1);
+      const batch = JSON.parse(socket.sent[0] as string);
+      expect(batch.type).toBe('batch');
+      expect(batch.messages.map((m: { t: string; n: number }) => `${m.t}${m.n}`)).toEqual([
+        'x1',
+        'y1',
+        'x2',
+        'y2',
+        'x3',
+        'y3',
+      ]);
+      expect(writer.stats).toMatchObject({ sent: 1, coalesced: 0, batched: 6 });
+      vi.advanceTimersByTime(1000);
+      expect(socket.sent).toHaveLength(1); // no empty batches
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('sends the pending batch before an event or reply, and binary frames on their own', () => {
+    vi.useFakeTimers();
+    try {
+      const socket = new FakeSocket();
+      const writer = new Writer(socket, limits);
+      writer.setBatch(100);
+      writer.push(data('x', 1));
+      writer.push({ data: 'event', topic: 'alarms' });
+      writer.push(data('x', 2));
+      writer.push({ data: new Uint8Array([1, 2]), topic: 'w', coalesce: true });
+      writer.push(data('x', 3));
+      vi.advanceTimersByTime(100);
+      expect(socket.sent).toEqual([
+        '{"type":"batch","messages":[{"t":"x","n":1}]}',
+        'event',
+        '{"type":"batch","messages":[{"t":"x","n":2}]}',
+        new Uint8Array([1, 2]),
+        '{"type":"batch","messages":[{"t":"x","n":3}]}',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds the batch while the client is backed up, keeping only the newest message per topic', () => {
+    vi.useFakeTimers();
+    try {
+      const socket = new FakeSocket();
+      const writer = new Writer(socket, limits);
+      writer.setBatch(100);
+      socket.stall(writer);
+      for (let n = 1; n <= 50; n++) {
+        writer.push(data('x', n));
+        writer.push(data('y', n));
+      }
+      vi.advanceTimersByTime(500);
+      expect(socket.sent).toEqual([]);
+      expect(writer.stats.coalesced).toBe(98);
+      socket.drain();
+      vi.advanceTimersByTime(100);
+      expect(socket.sent).toEqual(['{"type":"batch","messages":[{"t":"x","n":50},{"t":"y","n":50}]}']);
+      writer.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -22,9 +22,15 @@ export const handlers: Handlers = {
     conn.send({ type: 'pong', timestamp: timestamp() }, request_id);
   },
 
-  hello(conn, { request_id, binary }) {
+  hello(conn, { request_id, binary, batch_ms }) {
     conn.binary = binary ?? conn.binary;
-    conn.send({ type: 'hello_ok', binary: conn.binary }, request_id);
+    // The schema has checked the range; batching stays on for the connection once asked for.
+    if (batch_ms !== undefined) conn.writer.setBatch(batch_ms);
+    const batching = conn.writer.batching;
+    conn.send(
+      { type: 'hello_ok', binary: conn.binary, ...(batching > 0 ? { batch_ms: batching } : {}) },
+      request_id,
+    );
   },
 
   subscribe(conn, { request_id, topics, resume_from }) {
