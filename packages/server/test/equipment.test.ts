@@ -256,6 +256,19 @@ describe('raw SCPI passthrough', () => {
     });
     expect(w.status).toBe(403);
     expect(w.body.detail).toMatch(/bypass/);
+    // A query with parameters is still a query, and its reply is read.
+    const measured = await http(`${server.url}/api/equipment/${ids.power_supply}/scpi`, {
+      body: { command: ':MEAS:VOLT? CH1' },
+    });
+    expect(measured.status).toBe(200);
+    expect(Number.isFinite(Number(measured.body.reply))).toBe(true);
+    // A write chained behind a query is a write.
+    const chained = await http(`${server.url}/api/equipment/${ids.power_supply}/scpi`, {
+      body: { command: ':MEAS:VOLT? CH1;:OUTP CH1,ON' },
+    });
+    expect(chained.status).toBe(403);
+    const sim = await simulator(ids.power_supply);
+    expect(await sim.query(':OUTP? CH1')).toBe('OFF');
   });
 });
 

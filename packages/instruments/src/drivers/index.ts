@@ -71,7 +71,7 @@ export const SUPPORTED_MODELS: readonly SupportedModel[] = MODELS.map(({ driver:
 
 export { bkIdentity, bkSerialIo } from './bk-serial.js';
 export type { CommandTable, DriverDefinition, DriverSession, Io, Param, Values } from './table.js';
-export { formatNumber, formatSteps, TableDriver, validate } from './table.js';
+export { formatNumber, formatSteps, isQuery, TableDriver, validate } from './table.js';
 export {
   bk1685B,
   bk1902B,

@@ -311,7 +311,7 @@ export class TableDriver implements Driver {
     const line = command.trim();
     return this.exclusive(async () => {
       // The BK serial protocol answers every command, so its raw form always reads the reply.
-      if (this.definition.protocol === 'bk-serial' || line.endsWith('?')) return this.io.query(line);
+      if (this.definition.protocol === 'bk-serial' || isQuery(line)) return this.io.query(line);
       await this.io.write(line);
       return undefined;
     });
@@ -330,6 +330,11 @@ export class TableDriver implements Driver {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A SCPI query: its header ends in '?' (`*IDN?`, `:MEAS:VOLT? CH1`), whatever parameters follow. */
+export function isQuery(line: string): boolean {
+  return /^\s*[^\s;]*\?(\s|$)/.test(line);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   InstrumentError,
   InstrumentIOError,
   InstrumentTimeoutError,
+  isQuery,
   OutOfRangeError,
   ParameterError,
   parseResource,
@@ -337,8 +338,8 @@ export class EquipmentService {
    */
   async raw(id: string, command: string, ctx: CommandContext): Promise<string | undefined> {
     const driver = this.connected(id);
-    const isQuery = command.trim().endsWith('?') && !command.includes(';');
-    if (!isQuery) {
+    // One query and nothing else: a ';' could chain a write behind it.
+    if (!isQuery(command) || command.includes(';')) {
       if (driver.info.type === 'power_supply' || driver.info.type === 'electronic_load') {
         throw new HttpError(
           403,
