@@ -14,14 +14,6 @@ export interface Published<T = unknown> {
 
 export type Handler = (message: Published) => void;
 
-/** Well-known topics. Stream topics are built by `streamTopic` of @lablink/protocol. */
-export const TOPICS = {
-  /** Instruments connected, disconnected, in error, back; emergency stop; locks. */
-  equipment: 'equipment',
-  alarms: 'alarms',
-  scheduler: 'scheduler',
-} as const;
-
 interface TopicState {
   seq: number;
   /** Ring of the last `replayDepth` messages, oldest first. */

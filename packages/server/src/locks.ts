@@ -6,8 +6,9 @@
 // and a released or expired lock goes to the head of the instrument's queue.
 
 import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@lablink/protocol';
 import type { Logger } from 'pino';
-import { type Bus, TOPICS } from './bus.js';
+import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
 import { badRequest, HttpError } from './http-errors.js';
 

@@ -3,8 +3,9 @@
 // equipment service calls `check`/`plan` for every control command before the driver sees it.
 
 import type { ChannelRating, ModelInfo } from '@lablink/instruments';
+import { TOPICS } from '@lablink/protocol';
 import type { Logger } from 'pino';
-import { type Bus, TOPICS } from './bus.js';
+import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
 import { HttpError } from './http-errors.js';
 import type { Db } from './storage/database.js';
@@ -25,16 +26,6 @@ export interface ChannelLimits {
 export type EffectiveLimits = Required<
   Pick<ChannelLimits, 'max_voltage' | 'min_voltage' | 'max_current' | 'min_current' | 'max_power'>
 > & { channel: number; voltage_slew_rate: number | null; current_slew_rate: number | null };
-
-export const LIMIT_FIELDS = [
-  'max_voltage',
-  'min_voltage',
-  'max_current',
-  'min_current',
-  'max_power',
-  'voltage_slew_rate',
-  'current_slew_rate',
-] as const;
 
 /** Commands that turn an output or a load input on: refused while the emergency stop is active. */
 export function turnsSomethingOn(action: string, params: Record<string, unknown>): boolean {

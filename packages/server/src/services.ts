@@ -26,8 +26,6 @@ export interface Services {
   pollers: PollerRegistry;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
-  /** Instruments connected right now (for /health). */
-  connectedDevices(): number;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
   close(): Promise<void>;
 }
@@ -78,7 +76,6 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     profiles,
     pollers,
     bench,
-    connectedDevices: () => equipment.connectedCount(),
     async close() {
       if (closed) return;
       closed = true;

@@ -25,8 +25,9 @@ import {
   UnsupportedInterfaceError,
   type Waveform,
 } from '@lablink/instruments';
+import { TOPICS } from '@lablink/protocol';
 import type { Logger } from 'pino';
-import { type Bus, TOPICS } from '../bus.js';
+import type { Bus } from '../bus.js';
 import { HttpError, notFound } from '../http-errors.js';
 import { SafetyService } from '../safety.js';
 import type { Db } from '../storage/database.js';

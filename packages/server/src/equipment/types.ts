@@ -2,7 +2,7 @@
 // profiles, alarms, the scheduler). Shapes on the wire follow the original LabLink (reference §2.2).
 
 import type { ConnectionType, EquipmentType, ModelInfo } from '@lablink/instruments';
-import type { StreamType } from '@lablink/protocol';
+import type { EVENT_TYPES, StreamType } from '@lablink/protocol';
 
 /** Lifecycle of a managed instrument as users see it. */
 export type EquipmentState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'disconnected';
@@ -40,7 +40,7 @@ export interface EquipmentView {
   stream_types: StreamType[];
 }
 
-/** Equipment events, published on the bus topic `equipment`, each with `data.equipment_id`. */
+/** Equipment events by name (the protocol lists them), published on the bus topic `equipment`. */
 export const EQUIPMENT_EVENTS = {
   connected: 'equipment_connected',
   disconnected: 'equipment_disconnected',
@@ -51,4 +51,4 @@ export const EQUIPMENT_EVENTS = {
   lockAcquired: 'lock_acquired',
   lockReleased: 'lock_released',
   lockExpired: 'lock_expired',
-} as const;
+} as const satisfies Record<string, (typeof EVENT_TYPES.equipment)[number]>;

@@ -15,7 +15,7 @@ export async function systemRoutes(app: AppInstance): Promise<void> {
         response: { 200: Health },
       },
     },
-    async () => ({ status: 'healthy' as const, connected_devices: app.services.connectedDevices() }),
+    async () => ({ status: 'healthy' as const, connected_devices: app.services.equipment.connectedCount() }),
   );
   app.get(
     '/api',
