@@ -377,6 +377,16 @@ export type CommandInfo = Static<typeof CommandInfo>;
 // ------------------------------------------------------------------------------------------------------- safety
 
 /** POST /api/safety/emergency-stop/activate, …/deactivate, GET …/status */
+/** What the emergency stop did to one instrument. */
+export const StopResult = Type.Object({
+  equipment_id: Type.String(),
+  /** True once every output and input is confirmed off. */
+  safe: Type.Boolean(),
+  /** Why it could not be made safe: not connected, not answering, an instrument error. */
+  error: Type.Optional(Type.String()),
+});
+export type StopResult = Static<typeof StopResult>;
+
 export const EmergencyStopStatus = Type.Object({
   success: Type.Boolean(),
   message: Type.String(),
@@ -385,6 +395,8 @@ export const EmergencyStopStatus = Type.Object({
   equipment_count: Type.Integer(),
   /** Instruments whose outputs could not be turned off (activate only). */
   failed: Type.Optional(Type.Array(Type.Object({ equipment_id: Type.String(), error: Type.String() }))),
+  /** Activate only: each instrument, and whether its outputs and inputs are confirmed off. */
+  results: Type.Optional(Type.Array(StopResult)),
 });
 export type EmergencyStopStatus = Static<typeof EmergencyStopStatus>;
 
@@ -451,6 +463,17 @@ export const EquipmentLimits = Type.Object({
   equipment_id: Type.String(),
   limits: Type.Unsafe<ChannelLimits[]>(
     Type.Array(Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]))),
+  ),
+  /** PUT only: setpoints that were above the new limits and were brought down to them at once. */
+  adjusted: Type.Optional(
+    Type.Array(
+      Type.Object({
+        channel: Type.Integer(),
+        field: Type.Union([Type.Literal('voltage'), Type.Literal('current'), Type.Literal('power')]),
+        from: Type.Number(),
+        to: Type.Number(),
+      }),
+    ),
   ),
 });
 export type EquipmentLimits = Static<typeof EquipmentLimits>;

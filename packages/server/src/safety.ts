@@ -32,6 +32,34 @@ export function turnsSomethingOn(action: string, params: Record<string, unknown>
   return (action === 'set_output' || action === 'set_input') && params.enabled === true;
 }
 
+/** What the emergency stop did to one instrument. */
+export interface StopResult {
+  equipment_id: string;
+  /** True once every output and input of the instrument is confirmed off. */
+  safe: boolean;
+  /** Why it could not be made safe (not connected, not answering, an instrument error). */
+  error?: string;
+}
+
+/** The longest ramp LabLink runs, and the most steps it takes: slew rates are bounded so no ramp exceeds them. */
+export const MAX_RAMP_MS = 3_600_000;
+export const MAX_RAMP_STEPS = 10_000;
+const RAMP_TICK_MS = 100;
+
+/**
+ * The steps of a ramp from `from` to `to` at `rate` per second: one every `tickMs` (100 ms, longer when the
+ * ramp would otherwise take more than MAX_RAMP_STEPS), ending exactly at `to`; none when no ramp is due. A rate
+ * too slow for MAX_RAMP_MS (stored before rates were bounded) is treated as the slowest allowed.
+ */
+export function rampPlan(from: number, to: number, rate: number | null): { steps: number[]; tickMs: number } {
+  if (!rate || !(rate > 0) || from === to) return { steps: [], tickMs: RAMP_TICK_MS };
+  const durationMs = Math.min((Math.abs(to - from) / rate) * 1000, MAX_RAMP_MS);
+  const n = Math.min(Math.ceil(durationMs / RAMP_TICK_MS), MAX_RAMP_STEPS);
+  if (!(n > 1)) return { steps: [], tickMs: RAMP_TICK_MS };
+  const steps = Array.from({ length: n }, (_, i) => (i === n - 1 ? to : from + ((to - from) * (i + 1)) / n));
+  return { steps, tickMs: Math.max(RAMP_TICK_MS, durationMs / n) };
+}
+
 export interface EmergencyStopState {
   active: boolean;
   stop_time: string | null;
@@ -84,6 +112,23 @@ export class SafetyService {
       const value = limits[field];
       if (value !== undefined && value > ceiling) {
         throw limitError(field, value, `the ${model.model}'s rating`, ceiling, channel);
+      }
+    }
+    for (const [field, ceiling] of [
+      ['voltage_slew_rate', rating.max_voltage],
+      ['current_slew_rate', rating.max_current],
+    ] as const) {
+      const rate = limits[field];
+      // The slowest rate allowed still crosses the whole rated range within the longest ramp LabLink runs.
+      const slowest = ceiling / (MAX_RAMP_MS / 1000);
+      if (rate !== undefined && rate !== 0 && !(rate >= slowest)) {
+        throw new HttpError(
+          422,
+          'invalid_limits',
+          `${field} ${rate} is too slow: a ramp over the ${ceiling} ${field === 'voltage_slew_rate' ? 'V' : 'A'} range would take more than an hour; use at least ${slowest.toPrecision(3)} per second, or 0 for no ramp`,
+          field,
+          { channel, minimum: slowest },
+        );
       }
     }
     const merged = { ...this.savedLimits(equipmentId)[String(channel)], ...limits };
@@ -172,14 +217,13 @@ export class SafetyService {
     return limits !== undefined && limits.max_power < limits.max_voltage * limits.max_current;
   }
 
-  /** The ramp steps from `from` to `to` at `rate` per second, one step per `tickMs`; empty when no ramp is due. */
-  static ramp(from: number, to: number, rate: number | null, tickMs = 100): number[] {
-    if (!rate || rate <= 0 || from === to) return [];
-    const step = (rate * tickMs) / 1000;
-    const n = Math.ceil(Math.abs(to - from) / step);
-    if (n <= 1) return [];
-    return Array.from({ length: n }, (_, i) =>
-      i === n - 1 ? to : from + Math.sign(to - from) * step * (i + 1),
+  /** Refuses (409) a setpoint that would deliver more than now while the emergency stop is active. */
+  refuseIncrease(field: string, present: number, attempted: number): never {
+    throw new HttpError(
+      409,
+      'emergency_stop_active',
+      `Emergency stop is active since ${this.estop.stop_time}: ${field} may be lowered but not raised (${present} → ${attempted}) until it is deactivated`,
+      field,
     );
   }
 
@@ -199,18 +243,41 @@ export class SafetyService {
     }
   }
 
-  /** Records the stop (persist, then publish) after the caller has turned the outputs off. */
-  activated(stopped: string[], failed: { equipment_id: string; error: string }[]): EmergencyStopState {
-    this.estop = {
-      active: true,
-      stop_time: new Date().toISOString(),
-      equipment_count: stopped.length,
-      stopped_equipment: stopped,
-    };
+  /**
+   * Sets the latch, before any instrument I/O: from this moment every path refuses turn-ons and increases. The
+   * stop is persisted at once, so a crash while outputs are being turned off restarts with it active.
+   */
+  latch(): EmergencyStopState {
+    if (!this.estop.active) {
+      this.estop = {
+        active: true,
+        stop_time: new Date().toISOString(),
+        equipment_count: 0,
+        stopped_equipment: [],
+      };
+      this.persistStop();
+    }
+    return this.estop;
+  }
+
+  /** Records what the stop did to each instrument (persist, then publish), once the caller has tried them all. */
+  stopped(results: readonly StopResult[]): EmergencyStopState {
+    const stopped = results.filter((r) => r.safe).map((r) => r.equipment_id);
+    const failed = results
+      .filter((r) => !r.safe)
+      .map((r) => ({ equipment_id: r.equipment_id, error: r.error ?? '' }));
+    // A deactivation while the outputs were being turned off stands: the latch is not set again here.
+    this.estop = { ...this.estop, equipment_count: stopped.length, stopped_equipment: stopped };
     this.persistStop();
     this.record('emergency_stop_activated', null, { stopped, failed });
-    this.logger.warn({ stopped, failed }, 'emergency stop activated');
-    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.emergencyStopActivated, { ...this.estop, failed });
+    if (failed.length > 0)
+      this.logger.error({ stopped, failed }, 'emergency stop: some instruments could not be made safe');
+    else this.logger.warn({ stopped }, 'emergency stop activated');
+    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.emergencyStopActivated, {
+      ...this.estop,
+      failed,
+      results,
+    });
     return this.estop;
   }
 

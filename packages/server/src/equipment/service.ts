@@ -29,8 +29,9 @@ import { TOPICS } from '@lablink/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
 import { HttpError, notFound } from '../http-errors.js';
-import { SafetyService } from '../safety.js';
+import type { ChannelLimits, EffectiveLimits, SafetyService, StopResult } from '../safety.js';
 import type { Db } from '../storage/database.js';
+import { type Adjustment, CommandPath, type LockGuard } from './commands.js';
 import {
   type CommandContext,
   EQUIPMENT_EVENTS,
@@ -39,12 +40,6 @@ import {
   type EquipmentView,
   type StreamType,
 } from './types.js';
-
-/** What the equipment service needs from the lock service (src/locks.ts). */
-export interface LockGuard {
-  assertCanControl(equipmentId: string, sessionId: string | undefined): void;
-  releaseAll(equipmentId: string): void;
-}
 
 export interface ConnectRequest {
   resource_string: string;
@@ -63,6 +58,8 @@ const ID_PREFIX: Record<string, string> = {
   generic: 'inst_',
 };
 
+/** An e-stop reply never waits longer than this for one instrument; a hung one is reported as not safe. */
+const SAFE_STATE_TIMEOUT_MS = 5000;
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
@@ -96,6 +93,7 @@ interface EquipmentRow {
 export class EquipmentService {
   private readonly items = new Map<string, Managed>();
   private closed = false;
+  private readonly commandPath: CommandPath;
 
   constructor(
     private readonly db: Db,
@@ -104,7 +102,9 @@ export class EquipmentService {
     private readonly safety: SafetyService,
     private readonly locks: LockGuard,
     private readonly open: (resource: string, options: ConnectOptions) => Promise<Driver> = connectInstrument,
-  ) {}
+  ) {
+    this.commandPath = new CommandPath(safety, locks);
+  }
 
   // ---- queries ----------------------------------------------------------------------------------------------------
 
@@ -243,6 +243,7 @@ export class EquipmentService {
     const item = this.require(id);
     this.locks.assertCanControl(id, ctx.sessionId);
     this.items.delete(id);
+    this.commandPath.forget(id);
     await this.release(item, 'disconnected by user');
     this.locks.releaseAll(id);
     this.db.prepare('UPDATE equipment SET auto_connect = 0 WHERE id = ?').run(id);
@@ -297,7 +298,6 @@ export class EquipmentService {
     params: Record<string, unknown>,
     ctx: CommandContext,
   ): Promise<unknown> {
-    const item = this.require(id);
     const driver = this.connected(id);
     const command = driver.commands.find((c) => c.name === action);
     if (!command) {
@@ -309,13 +309,39 @@ export class EquipmentService {
       );
     }
     if (!command.control) return call(() => driver.execute(action, params));
-    this.locks.assertCanControl(id, ctx.sessionId);
-    this.safety.assertNotStopped(action, params);
-    await this.checkLimits(item, driver, action, params);
-    const result =
-      (await this.ramp(item, driver, action, params)) ?? (await call(() => driver.execute(action, params)));
+    const result = await call(() => this.commandPath.execute(this.target(id), command, params, ctx));
     this.remember(id, action, params);
     return result;
+  }
+
+  /**
+   * Sets one channel's limits, then brings any setpoint above them down at once (a lowered limit never leaves the
+   * output above it). Returns the setpoints it lowered.
+   */
+  async setLimits(
+    id: string,
+    channel: number,
+    limits: ChannelLimits,
+  ): Promise<{ limits: EffectiveLimits[]; adjusted: Adjustment[] }> {
+    const driver = this.connected(id);
+    this.safety.setLimits(id, driver.info, channel, limits);
+    const adjusted = await this.commandPath.enforceLimits(this.target(id)).catch((err: unknown) => {
+      const cause = toHttpError(err);
+      throw new HttpError(
+        cause.statusCode,
+        cause.code,
+        `the limits are saved, but the present setpoints could not be checked against them: ${cause.message}`,
+      );
+    });
+    for (const a of adjusted) {
+      this.remember(
+        id,
+        `set_${a.field}`,
+        driver.info.channels > 1 ? { [a.field]: a.to, channel: a.channel } : { [a.field]: a.to },
+      );
+    }
+    if (adjusted.length > 0) this.safety.record('setpoints_lowered', id, { adjusted });
+    return { limits: this.safety.limits(id, driver.info), adjusted };
   }
 
   /** The last value of each setting the instrument took, as the user sees it after a restart. */
@@ -356,18 +382,43 @@ export class EquipmentService {
 
   // ---- safety -----------------------------------------------------------------------------------------------------
 
-  /** Turns every output and load input off on every instrument, then records the stop. */
+  /**
+   * The emergency stop. The latch is set before any I/O, so from this moment every path refuses turn-ons and
+   * increases; then every instrument is turned off in parallel, each bounded in time, so a hung one delays no
+   * other. The reply says, for each instrument, whether it is confirmed safe.
+   */
   async emergencyStop() {
-    const targets = [...this.items.values()].filter((i) => i.driver);
-    const results = await Promise.allSettled(targets.map((i) => (i.driver as Driver).safeState()));
-    const stopped: string[] = [];
-    const failed: { equipment_id: string; error: string }[] = [];
-    results.forEach((r, n) => {
-      const id = (targets[n] as Managed).id;
-      if (r.status === 'fulfilled') stopped.push(id);
-      else failed.push({ equipment_id: id, error: (r.reason as Error).message });
+    this.safety.latch();
+    const results = await Promise.all([...this.items.values()].map((item) => this.makeSafe(item)));
+    const state = this.safety.stopped(results);
+    return { state, results };
+  }
+
+  private async makeSafe(item: Managed): Promise<StopResult> {
+    const { id, driver } = item;
+    if (!driver || item.state !== 'connected') {
+      // It is made safe the moment it comes back (see attach and onSessionState).
+      return {
+        equipment_id: id,
+        safe: false,
+        error: `${item.state}${item.error ? `: ${item.error}` : ''}; outputs will be turned off when it reconnects`,
+      };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no confirmation within ${SAFE_STATE_TIMEOUT_MS} ms`)),
+        SAFE_STATE_TIMEOUT_MS,
+      );
     });
-    return { state: this.safety.activated(stopped, failed), failed };
+    try {
+      await Promise.race([driver.safeState(), timeout]);
+      return { equipment_id: id, safe: true };
+    } catch (err) {
+      return { equipment_id: id, safe: false, error: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Turns everything off and closes every instrument (server shutdown). */
@@ -409,42 +460,9 @@ export class EquipmentService {
     }
   }
 
-  private async checkLimits(item: Managed, driver: Driver, action: string, params: Record<string, unknown>) {
-    const channel = typeof params.channel === 'number' ? params.channel : 1;
-    const setpoints =
-      this.safety.needsSetpoints(item.id, driver.info, channel) &&
-      driver.commands.some((c) => c.name === 'get_setpoints')
-        ? ((await call(() => driver.execute('get_setpoints', { channel }))) as {
-            voltage: number;
-            current: number;
-          })
-        : undefined;
-    this.safety.check(item.id, driver.info, action, params, setpoints);
-  }
-
-  /** Applies a voltage or current change as a ramp when the channel has a slew-rate limit. */
-  private async ramp(item: Managed, driver: Driver, action: string, params: Record<string, unknown>) {
-    if (driver.info.type !== 'power_supply' || (action !== 'set_voltage' && action !== 'set_current'))
-      return null;
-    const channel = typeof params.channel === 'number' ? params.channel : 1;
-    const limits = this.safety.limits(item.id, driver.info).find((l) => l.channel === channel);
-    const field = action === 'set_voltage' ? 'voltage' : 'current';
-    const rate = field === 'voltage' ? limits?.voltage_slew_rate : limits?.current_slew_rate;
-    const target = params[field];
-    if (!rate || typeof target !== 'number') return null;
-    const now = (await call(() => driver.execute('get_setpoints', { channel }))) as Record<string, number>;
-    const steps = SafetyService.ramp(now[field] ?? 0, target, rate);
-    if (steps.length === 0) return null;
-    let result: unknown;
-    for (const value of steps) {
-      // A stop or a disconnect during the ramp ends it where it is.
-      if (this.safety.emergencyStop.active || item.state !== 'connected') {
-        throw new HttpError(409, 'ramp_interrupted', `ramp of ${field} to ${target} interrupted at ${value}`);
-      }
-      result = await call(() => driver.execute(action, { ...params, [field]: value }));
-      if (value !== target) await new Promise((r) => setTimeout(r, 100));
-    }
-    return result ?? { ramped: true };
+  /** The command path's view of an instrument: its driver, looked up again at each step. */
+  private target(id: string) {
+    return { id, driver: () => this.connected(id) };
   }
 
   private async attach(item: Managed, driver: Driver): Promise<void> {

@@ -28,14 +28,22 @@ export async function safetyRoutes(app: AppInstance): Promise<void> {
       },
     },
     async () => {
-      const { state, failed } = await equipment.emergencyStop();
+      const { state, results } = await equipment.emergencyStop();
+      const failed = results
+        .filter((r) => !r.safe)
+        .map((r) => ({ equipment_id: r.equipment_id, error: r.error ?? '' }));
       return {
         success: true,
-        message: `Emergency stop activated - ${state.equipment_count} equipment outputs disabled`,
+        message:
+          `Emergency stop activated - ${state.equipment_count} equipment outputs disabled` +
+          (failed.length > 0
+            ? `; ${failed.length} could not be confirmed safe: ${failed.map((f) => f.equipment_id).join(', ')}`
+            : ''),
         active: true,
         stop_time: state.stop_time,
         equipment_count: state.equipment_count,
         failed,
+        results,
       };
     },
   );
@@ -153,7 +161,8 @@ export async function safetyRoutes(app: AppInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'Lower the limits of one channel (a limit above the rating is refused with 422)',
+        summary:
+          'Set the limits of one channel (above the rating: 422); setpoints above a lowered limit are brought down at once',
         params: EquipmentIdParams,
         body: LimitsUpdate,
         response: { 200: EquipmentLimits, ...ErrorResponses },
@@ -161,10 +170,9 @@ export async function safetyRoutes(app: AppInstance): Promise<void> {
     },
     async (request) => {
       const id = request.params.equipment_id;
-      const model = modelOf(id);
+      modelOf(id);
       const { channel = 1, ...limits } = request.body;
-      safety.setLimits(id, model, channel, limits);
-      return { equipment_id: id, limits: safety.limits(id, model) };
+      return { equipment_id: id, ...(await equipment.setLimits(id, channel, limits)) };
     },
   );
 }

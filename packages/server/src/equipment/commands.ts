@@ -1,0 +1,335 @@
+// The command path of control commands: who may (locks) → the emergency-stop latch → limits → slew ramp → the
+// instrument. Each instrument has one lane; its control commands run there one at a time, and each is judged at
+// the head of the lane against the rules of that moment and the state the lane will produce, then handed to the
+// driver with no await in between. So a command queued before an emergency stop or a limit change is judged by
+// the rules in force when it runs, not those of when it arrived; and two setpoints sent together cannot slip past
+// the power limit by each being checked against the other's old value.
+
+import type { CommandInfo, Driver, ModelInfo } from '@lablink/instruments';
+import { HttpError } from '../http-errors.js';
+import { type EffectiveLimits, rampPlan, type SafetyService } from '../safety.js';
+import type { CommandContext } from './types.js';
+
+/** What the command path needs from the lock service (src/locks.ts). */
+export interface LockGuard {
+  assertCanControl(equipmentId: string, sessionId: string | undefined): void;
+  releaseAll(equipmentId: string): void;
+}
+
+/** An instrument as the command path sees it. */
+export interface Target {
+  id: string;
+  /** The connected driver; throws (503) when the instrument is not connected at this moment. */
+  driver(): Driver;
+}
+
+/** A setpoint a lowered limit brought down, as the limits reply reports it. */
+export interface Adjustment {
+  channel: number;
+  field: 'voltage' | 'current' | 'power';
+  from: number;
+  to: number;
+}
+
+/** The setpoint each command sets, and whether a higher value delivers more (resistance: lower delivers more). */
+const SETPOINTS: Record<string, { field: string; rising: boolean }> = {
+  set_voltage: { field: 'voltage', rising: true },
+  set_current: { field: 'current', rising: true },
+  set_power: { field: 'power', rising: true },
+  set_resistance: { field: 'resistance', rising: false },
+};
+
+/** Present setpoints of one channel, by field; a load knows only the one of its active mode. */
+type Setpoints = Partial<Record<string, number>>;
+
+interface Ramp {
+  field: 'voltage' | 'current';
+  channel: number;
+  target: number;
+  /** Set when a newer setpoint of the same field and channel takes over. */
+  superseded: boolean;
+}
+
+/** One instrument's queue of control commands. */
+class Lane {
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Ramps in progress, by `field@channel`: their targets are the state this lane will produce. */
+  readonly ramps = new Map<string, Ramp>();
+
+  /** Runs `job` once everything queued before it has finished, whatever its outcome. */
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(job, job);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The value a field will have once the ramps in progress end: the larger of now and the ramp's target. */
+  planned(field: string, channel: number, present: number | undefined): number | undefined {
+    const target = this.ramps.get(`${field}@${channel}`)?.target;
+    if (target === undefined) return present;
+    return present === undefined ? target : Math.max(present, target);
+  }
+}
+
+export class CommandPath {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(
+    private readonly safety: SafetyService,
+    private readonly locks: LockGuard,
+    /** Wait between ramp steps; tests shorten it. */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /** Runs a control command through locks, the emergency stop, limits and the slew ramp. */
+  async execute(
+    target: Target,
+    command: CommandInfo,
+    params: Record<string, unknown>,
+    ctx: CommandContext,
+  ): Promise<unknown> {
+    this.locks.assertCanControl(target.id, ctx.sessionId); // fail fast, before queueing
+    const lane = this.lane(target.id);
+    const started = await lane.run(async () => {
+      this.locks.assertCanControl(target.id, ctx.sessionId); // the lock may have changed while queued
+      const driver = target.driver();
+      const channel = channelOf(params);
+      const present = await this.present(target.id, driver, command.name, params, channel);
+      // From here until the driver has the command, nothing awaits: the rules checked are the rules applied.
+      this.judge(target.id, driver.info, command.name, params, channel, present, lane);
+      const ramp = this.startRamp(target.id, driver.info, command.name, params, channel, present, lane);
+      if (ramp) return { ramp };
+      return { result: await driver.execute(command.name, params) };
+    });
+    if ('result' in started) return started.result;
+    return this.runRamp(target, started.ramp, params, lane);
+  }
+
+  /**
+   * Brings every setpoint above the limits now in force down to them, at once (a lowered limit must not leave the
+   * output above it). Runs in the instrument's lane, so no command queued earlier can raise it again afterwards.
+   */
+  enforceLimits(target: Target): Promise<Adjustment[]> {
+    return this.lane(target.id).run(async () => {
+      const driver = target.driver();
+      const adjusted: Adjustment[] = [];
+      for (const limits of this.safety.limits(target.id, driver.info)) {
+        const { channel } = limits;
+        const present = await readSetpoints(driver, channel);
+        const lower = async (field: Adjustment['field'], to: number) => {
+          const from = present[field] as number;
+          await driver.execute(
+            `set_${field}`,
+            driver.info.channels > 1 ? { [field]: to, channel } : { [field]: to },
+          );
+          present[field] = to;
+          adjusted.push({ channel, field, from, to });
+        };
+        for (const [field, max] of [
+          ['voltage', limits.max_voltage],
+          ['current', limits.max_current],
+          ['power', limits.max_power],
+        ] as const) {
+          const value = present[field];
+          if (value !== undefined && value > max && hasCommand(driver, `set_${field}`))
+            await lower(field, max);
+        }
+        // A supply's power is its two setpoints together: lower the current limit to fit.
+        const { voltage, current } = present;
+        if (
+          driver.info.type === 'power_supply' &&
+          voltage &&
+          current &&
+          voltage * current > limits.max_power
+        ) {
+          await lower('current', limits.max_power / voltage);
+        }
+      }
+      return adjusted;
+    });
+  }
+
+  /** Forgets an instrument's lane (it was disconnected); ramps in progress stop at their next step. */
+  forget(id: string): void {
+    const lane = this.lanes.get(id);
+    if (!lane) return;
+    for (const ramp of lane.ramps.values()) ramp.superseded = true;
+    this.lanes.delete(id);
+  }
+
+  private lane(id: string): Lane {
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = new Lane();
+      this.lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  /** Reads the present setpoints when a check needs them (power limit, e-stop, ramp start); otherwise none. */
+  private async present(
+    id: string,
+    driver: Driver,
+    action: string,
+    params: Record<string, unknown>,
+    channel: number,
+  ): Promise<Setpoints> {
+    const setpoint = SETPOINTS[action];
+    if (!setpoint || typeof params[setpoint.field] !== 'number') return {};
+    const needed =
+      this.safety.emergencyStop.active ||
+      this.safety.needsSetpoints(id, driver.info, channel) ||
+      rampRate(this.limitsOf(id, driver.info, channel), setpoint.field) !== null;
+    return needed ? readSetpoints(driver, channel) : {};
+  }
+
+  /** The e-stop latch and the limits, against the state the lane will produce. Throws; never awaits. */
+  private judge(
+    id: string,
+    model: ModelInfo,
+    action: string,
+    params: Record<string, unknown>,
+    channel: number,
+    present: Setpoints,
+    lane: Lane,
+  ): void {
+    this.safety.assertNotStopped(action, params);
+    const setpoint = SETPOINTS[action];
+    const value = setpoint ? params[setpoint.field] : undefined;
+    if (!setpoint || typeof value !== 'number') return;
+    const now = present[setpoint.field];
+    if (this.safety.emergencyStop.active && now !== undefined) {
+      const increase = setpoint.rising ? value > now : value < now;
+      if (increase) this.safety.refuseIncrease(setpoint.field, now, value);
+    }
+    this.safety.check(id, model, action, params, {
+      voltage: lane.planned('voltage', channel, present.voltage) ?? 0,
+      current: lane.planned('current', channel, present.current) ?? 0,
+    });
+  }
+
+  private limitsOf(id: string, model: ModelInfo, channel: number): EffectiveLimits | undefined {
+    return this.safety.limits(id, model).find((l) => l.channel === channel);
+  }
+
+  /** Registers a ramp when the change is due one (a supply's voltage or current with a slew rate). */
+  private startRamp(
+    id: string,
+    model: ModelInfo,
+    action: string,
+    params: Record<string, unknown>,
+    channel: number,
+    present: Setpoints,
+    lane: Lane,
+  ): Ramp | null {
+    if (model.type !== 'power_supply' || (action !== 'set_voltage' && action !== 'set_current')) return null;
+    const field = action === 'set_voltage' ? 'voltage' : 'current';
+    const target = params[field] as number;
+    const from = present[field];
+    const rate = rampRate(this.limitsOf(id, model, channel), field);
+    if (rate === null || from === undefined || rampPlan(from, target, rate).steps.length === 0) return null;
+    const key = `${field}@${channel}`;
+    const previous = lane.ramps.get(key);
+    if (previous) previous.superseded = true;
+    const ramp: Ramp = { field, channel, target, superseded: false };
+    lane.ramps.set(key, ramp);
+    return ramp;
+  }
+
+  /**
+   * Steps towards the target, each step queued in the lane and judged like a command of its own against the
+   * limits of that moment, so a limit lowered or an e-stop pressed mid-ramp stops it where it is. Other commands
+   * to the instrument run between the steps.
+   */
+  private async runRamp(
+    target: Target,
+    ramp: Ramp,
+    params: Record<string, unknown>,
+    lane: Lane,
+  ): Promise<unknown> {
+    const key = `${ramp.field}@${ramp.channel}`;
+    const action = `set_${ramp.field}`;
+    try {
+      let plan: ReturnType<typeof rampPlan> | null = null;
+      let result: unknown;
+      for (let i = 0; ; i++) {
+        const step = await lane.run(async () => {
+          if (ramp.superseded) {
+            throw new HttpError(
+              409,
+              'ramp_superseded',
+              `ramp of ${ramp.field} to ${ramp.target} replaced by a newer setpoint`,
+            );
+          }
+          const driver = target.driver();
+          const present = await readSetpoints(driver, ramp.channel);
+          const from = present[ramp.field] ?? 0;
+          const rate = rampRate(this.limitsOf(target.id, driver.info, ramp.channel), ramp.field);
+          // The plan is made once, from the first step's present value; a cleared slew rate finishes at once.
+          plan ??= rampPlan(from, ramp.target, rate);
+          const value = rate === null ? ramp.target : (plan.steps[i] ?? ramp.target);
+          const stepParams = { ...params, [ramp.field]: value };
+          try {
+            this.judge(target.id, driver.info, action, stepParams, ramp.channel, present, lane);
+            // The ramp's own target must still be allowed too: a lowered limit ends it now, not at the crossing.
+            this.safety.check(
+              target.id,
+              driver.info,
+              action,
+              { ...params, [ramp.field]: ramp.target },
+              {
+                voltage: present.voltage ?? 0,
+                current: present.current ?? 0,
+              },
+            );
+          } catch (err) {
+            if (err instanceof HttpError) {
+              throw new HttpError(
+                err.statusCode,
+                err.code,
+                `ramp of ${ramp.field} to ${ramp.target} stopped at ${from}: ${err.message}`,
+                err.field,
+                err.extra,
+              );
+            }
+            throw err;
+          }
+          result = await driver.execute(action, stepParams);
+          return { value, last: value === ramp.target, tickMs: plan.tickMs };
+        });
+        if (step.last) return result ?? { ramped: true };
+        await this.sleep(step.tickMs);
+      }
+    } finally {
+      if (lane.ramps.get(key) === ramp) lane.ramps.delete(key);
+    }
+  }
+}
+
+function channelOf(params: Record<string, unknown>): number {
+  return typeof params.channel === 'number' ? params.channel : 1;
+}
+
+function hasCommand(driver: Driver, name: string): boolean {
+  return driver.commands.some((c) => c.name === name);
+}
+
+function rampRate(limits: EffectiveLimits | undefined, field: string): number | null {
+  if (!limits) return null;
+  if (field === 'voltage') return limits.voltage_slew_rate;
+  if (field === 'current') return limits.current_slew_rate;
+  return null;
+}
+
+/** A supply's voltage and current setpoints; a load's setpoint of its active mode. */
+async function readSetpoints(driver: Driver, channel: number): Promise<Setpoints> {
+  if (hasCommand(driver, 'get_setpoints')) {
+    return (await driver.execute('get_setpoints', { channel })) as Setpoints;
+  }
+  if (driver.info.type === 'electronic_load' && driver.readings) {
+    const r = (await driver.readings()) as { mode?: string; setpoint?: number };
+    const field = { CC: 'current', CV: 'voltage', CR: 'resistance', CP: 'power' }[r.mode ?? ''];
+    return field && typeof r.setpoint === 'number' ? { [field]: r.setpoint } : {};
+  }
+  return {};
+}
