@@ -150,3 +150,5 @@ export const LIMITS = {
   /** Messages of a topic kept for resume (the bus's replay depth). */
   replayDepth: 256,
 } as const;
+  /** Largest `num_samples` a start_acquisition_stream may ask for in one block. */
+  maxSamples: 1_000_000,

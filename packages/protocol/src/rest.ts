@@ -14,6 +14,29 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
   Type.Union([schema, Type.Null()]);
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
+// ------------------------------------------------------------------------------------------------------- bounds
+// Every number and string a request carries has a range; a value outside it is a 400 naming the field, and nothing
+// happens (docs/configuration.md, "Input limits"). Numbers are finite: JSON's 1e309 parses as Infinity and is
+// refused like any other out-of-range value.
+
+/** Lock and session timeouts, in seconds: at least one, at most a day. */
+export const TIMEOUT_SECONDS = { min: 1, max: 86_400 } as const;
+/** Ceiling of a voltage, current or power limit (V, A, W) in a request; the instrument's rating caps it further. */
+export const MAX_LIMIT_VALUE = 1_000_000;
+/** Ceiling of a slew rate (V/s, A/s); 0 means no ramp. */
+export const MAX_SLEW_RATE = 1_000_000;
+/** Entries of a command's `parameters`. */
+export const MAX_PARAMETERS = 32;
+/** Entries of a profile's `settings`, and the length of a text setting. */
+export const MAX_SETTINGS = 100;
+export const MAX_SETTING_LENGTH = 256;
+/** Entries of a session's `metadata`, and its size as JSON. */
+export const MAX_METADATA_KEYS = 32;
+export const MAX_METADATA_BYTES = 4096;
+/** Sessions alive at once, and sessions queued for one instrument's lock. */
+export const MAX_SESSIONS = 10_000;
+export const MAX_LOCK_QUEUE = 100;
+
 // ------------------------------------------------------------------------------------------------- vocabularies
 
 export const EQUIPMENT_TYPES = [
@@ -147,7 +170,7 @@ export const ConnectResult = Type.Object({
 export type ConnectResult = Static<typeof ConnectResult>;
 
 /** POST /api/equipment/disconnect/{id} */
-export const DisconnectQuery = Type.Object({ session_id: Type.Optional(Type.String()) });
+export const DisconnectQuery = Type.Object({ session_id: Type.Optional(Type.String({ maxLength: 100 })) });
 export const DisconnectResult = Type.Object({
   equipment_id: Type.String(),
   status: Type.Literal('disconnected'),
@@ -168,13 +191,21 @@ export type EquipmentStatus = Static<typeof EquipmentStatus>;
 /** POST /api/equipment/{id}/command (the original's Command). */
 export const CommandRequest = Type.Object({
   command_id: Type.Optional(Type.String({ maxLength: 100 })),
-  equipment_id: Type.Optional(Type.String()),
+  equipment_id: Type.Optional(
+    Type.String({ maxLength: 64, description: 'Ignored: the path names the instrument' }),
+  ),
   action: Type.String({
     minLength: 1,
     maxLength: 64,
     description: 'set_voltage, set_output, get_readings, get_waveform …',
   }),
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} })),
+  parameters: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      maxProperties: MAX_PARAMETERS,
+      description: 'The command’s parameters (GET /api/equipment/{id}/commands lists them with their ranges)',
+    }),
+  ),
   session_id: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
   timestamp: Type.Optional(Type.Unknown()),
 });
@@ -194,7 +225,7 @@ export type CommandResponse = Static<typeof CommandResponse>;
 export const ScpiRequest = Type.Object(
   {
     command: Type.String({ minLength: 1, maxLength: 512 }),
-    session_id: Type.Optional(Type.String()),
+    session_id: Type.Optional(Type.String({ maxLength: 100 })),
   },
   { additionalProperties: false },
 );
@@ -425,7 +456,12 @@ export const SafetyEvents = Type.Object({
 });
 export type SafetyEvents = Static<typeof SafetyEvents>;
 
-const Limit = (description: string) => Type.Optional(Type.Number({ minimum: 0, description }));
+const Limit = (description: string) =>
+  Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LIMIT_VALUE, description }));
+const SlewRate = (description: string) =>
+  Type.Optional(
+    Type.Number({ minimum: 0, maximum: MAX_SLEW_RATE, description: `${description}; 0 = no ramp` }),
+  );
 
 /** PUT /api/safety/limits/{id}: lowers the limits of one channel (default 1). */
 export const LimitsUpdate = Type.Object(
@@ -436,8 +472,8 @@ export const LimitsUpdate = Type.Object(
     max_current: Limit('A; never above the rating'),
     min_current: Limit('A'),
     max_power: Limit('W; never above the rating'),
-    voltage_slew_rate: Limit('V/s; voltage changes are ramped at this rate'),
-    current_slew_rate: Limit('A/s; current changes are ramped at this rate'),
+    voltage_slew_rate: SlewRate('V/s; voltage changes are ramped at this rate'),
+    current_slew_rate: SlewRate('A/s; current changes are ramped at this rate'),
   },
   { additionalProperties: false },
 );
@@ -502,7 +538,7 @@ export const LockMode = Type.Union([Type.Literal('exclusive'), Type.Literal('obs
 });
 export type LockMode = Static<typeof LockMode>;
 const TimeRemaining = Nullable(
-  Type.Number({ description: 'Seconds until it expires without activity; null: never expires' }),
+  Type.Number({ description: 'Seconds until the lock expires without activity; null: no lock is held' }),
 );
 
 export const Lock = Type.Object({
@@ -513,9 +549,16 @@ export const Lock = Type.Object({
   acquired_at: Timestamp,
   last_activity: Timestamp,
   timeout_seconds: Type.Integer({
-    description: 'Expires after this many seconds without activity; 0 = never',
+    description: 'Expires after this many seconds without activity (1 to 86400)',
   }),
-  expires_at: Nullable(Timestamp),
+const TimeoutSeconds = (fallback: number, description: string) =>
+  Type.Integer({
+    minimum: TIMEOUT_SECONDS.min,
+    maximum: TIMEOUT_SECONDS.max,
+    default: fallback,
+    description: `${description} (1 to 86400: a day at most)`,
+  });
+  expires_at: Timestamp,
 });
 export type Lock = Static<typeof Lock>;
 
@@ -550,9 +593,9 @@ export const Session = Type.Object({
   created_at: Timestamp,
   last_activity: Timestamp,
   timeout_seconds: Type.Integer({
-    description: 'Expires after this many seconds without activity; 0 = never',
+    description: 'Expires after this many seconds without activity (1 to 86400)',
   }),
-  time_remaining: TimeRemaining,
+  time_remaining: Type.Number({ description: 'Seconds until it expires without activity' }),
   duration_seconds: Type.Number({ description: 'Seconds since the session was created' }),
   metadata: Type.Record(Type.String(), Type.Unknown()),
 });
@@ -571,12 +614,10 @@ export const AcquireLockRequest = Type.Object(
     session_id: SessionId,
     lock_mode: Type.Optional({ ...LockMode, default: 'exclusive' }),
     timeout_seconds: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: DEFAULT_LOCK_TIMEOUT,
-        description:
-          'Release after this many seconds without activity (any control command counts); 0 = never',
-      }),
+      TimeoutSeconds(
+        DEFAULT_LOCK_TIMEOUT,
+        'Release after this many seconds without activity (any control command counts)',
+      ),
     ),
     queue_if_busy: Type.Optional(
       Type.Boolean({ default: false, description: 'Wait in the queue instead of getting 409 when locked' }),
@@ -692,14 +733,19 @@ export const CreateSessionRequest = Type.Object(
       Nullable(Type.String({ maxLength: 64, description: 'Defaults to the address the request came from' })),
     ),
     timeout_seconds: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: DEFAULT_SESSION_TIMEOUT,
-        description:
-          'End the session (and release its locks) after this many seconds without activity; 0 = never',
-      }),
+      TimeoutSeconds(
+        DEFAULT_SESSION_TIMEOUT,
+        'End the session (and release its locks) after this many seconds without activity',
+      ),
     ),
-    metadata: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+    metadata: Type.Optional(
+      Nullable(
+        Type.Record(Type.String(), Type.Unknown(), {
+          maxProperties: MAX_METADATA_KEYS,
+          description: 'Anything the client wants to keep with the session, up to 4096 bytes of JSON',
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -760,10 +806,15 @@ const ProfileEquipmentType = Type.Union(
   PROFILE_EQUIPMENT_TYPES.map((t) => Type.Literal(t)),
   { description: 'The instrument type the profile is for' },
 );
-const Settings = Type.Record(Type.String(), Type.Unknown(), {
-  description:
-    'power_supply: voltage, current_limit (or current), output_enabled. electronic_load: mode (CC/CV/CR/CP), current, voltage, resistance, power, load_enabled. oscilloscope: timebase_scale, timebase_offset, channel_N_scale, channel_N_offset, channel_N_coupling, channel_N_enabled, trigger_mode.',
-});
+const Settings = Type.Record(
+  Type.String(),
+  Type.Union([Type.Number(), Type.Boolean(), Type.String({ maxLength: MAX_SETTING_LENGTH })]),
+  {
+    maxProperties: MAX_SETTINGS,
+    description:
+      'power_supply: voltage, current_limit (or current), output_enabled. electronic_load: mode (CC/CV/CR/CP), current, voltage, resistance, power, load_enabled. oscilloscope: timebase_scale, timebase_offset, channel_N_scale, channel_N_offset, channel_N_coupling, channel_N_enabled, trigger_mode.',
+  },
+);
 
 export const Profile = Type.Object({
   name: Type.String(),
@@ -805,7 +856,7 @@ export type UpdateProfileRequest = Static<typeof UpdateProfileRequest>;
 
 /** GET /api/profiles/list */
 export const ProfileListQuery = Type.Object({
-  equipment_type: Type.Optional(Type.String({ description: 'Only this type' })),
+  equipment_type: Type.Optional(Type.String({ maxLength: 64, description: 'Only this type' })),
 });
 export const ProfileList = Type.Object({ profiles: Type.Array(Profile), count: Type.Integer() });
 export type ProfileList = Static<typeof ProfileList>;

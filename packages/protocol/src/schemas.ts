@@ -7,9 +7,17 @@ import { BATCH_TYPE, ERROR_CODES, EVENT_TOPICS, EVENT_TYPES, LIMITS, STREAM_TYPE
 
 const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
 
-const RequestId = Type.Union([Type.String({ maxLength: 128 }), Type.Integer()], {
-  description: 'Any string or integer; echoed in the reply so a client can match it to its request',
-});
+/** Sequence numbers and integer request ids stay within the integers JSON and JavaScript hold exactly. */
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const RequestId = Type.Union(
+  [Type.String({ maxLength: 128 }), Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE })],
+  {
+    description:
+      'Any string (128 characters at most) or safe integer; echoed in the reply so a client can match it to its request',
+  },
+);
+/** A topic's last seq a client saw (0: none yet). */
+const ResumeSeq = Type.Integer({ minimum: 0, maximum: MAX_SAFE });
 const Timestamp = Type.String({ description: 'Server time, ISO-8601 UTC with Z', pattern: 'Z$' });
 const Seq = Type.Integer({ minimum: 1, description: 'Per topic, +1 for each message published on it' });
 const StreamTypeSchema = literals(STREAM_TYPES);
@@ -35,7 +43,7 @@ export const ClientMessages = {
     /** Send sample arrays of this stream as binary frames (see docs/protocol.md). */
     binary: Type.Optional(Type.Boolean()),
     /** The last seq this client saw on the stream's topic: missed messages are replayed first. */
-    resume_from: Type.Optional(Type.Integer({ minimum: 0 })),
+    resume_from: Type.Optional(ResumeSeq),
   }),
   stop_stream: request('stop_stream', {
     equipment_id: EquipmentId,
@@ -45,9 +53,9 @@ export const ClientMessages = {
   start_acquisition_stream: request('start_acquisition_stream', {
     acquisition_id: Type.String({ minLength: 1, maxLength: 200 }),
     interval_ms: Type.Optional(Interval),
-    num_samples: Type.Optional(Type.Integer({ minimum: 1 })),
+    num_samples: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxSamples })),
     binary: Type.Optional(Type.Boolean()),
-    resume_from: Type.Optional(Type.Integer({ minimum: 0 })),
+    resume_from: Type.Optional(ResumeSeq),
   }),
   stop_acquisition_stream: request('stop_acquisition_stream', {
     acquisition_id: Type.String({ minLength: 1, maxLength: 200 }),
@@ -60,11 +68,13 @@ export const ClientMessages = {
     client: Type.Optional(Type.String({ maxLength: 200 })),
   }),
   subscribe: request('subscribe', {
-    topics: Type.Array(EventTopicSchema, { minItems: 1 }),
+    topics: Type.Array(EventTopicSchema, { minItems: 1, maxItems: 16 }),
     /** Last seq seen per topic; events published after it are replayed before live ones. */
-    resume_from: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+    resume_from: Type.Optional(Type.Record(Type.String(), ResumeSeq, { maxProperties: 16 })),
   }),
-  unsubscribe: request('unsubscribe', { topics: Type.Array(EventTopicSchema, { minItems: 1 }) }),
+  unsubscribe: request('unsubscribe', {
+    topics: Type.Array(EventTopicSchema, { minItems: 1, maxItems: 16 }),
+  }),
 } as const;
 
 export type ClientMessageMap = {

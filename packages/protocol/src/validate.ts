@@ -39,7 +39,7 @@ export type ParsedClientMessage = {
 export function requestIdOf(value: unknown): string | number | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const id = (value as { request_id?: unknown }).request_id;
-  return (typeof id === 'string' && id.length <= 128) || Number.isInteger(id)
+  return (typeof id === 'string' && id.length <= 128) || Number.isSafeInteger(id)
     ? (id as string | number)
     : undefined;
 }

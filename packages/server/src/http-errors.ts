@@ -37,11 +37,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error.validation) {
       const first = error.validation[0];
       const where = error.validationContext ?? 'body';
-      const field = fieldName(first?.instancePath, first?.params);
+      // A body (or query) that is not an object at all is named as a whole: `field` is always there.
+      const field = fieldName(first?.instancePath, first?.params) || where;
       return reply.status(400).send({
-        detail: `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`,
+        detail: `${where}${field !== where ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`,
         code: 'invalid_request',
-        ...(field ? { field } : {}),
+        field,
       } satisfies ErrorBody);
     }
     if (error.statusCode && error.statusCode < 500) {

@@ -3,10 +3,12 @@
 // One rule decides who may control an instrument, whatever the path (REST, WebSocket, jobs, profiles): while a
 // session holds the exclusive lock, only that session may; otherwise anybody may. Locks and sessions expire by
 // themselves after `timeout_seconds` without activity (the original only checked expiry in a loop that never ran),
-// and a released or expired lock goes to the head of the instrument's queue.
+// and a released or expired lock goes to the head of the instrument's queue. Every timeout is 1 s to a day: a lock
+// that never expires (the original's 0) would keep an instrument from everyone after its client died.
 
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@lablink/protocol';
+import { MAX_LOCK_QUEUE, MAX_METADATA_BYTES, MAX_SESSIONS, TIMEOUT_SECONDS } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
@@ -20,7 +22,7 @@ export const DEFAULT_SESSION_TIMEOUT = 600;
 const HISTORY = 100;
 /** Sessions whose event history is kept after they end, oldest dropped first. */
 const ENDED_SESSION_HISTORIES = 1000;
-/** setTimeout's ceiling (about 24.8 days); a later deadline is simply re-armed when this fires. */
+/** setTimeout's ceiling (about 24.8 days), far above the longest timeout (a day); kept as a guard. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type LockEventName =
@@ -34,7 +36,7 @@ export type LockEventName =
   | 'queue_processed'
   | 'observer_lock_released';
 
-/** A lock as the API shows it. Times are ISO-8601 UTC; `expires_at` is null when the lock never expires. */
+/** A lock as the API shows it. Times are ISO-8601 UTC. */
 export interface LockView {
   lock_id: string;
   equipment_id: string;
@@ -43,7 +45,7 @@ export interface LockView {
   acquired_at: string;
   last_activity: string;
   timeout_seconds: number;
-  expires_at: string | null;
+  expires_at: string;
 }
 
 export interface QueueEntryView {
@@ -71,8 +73,8 @@ export interface SessionView {
   created_at: string;
   last_activity: string;
   timeout_seconds: number;
-  /** Seconds until the session expires; null when it never does. */
-  time_remaining: number | null;
+  /** Seconds until the session expires without activity. */
+  time_remaining: number;
   duration_seconds: number;
   metadata: Record<string, unknown>;
 }
@@ -215,9 +217,7 @@ export class LockService {
     const held = this.equipment.get(equipmentId)?.exclusive;
     if (!held) return;
     if (held.session_id !== sessionId) {
-      const left = held.timeoutSeconds
-        ? `, which expires after ${Math.ceil(this.remaining(held) ?? 0)} s without activity`
-        : '';
+      const left = `, which expires after ${Math.ceil(this.remaining(held))} s without activity`;
       throw lockedError(held, `; only that session may control it until it releases the lock${left}`);
     }
     this.touchLock(held);
@@ -269,6 +269,14 @@ export class LockService {
       if (!request.queue_if_busy) throw lockedError(held);
       let index = state.queue.findIndex((e) => e.session_id === session_id);
       if (index < 0) {
+        if (state.queue.length >= MAX_LOCK_QUEUE) {
+          throw new HttpError(
+            429,
+            'queue_full',
+            `${MAX_LOCK_QUEUE} sessions already wait for the lock on ${equipment_id}; try again later`,
+            'queue_if_busy',
+          );
+        }
         const entry: QueueEntry = {
           queue_id: randomUUID(),
           equipment_id,
@@ -419,7 +427,16 @@ export class LockService {
   // ---- sessions ----------------------------------------------------------------------------------------------------
 
   createSession(request: CreateSessionRequest = {}): SessionView {
+    const timeoutSeconds = checkTimeout(request.timeout_seconds ?? DEFAULT_SESSION_TIMEOUT);
+    const metadata = checkMetadata(request.metadata ?? {});
     this.sweep();
+    if (this.sessions.size >= MAX_SESSIONS) {
+      throw new HttpError(
+        429,
+        'too_many_sessions',
+        `${MAX_SESSIONS} sessions are open; end unused ones (DELETE /api/locks/sessions/{id}) or let them expire`,
+      );
+    }
     const now = this.now();
     const session: Session = {
       session_id: randomUUID(),
@@ -427,8 +444,8 @@ export class LockService {
       client_ip: request.client_ip ?? null,
       createdAt: now,
       lastActivity: now,
-      timeoutSeconds: checkTimeout(request.timeout_seconds ?? DEFAULT_SESSION_TIMEOUT),
-      metadata: request.metadata ?? {},
+      timeoutSeconds,
+      metadata,
     };
     this.sessions.set(session.session_id, session);
     this.recordSession(session.session_id, 'session_created', {
@@ -657,11 +674,10 @@ export class LockService {
   }
 
   private expired(item: { lastActivity: number; timeoutSeconds: number }, now: number): boolean {
-    return item.timeoutSeconds > 0 && now >= deadline(item);
+    return now >= deadline(item);
   }
 
-  private remaining(item: { lastActivity: number; timeoutSeconds: number }): number | null {
-    if (item.timeoutSeconds === 0) return null;
+  private remaining(item: { lastActivity: number; timeoutSeconds: number }): number {
     return Math.max(0, deadline(item) - this.now()) / 1000;
   }
 
@@ -669,13 +685,10 @@ export class LockService {
   private arm(): void {
     let next = Number.POSITIVE_INFINITY;
     for (const state of this.equipment.values()) {
-      if (state.exclusive?.timeoutSeconds) next = Math.min(next, deadline(state.exclusive));
-      for (const lock of state.observers.values())
-        if (lock.timeoutSeconds) next = Math.min(next, deadline(lock));
+      if (state.exclusive) next = Math.min(next, deadline(state.exclusive));
+      for (const lock of state.observers.values()) next = Math.min(next, deadline(lock));
     }
-    for (const session of this.sessions.values()) {
-      if (session.timeoutSeconds) next = Math.min(next, deadline(session));
-    }
+    for (const session of this.sessions.values()) next = Math.min(next, deadline(session));
     if (next >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = next;
@@ -699,7 +712,7 @@ export class LockService {
       acquired_at: iso(lock.acquiredAt),
       last_activity: iso(lock.lastActivity),
       timeout_seconds: lock.timeoutSeconds,
-      expires_at: lock.timeoutSeconds ? iso(deadline(lock)) : null,
+      expires_at: iso(deadline(lock)),
     };
   }
 
@@ -722,11 +735,27 @@ function deadline(item: { lastActivity: number; timeoutSeconds: number }): numbe
   return item.lastActivity + item.timeoutSeconds * 1000;
 }
 
+/** The REST schema refuses these already; the check here covers every other caller (WebSocket, jobs, tests). */
 function checkTimeout(seconds: number): number {
-  if (!Number.isInteger(seconds) || seconds < 0) {
-    throw badRequest('timeout_seconds', 'timeout_seconds must be a whole number of seconds ≥ 0 (0 = never)');
+  const { min, max } = TIMEOUT_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+    throw badRequest(
+      'timeout_seconds',
+      `timeout_seconds must be a whole number of seconds from ${min} to ${max} (a day), not ${seconds}`,
+    );
   }
   return seconds;
+}
+
+function checkMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  const size = Buffer.byteLength(JSON.stringify(metadata));
+  if (size > MAX_METADATA_BYTES) {
+    throw badRequest(
+      'metadata',
+      `metadata takes ${size} bytes as JSON; at most ${MAX_METADATA_BYTES} are kept`,
+    );
+  }
+  return metadata;
 }
 
 /** The original's wording, which its clients show; `hint` adds what the caller can do about it. */

@@ -13,6 +13,8 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
     removeAdditional: false,
     allErrors: false,
     strict: false,
+    // NaN and ±Infinity (JSON's 1e309 parses as Infinity) are never numbers here.
+    strictNumbers: true,
   });
   addFormats.default(ajv);
   return ajv;

@@ -165,7 +165,7 @@ describe('LockService', () => {
     expect(locks.events(EQ).at(-1)).toMatchObject({ event: 'lock_expired', reason: 'timeout' });
   });
 
-  it('counts control by the holder as activity, and never expires a lock with timeout 0', () => {
+  it('counts control by the holder as activity', () => {
     locks.acquire({ equipment_id: EQ, session_id: 'a', timeout_seconds: 10 });
     vi.advanceTimersByTime(8_000);
     locks.assertCanControl(EQ, 'a');
@@ -173,11 +173,28 @@ describe('LockService', () => {
     expect(locks.status(EQ)).toMatchObject({ locked: true, time_remaining: 2 });
     vi.advanceTimersByTime(2_000);
     expect(locks.status(EQ).locked).toBe(false);
+  });
 
-    locks.acquire({ equipment_id: EQ, session_id: 'a', timeout_seconds: 0 });
-    vi.advanceTimersByTime(30 * 86_400_000);
-    expect(locks.status(EQ)).toMatchObject({ locked: true, time_remaining: null });
-    expect(locks.all().exclusive_locks[EQ]?.expires_at).toBeNull();
+  it('takes timeouts of 1 s to a day, and even the longest lock and session expire', () => {
+    for (const timeout_seconds of [0, -1, 0.5, 86_401, 1e308, Number.MAX_SAFE_INTEGER + 2, Number.NaN]) {
+      const acquire = httpErrorOf(() =>
+        locks.acquire({ equipment_id: EQ, session_id: 'a', timeout_seconds }),
+      );
+      expect([acquire.statusCode, acquire.field]).toEqual([400, 'timeout_seconds']);
+      const session = httpErrorOf(() => locks.createSession({ timeout_seconds }));
+      expect([session.statusCode, session.field]).toEqual([400, 'timeout_seconds']);
+    }
+    expect(locks.all().exclusive_locks).toEqual({});
+    expect(locks.listSessions()).toEqual([]);
+    expect(published).toEqual([]);
+
+    locks.acquire({ equipment_id: EQ, session_id: 'a', timeout_seconds: 86_400 });
+    const { session_id } = locks.createSession({ timeout_seconds: 86_400 });
+    expect(locks.status(EQ)).toMatchObject({ locked: true, time_remaining: 86_400 });
+    expect(locks.session(session_id)?.time_remaining).toBe(86_400);
+    vi.advanceTimersByTime(86_400_000);
+    expect(locks.status(EQ).locked).toBe(false);
+    expect(locks.session(session_id)).toBeUndefined();
   });
 
   it('hands an expired lock to the next in the queue', () => {
@@ -217,6 +234,34 @@ describe('LockService', () => {
     for (let i = 0; i < 150; i++) locks.acquire({ equipment_id: EQ, session_id: 'a' });
     expect(locks.events(EQ, 1000)).toHaveLength(100);
     expect(locks.events(EQ, 3)).toHaveLength(3);
+  });
+
+  it('queues at most 100 sessions for one lock, and keeps at most 4096 bytes of session metadata', () => {
+    locks.acquire({ equipment_id: EQ, session_id: 'holder' });
+    for (let i = 0; i < 100; i++)
+      locks.acquire({ equipment_id: EQ, session_id: `q${i}`, queue_if_busy: true });
+    const full = httpErrorOf(() =>
+      locks.acquire({ equipment_id: EQ, session_id: 'late', queue_if_busy: true }),
+    );
+    expect([full.statusCode, full.code]).toEqual([429, 'queue_full']);
+    expect(locks.queue(EQ)).toHaveLength(100);
+    // Already queued: still answered with its place, not refused.
+    expect(locks.acquire({ equipment_id: EQ, session_id: 'q99', queue_if_busy: true })).toMatchObject({
+      status: 'queued',
+      queue_entry: { position: 99 },
+    });
+
+    const big = httpErrorOf(() => locks.createSession({ metadata: { note: 'x'.repeat(4096) } }));
+    expect([big.statusCode, big.field]).toEqual([400, 'metadata']);
+    expect(locks.listSessions()).toEqual([]);
+    expect(locks.createSession({ metadata: { note: 'x'.repeat(4000) } }).metadata.note).toHaveLength(4000);
+  });
+
+  it('keeps at most 10 000 sessions open', () => {
+    for (let i = 0; i < 10_000; i++) locks.createSession();
+    const refused = httpErrorOf(() => locks.createSession());
+    expect([refused.statusCode, refused.code]).toEqual([429, 'too_many_sessions']);
+    expect(locks.listSessions()).toHaveLength(10_000);
   });
 
   it('ends sessions on request or after their timeout, releasing their locks', () => {

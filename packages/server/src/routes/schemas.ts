@@ -9,6 +9,7 @@ export const ErrorResponses = {
   404: ErrorBody,
   409: ErrorBody,
   422: ErrorBody,
+  429: ErrorBody,
   501: ErrorBody,
   502: ErrorBody,
   503: ErrorBody,
