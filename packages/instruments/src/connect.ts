@@ -1,7 +1,14 @@
 // One call from a VISA resource string to a ready driver: open the session, find out what answers, pick its driver.
 
 import type { Driver } from './driver.js';
-import { bkIdentity, bkSerialIo, findDriver, genericScpi, TableDriver } from './drivers/index.js';
+import {
+  BK_SERIAL_PROBE,
+  bkIdentity,
+  bkSerialIo,
+  findDriver,
+  genericScpi,
+  TableDriver,
+} from './drivers/index.js';
 import { InstrumentTimeoutError, ParameterError } from './errors.js';
 import { ScpiSession, type SessionOptions } from './session.js';
 import type { SerialOptions } from './transport/index.js';
@@ -16,7 +23,15 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Line settings for serial (ASRL) resources. Default 9600 8N1, no flow control. */
   serial?: SerialOptions;
+  /**
+   * An instrument without a command for this long is probed (`*IDN?`, or GMAX for B&K serial-protocol supplies),
+   * so one that stops answering shows as not responding even while nobody reads it. Default 5000 ms; 0: never.
+   */
+  heartbeatMs?: number;
 }
+
+/** Default of ConnectOptions.heartbeatMs. */
+export const DEFAULT_HEARTBEAT_MS = 5000;
 
 /** Opens an instrument and returns its driver; an instrument LabLink has no driver for gets the generic one. */
 export async function connectInstrument(resource: string, options: ConnectOptions = {}): Promise<Driver> {
@@ -28,13 +43,17 @@ export async function connectInstrument(resource: string, options: ConnectOption
   const sessionOptions: SessionOptions = {
     timeoutMs: options.timeoutMs,
     serial: options.serial,
-    // The B&K serial protocol ends commands with a carriage return (its replies end in OK\r: bkSerialIo).
-    ...(bkSerial ? { writeTerminator: '\r' } : {}),
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    // The B&K serial protocol ends commands with a carriage return (its replies end in OK\r: bkSerialIo), and
+    // has no *IDN? to check the link with.
+    ...(bkSerial ? { writeTerminator: '\r', probe: BK_SERIAL_PROBE } : {}),
   };
   const session = await ScpiSession.open(resource, sessionOptions);
   try {
-    if (named && bkSerial)
+    if (named && bkSerial) {
+      await session.verify(); // a port with nothing answering on it is no supply
       return new TableDriver(named, bkIdentity(named.info), session, bkSerialIo(session));
+    }
     const identity = await session.identify().catch((error: unknown) => {
       if (error instanceof InstrumentTimeoutError) {
         throw new InstrumentTimeoutError(

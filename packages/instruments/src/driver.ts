@@ -24,6 +24,17 @@ export interface ModelInfo {
   capabilities: Record<string, unknown>;
 }
 
+/**
+ * 'query': reads only. 'acting_query': a query that acts (self-test, calibration, erasing stored data: `*TST?`,
+ * `*CAL?` and those the driver declares). 'write': everything else, chained program messages included.
+ */
+export type RawKind = 'query' | 'acting_query' | 'write';
+
+export interface RawOptions {
+  /** Timeout of this command. Default: the session's. */
+  timeoutMs?: number;
+}
+
 export interface Driver {
   readonly info: ModelInfo;
   readonly identity: InstrumentIdentity;
@@ -41,8 +52,15 @@ export interface Driver {
   readings?(channel?: number): Promise<Readings>;
   /** Turns every output / load input off. Must work whatever state the instrument is in. */
   safeState(): Promise<void>;
-  /** Raw SCPI passthrough for advanced users: a query when the command ends in '?'. */
-  raw(command: string): Promise<string | undefined>;
+  /**
+   * What a raw command would do, so its caller can apply the rules of writes to it: see RawKind. Sends nothing.
+   */
+  rawKind(command: string): RawKind;
+  /**
+   * Raw SCPI passthrough for advanced users: a query when the command's header ends in '?'. A query left
+   * unanswered fails with InstrumentTimeoutError after `timeoutMs` and the link is resynchronised, not dropped.
+   */
+  raw(command: string, options?: RawOptions): Promise<string | undefined>;
   /** Subscribes to session state changes; returns the unsubscribe function. */
   onStateChange(listener: (state: SessionState, reason: string | null) => void): () => void;
   close(): Promise<void>;

@@ -16,9 +16,21 @@
  * - Every command has a timeout (options.timeoutMs, default 2000 ms, overridable per call).
  * - After a timeout or an I/O error the link is dropped and reopened with exponential backoff, so a late reply
  *   is never taken for the next command's (a new TCP connection starts clean; a serial port is reopened with its
- *   input flushed). Until then commands fail at once with InstrumentIOError ("not connected: reconnecting,
+ *   input flushed). Until then commands fail at once with InstrumentIOError ("not connected: not_responding,
  *   last error …") instead of waiting behind a hung instrument.
  *   With `reconnect: false`, or once `maxAttempts` are spent, the session stays in 'error'.
+ * - 'connected' means "answers", not "the link opened": a TCP connect to a hung instrument succeeds (the kernel
+ *   accepts it), so a reopened link is 'connected' only once the instrument answers the probe (`*IDN?` by
+ *   default; the B&K serial protocol's own query for those supplies). A timeout, or a reopened link whose probe
+ *   goes unanswered, is 'not_responding'; a link that cannot be opened at all is 'reconnecting'. The session
+ *   keeps trying with backoff and is 'connected' again by itself once the instrument answers.
+ * - `heartbeatMs`: an instrument nobody talks to is probed after that long, so one that stops answering is
+ *   noticed even when idle.
+ * - `onTimeout: 'resync'` (per command, for raw queries the instrument may simply never answer, such as an
+ *   unknown header): a timeout keeps the link. There is no device clear on a raw socket or a serial line, so the
+ *   session resynchronises instead: it sends the probe and discards every reply before the probe's (a late reply
+ *   to the timed-out query), with nothing else interleaved. Only if the probe goes unanswered too is the link
+ *   dropped as above. The error queue is left alone (no *CLS): it tells the user why there was no answer.
  * - Bytes that arrive while no command waits for a reply are discarded, and line breaks before a reply are
  *   skipped (a block's optional terminator may arrive late), so an empty reply line is never a reply.
  * - `checkErrors`: after each write, SYST:ERR? is read until `0,…`; queued errors fail the write with
@@ -42,6 +54,13 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
+/** A query the instrument always answers the same way and that changes nothing: how the session checks the link. */
+export interface Probe {
+  command: string;
+  /** What ends its reply. Default: the read terminator. */
+  marker?: string;
+}
+
 export interface SessionOptions extends TransportOptions {
   /** Appended to every command. Default "\n". */
   writeTerminator?: string;
@@ -53,10 +72,21 @@ export interface SessionOptions extends TransportOptions {
   checkErrors?: boolean;
   /** Default: reconnect with backoff forever. */
   reconnect?: ReconnectOptions | false;
+  /** How the session checks that the instrument answers. Default `*IDN?`; false: a reopened link counts as
+   *  connected without a check, and a resync cannot be done (a timeout always drops the link). */
+  probe?: Probe | false;
+  /** Probe the instrument after this long without any command. Default 0: never. */
+  heartbeatMs?: number;
 }
 
 export interface CommandOptions {
   timeoutMs?: number;
+  /**
+   * What a timeout costs. 'reconnect' (default): the link is dropped and reopened. 'resync': the link is kept and
+   * resynchronised with the probe (late replies before the probe's are discarded); it is dropped only if the
+   * probe goes unanswered too.
+   */
+  onTimeout?: 'reconnect' | 'resync';
 }
 
 export interface WriteOptions extends CommandOptions {
@@ -82,6 +112,11 @@ export class ScpiSession {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<StateListener>();
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Jobs queued or running; the heartbeat waits for an idle session. */
+  private busy = 0;
+  /** The probe's last reply: what a resync waits for. */
+  private probeReply: string | undefined;
   private queries = 0;
   private readonly counters: SessionStats = {
     commands: 0,
@@ -95,6 +130,7 @@ export class ScpiSession {
   private readonly writeTerminator: string;
   private readonly readTerminator: Buffer;
   private readonly timeoutMs: number;
+  private readonly probe: Required<Probe> | null;
 
   private constructor(
     readonly resource: ParsedResource,
@@ -103,6 +139,13 @@ export class ScpiSession {
     this.writeTerminator = options.writeTerminator ?? '\n';
     this.readTerminator = Buffer.from(options.readTerminator ?? '\n');
     this.timeoutMs = options.timeoutMs ?? 2000;
+    this.probe =
+      options.probe === false
+        ? null
+        : {
+            command: options.probe?.command ?? '*IDN?',
+            marker: options.probe?.marker ?? options.readTerminator ?? '\n',
+          };
   }
 
   /**
@@ -115,6 +158,7 @@ export class ScpiSession {
       options,
     );
     session.transport = await session.connect();
+    session.armHeartbeat();
     return session;
   }
 
@@ -142,7 +186,11 @@ export class ScpiSession {
 
   query(command: string, options: CommandOptions = {}): Promise<string> {
     return this.enqueue(command, async () =>
-      text(await this.exchange(command, untilMarker(this.readTerminator), options)),
+      this.noteProbeReply(
+        command,
+        this.readTerminator,
+        text(await this.exchange(command, untilMarker(this.readTerminator), options)),
+      ),
     );
   }
 
@@ -153,8 +201,21 @@ export class ScpiSession {
   /** For protocols whose every reply ends in `marker`: returns the text before it, trimmed. */
   queryUntil(command: string, marker: string, options: CommandOptions = {}): Promise<string> {
     return this.enqueue(command, async () =>
-      text(await this.exchange(command, untilMarker(Buffer.from(marker)), options)),
+      this.noteProbeReply(
+        command,
+        Buffer.from(marker),
+        text(await this.exchange(command, untilMarker(Buffer.from(marker)), options)),
+      ),
     );
+  }
+
+  /**
+   * Sends the probe now (through the queue) and resolves with its reply; a probe that goes unanswered fails like
+   * any command, and the session goes 'not_responding'. For connect code that wants the link checked at once.
+   */
+  verify(): Promise<string> {
+    if (!this.probe) return Promise.reject(new ParameterError('probe', 'this session has no probe'));
+    return this.enqueue(this.probe.command, () => this.runProbe(false));
   }
 
   async identify(): Promise<InstrumentIdentity> {
@@ -165,6 +226,7 @@ export class ScpiSession {
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopHeartbeat();
     const transport = this.transport;
     this.transport = null;
     this.pending?.settle(new InstrumentIOError('session closed'));
@@ -186,28 +248,43 @@ export class ScpiSession {
         new ParameterError('command', 'a command is one non-empty line without line breaks'),
       );
     }
-    const run = this.queue.then(job);
+    this.busy++;
+    const run = this.queue.then(job).finally(() => {
+      this.busy--;
+      if (this.busy === 0) this.armHeartbeat();
+    });
     this.queue = run.catch(() => {});
     return run;
   }
 
-  /** Writes one command and, given a framer, waits for its reply. Only ever called from the queue. */
-  private async exchange(command: string, framer: Framer | null, options: CommandOptions): Promise<Buffer> {
+  /**
+   * Writes one command and, given a framer, waits for its reply. Only ever called from the queue. A probe
+   * (`probing`) may run while the session is not 'connected' (it decides whether it is) and is not counted as a
+   * command.
+   */
+  private async exchange(
+    command: string,
+    framer: Framer | null,
+    options: CommandOptions,
+    probing = false,
+  ): Promise<Buffer> {
     const transport = this.transport;
-    if (!transport) throw this.notConnected();
+    if (!transport || (!probing && this.currentState !== 'connected')) throw this.notConnected();
     this.input.clear(); // nothing received before the command is written can be its reply
-    this.counters.commands++;
+    if (!probing) this.counters.commands++;
     const started = performance.now();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    // A resync needs to know the probe's reply to tell it from a late one; until then a timeout drops the link.
+    const resync = options.onTimeout === 'resync' && this.probe !== null && this.probeReply !== undefined;
     try {
       const reply = await new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            this.linkLost(
-              new InstrumentTimeoutError(`no reply to ${JSON.stringify(command)} within ${timeoutMs} ms`),
-            ),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => {
+          const error = new InstrumentTimeoutError(
+            `no reply to ${JSON.stringify(command)} within ${timeoutMs} ms`,
+          );
+          if (resync) this.pending?.settle(error);
+          else this.linkLost(error);
+        }, timeoutMs);
         this.pending = {
           framer,
           settle: (error, reply = Buffer.alloc(0)) => {
@@ -226,14 +303,73 @@ export class ScpiSession {
           },
         );
       });
-      if (framer) this.recordLatency(performance.now() - started);
+      if (framer && !probing) this.recordLatency(performance.now() - started);
       return reply;
     } catch (error) {
       this.counters.errors++;
       if (error instanceof InstrumentTimeoutError) this.counters.timeouts++;
       this.counters.last_error = (error as Error).message;
+      // The link is still up: resynchronise it (or drop it if the probe goes unanswered too).
+      if (resync && error instanceof InstrumentTimeoutError && this.transport === transport) {
+        const resynced = await this.runProbe(true).then(
+          () => true,
+          () => false,
+        );
+        if (resynced) this.counters.last_error = (error as Error).message;
+      }
       throw error;
     }
+  }
+
+  /**
+   * Sends the probe and waits for its reply. With `expectSame`, replies other than the probe's last one are late
+   * replies to an earlier command and are discarded (a resync). Only ever called from the queue.
+   */
+  private async runProbe(expectSame: boolean): Promise<string> {
+    const probe = this.probe as Required<Probe>;
+    const marker = Buffer.from(probe.marker);
+    const expected = expectSame ? this.probeReply : undefined;
+    let line = untilMarker(marker);
+    const framer: Framer = (input) => {
+      for (let reply = line(input); reply !== null; reply = line(input)) {
+        if (expected === undefined || text(reply) === expected) return reply;
+        line = untilMarker(marker); // a late reply: discarded; search the rest afresh
+      }
+      return null;
+    };
+    const reply = text(await this.exchange(probe.command, framer, {}, true));
+    this.probeReply = reply;
+    return reply;
+  }
+
+  /** A reply to the probe's own command, sent by a user, is as good as a probe's (identify() sends *IDN?). */
+  private noteProbeReply(command: string, marker: Buffer, reply: string): string {
+    if (this.probe && command === this.probe.command && marker.equals(Buffer.from(this.probe.marker))) {
+      this.probeReply = reply;
+    }
+    return reply;
+  }
+
+  /** (Re)starts the idle timer: a session without commands for heartbeatMs gets probed. */
+  private armHeartbeat(): void {
+    const every = this.options.heartbeatMs ?? 0;
+    if (!(every > 0) || !this.probe || this.currentState !== 'connected') return;
+    if (this.heartbeatTimer) {
+      this.heartbeatTimer.refresh();
+      return;
+    }
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = null;
+      if (this.currentState !== 'connected' || !this.transport) return;
+      if (this.busy > 0) return; // the commands under way check the link; the queue re-arms when idle
+      void this.verify().catch(() => undefined);
+    }, every);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   private received(chunk: Buffer): void {
@@ -277,19 +413,26 @@ export class ScpiSession {
     );
   }
 
-  /** Drops the link after a timeout or an I/O error, fails the command in flight, and starts reconnecting. */
+  /**
+   * Drops the link after a timeout or an I/O error, fails the command in flight, and starts reconnecting: the
+   * session is 'not_responding' after a timeout (the link was up, the instrument did not answer), 'reconnecting'
+   * after an I/O error.
+   */
   private linkLost(error: Error): void {
     const transport = this.transport;
     if (!transport) return;
     this.transport = null;
+    this.stopHeartbeat();
     void transport.close();
     this.counters.last_error = error.message;
     this.pending?.settle(error);
+    // A reopened link whose probe failed: reconnect() carries on from there.
+    if (this.currentState !== 'connected') return;
     if (this.options.reconnect === false) {
       this.setState('error', error.message);
       return;
     }
-    this.setState('reconnecting', error.message);
+    this.setState(error instanceof InstrumentTimeoutError ? 'not_responding' : 'reconnecting', error.message);
     this.scheduleReconnect(0);
   }
 
@@ -311,22 +454,53 @@ export class ScpiSession {
     this.reconnectTimer.unref(); // a session its owner forgot to close must not keep the process alive
   }
 
+  /** While the session is between links ('reconnecting' or 'not_responding'); not once closed. */
+  private get relinking(): boolean {
+    return this.currentState === 'reconnecting' || this.currentState === 'not_responding';
+  }
+
+  /** One attempt: open a link, then (with a probe) check that the instrument answers on it. */
   private async reconnect(attempt: number): Promise<void> {
     this.reconnectTimer = null;
+    let transport: Transport;
     try {
-      const transport = await this.connect();
-      if (this.currentState !== 'reconnecting') {
-        await transport.close(); // closed while connecting
+      transport = await this.connect();
+    } catch (error) {
+      if (!this.relinking) return;
+      this.counters.last_error = (error as Error).message;
+      this.setState('reconnecting', (error as Error).message);
+      this.scheduleReconnect(attempt + 1);
+      return;
+    }
+    if (!this.relinking) {
+      await transport.close(); // closed while connecting
+      return;
+    }
+    this.transport = transport;
+    if (this.probe) {
+      try {
+        await this.enqueue(this.probe.command, () => this.runProbe(false));
+      } catch (error) {
+        if (this.transport === transport) {
+          this.transport = null;
+          void transport.close();
+        }
+        if (!this.relinking) return;
+        const message = (error as Error).message;
+        this.counters.last_error = message;
+        if (error instanceof InstrumentTimeoutError) {
+          this.setState('not_responding', `${transport.peer} accepts connections but ${message}`);
+        } else {
+          this.setState('reconnecting', message);
+        }
+        this.scheduleReconnect(attempt + 1);
         return;
       }
-      this.transport = transport;
-      this.counters.reconnects++;
-      this.setState('connected', `reconnected to ${transport.peer}`);
-    } catch (error) {
-      if (this.currentState !== 'reconnecting') return;
-      this.counters.last_error = (error as Error).message;
-      this.scheduleReconnect(attempt + 1);
+      if (!this.relinking || this.transport !== transport) return;
     }
+    this.counters.reconnects++;
+    this.setState('connected', `reconnected to ${transport.peer}`);
+    this.armHeartbeat();
   }
 
   private setState(state: SessionState, reason: string): void {

@@ -33,7 +33,17 @@ export interface SessionStats {
   last_error: string | null;
 }
 
-export type SessionState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
+/**
+ * 'connected' only while the instrument answers; 'not_responding' when the link is up (a TCP connect succeeds) but
+ * the instrument leaves a command or the session's probe unanswered; 'reconnecting' while the link cannot be opened.
+ */
+export type SessionState =
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'not_responding'
+  | 'error'
+  | 'closed';
 
 /** A parameter of a driver command; drivers validate every parameter before anything is sent. */
 export type ParamSpec =

@@ -1,7 +1,20 @@
 // The driver toolkit's pure parts: SCPI number formatting and parameter validation (no instrument needed).
 
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatSteps, rigolDL3021, rigolDP832, validate } from '../src/drivers/index.js';
+import {
+  bk1685B,
+  type DriverDefinition,
+  type DriverSession,
+  formatNumber,
+  formatSteps,
+  genericScpi,
+  type Io,
+  keysight34461A,
+  rigolDL3021,
+  rigolDP832,
+  TableDriver,
+  validate,
+} from '../src/drivers/index.js';
 import { OutOfRangeError, ParameterError } from '../src/errors.js';
 
 describe('formatNumber', () => {
@@ -98,3 +111,59 @@ function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('rawKind: what a raw command would do (sends nothing)', () => {
+  // Classification is pure: the driver never touches its session for it.
+  const driverOf = (definition: DriverDefinition) =>
+    new TableDriver(
+      definition,
+      { manufacturer: 'x', model: 'y', serial_number: null, firmware_version: null },
+      {} as DriverSession,
+      {} as Io,
+    );
+
+  it('reads a query as a query, and a write, or anything chained, as a write', () => {
+    const psu = driverOf(rigolDP832);
+    expect(psu.rawKind('*IDN?')).toBe('query');
+    expect(psu.rawKind(':MEAS:VOLT? CH1')).toBe('query');
+    expect(psu.rawKind('FOO?')).toBe('query');
+    expect(psu.rawKind(':OUTP CH1,ON')).toBe('write');
+    expect(psu.rawKind('*IDN?;*OPC?')).toBe('write');
+    expect(psu.rawKind(':MEAS:VOLT? CH1;:OUTP CH1,ON')).toBe('write');
+  });
+
+  it('treats *TST? and *CAL? as acting on every SCPI instrument, in any case', () => {
+    for (const definition of [rigolDP832, rigolDL3021, keysight34461A, genericScpi]) {
+      const driver = driverOf(definition);
+      expect(driver.rawKind('*TST?')).toBe('acting_query');
+      expect(driver.rawKind(' *cal? ')).toBe('acting_query');
+      expect(driver.rawKind('*TST')).toBe('write'); // not a query at all
+    }
+  });
+
+  it("applies a driver's own acting queries in short, long and optional-node forms", () => {
+    const dmm = driverOf(keysight34461A);
+    for (const command of [
+      'CAL?',
+      'CALibration?',
+      ':CAL:ALL?',
+      'cal:adc?',
+      'TEST:ALL?',
+      'R? 10',
+      'DATA:REM? 5',
+    ])
+      expect([command, dmm.rawKind(command)]).toEqual([command, 'acting_query']);
+    for (const command of ['CAL:COUN?', 'CALibration:SECure:STATe?', 'TEST?', 'DATA:POINts?', 'READ?'])
+      expect([command, dmm.rawKind(command)]).toEqual([command, 'query']);
+    // Another model's table does not declare them.
+    expect(driverOf(rigolDP832).rawKind('CAL:ADC?')).toBe('query');
+  });
+
+  it('reads only the getters of the B&K serial protocol as queries', () => {
+    const bk = driverOf(bk1685B);
+    expect(bk.rawKind('GMAX')).toBe('query');
+    expect(bk.rawKind('GETD')).toBe('query');
+    expect(bk.rawKind('VOLT050')).toBe('write');
+    expect(bk.rawKind('SOUT0')).toBe('write');
+  });
+});

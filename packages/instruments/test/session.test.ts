@@ -370,7 +370,8 @@ describe('timeouts', () => {
     });
     const session = await openSession(instrument);
     await expect(session.query('SLOW?', { timeoutMs: 50 })).rejects.toThrow(InstrumentTimeoutError);
-    await expect(session.query('SLOW?', { timeoutMs: 50 })).rejects.toThrow(/^not connected: reconnecting/);
+    // It did not answer in time: not responding (not 'reconnecting', which means the link cannot be opened).
+    await expect(session.query('SLOW?', { timeoutMs: 50 })).rejects.toThrow(/^not connected: not_responding/);
     await stateReached(session, 'connected');
     expect(await session.query('FAST?')).toBe('fast');
     expect(session.stats).toMatchObject({ timeouts: 1, errors: 1, reconnects: 1 });
@@ -499,3 +500,169 @@ describe('stats', () => {
     expect(stats.last_latency_ms).toBeGreaterThan(0);
   });
 });
+
+describe('an instrument that stops answering (issue 9, finding 5)', () => {
+  /**
+   * Answers one line at a time, in order, as an instrument does: a slow query delays every reply after it. While
+   * `hung`, it still accepts connections and reads (the kernel does that for a SIGSTOPped process) but answers
+   * nothing; `resume()` answers what it read meanwhile on the connections still open, as a SIGCONTed one would.
+   */
+  async function sequentialInstrument(answers: Record<string, { reply?: string; delayMs?: number }>) {
+    let hung = false;
+    const held: { line: string; socket: Socket }[] = [];
+    const chains = new Map<Socket, Promise<void>>();
+    const answer = (line: string, socket: Socket) => {
+      const entry = answers[line];
+      if (!entry?.reply) return; // an unknown header: an SCPI instrument queues -113 and answers nothing
+      const previous = chains.get(socket) ?? Promise.resolve();
+      chains.set(
+        socket,
+        previous.then(async () => {
+          if (entry.delayMs) await sleep(entry.delayMs);
+          if (!socket.destroyed) socket.write(`${entry.reply}\n`);
+        }),
+      );
+    };
+    const instrument = await startInstrument((line, _reply, socket) => {
+      if (hung) held.push({ line, socket });
+      else answer(line, socket);
+    });
+    return {
+      instrument,
+      hang: () => {
+        hung = true;
+      },
+      resume: () => {
+        hung = false;
+        for (const { line, socket } of held.splice(0)) answer(line, socket);
+      },
+      count: (line: string) => instrument.lines.filter((l) => l === line).length,
+    };
+  }
+
+  const IDN = 'ACME,X1,42,1.0';
+
+  it('an unanswered query with onTimeout resync costs one timeout: no reconnect, the next command gets its own reply', async () => {
+    const { instrument } = await sequentialInstrument({ '*IDN?': { reply: IDN }, 'A?': { reply: 'a' } });
+    const session = await openSession(instrument);
+    const seen: SessionState[] = [];
+    session.onStateChange((state) => seen.push(state));
+    await session.identify();
+    const failure = session.query('FOO?', { timeoutMs: 50, onTimeout: 'resync' });
+    await expect(failure).rejects.toThrow(InstrumentTimeoutError);
+    await expect(failure).rejects.toThrow('no reply to "FOO?" within 50 ms');
+    expect(await session.query('A?')).toBe('a');
+    expect(session.state).toBe('connected');
+    expect(seen).toEqual([]);
+    expect(session.stats).toMatchObject({ reconnects: 0, timeouts: 1 });
+    // One connection all along; the resync was the probe, sent once.
+    expect(instrument.connections.size).toBe(1);
+    expect(instrument.lines).toEqual(['*IDN?', 'FOO?', '*IDN?', 'A?']);
+  });
+
+  it('discards the late reply of a slow query during the resync, so it is never taken for the next reply', async () => {
+    const { instrument } = await sequentialInstrument({
+      '*IDN?': { reply: IDN },
+      'SLOW?': { reply: 'late', delayMs: 150 },
+      'A?': { reply: 'a' },
+    });
+    const session = await openSession(instrument);
+    await session.identify();
+    await expect(session.query('SLOW?', { timeoutMs: 30, onTimeout: 'resync' })).rejects.toThrow(
+      InstrumentTimeoutError,
+    );
+    expect(await session.query('A?')).toBe('a');
+    expect(await session.identify()).toMatchObject({ model: 'X1' });
+    expect(session.stats.reconnects).toBe(0);
+  });
+
+  it('without the resync option (or before the probe reply is known) a timeout still drops the link', async () => {
+    const { instrument } = await sequentialInstrument({ '*IDN?': { reply: IDN } });
+    const session = await openSession(instrument);
+    await expect(session.query('FOO?', { timeoutMs: 30, onTimeout: 'resync' })).rejects.toThrow(
+      InstrumentTimeoutError,
+    );
+    expect(session.state).toBe('not_responding');
+    await stateReached(session, 'connected');
+  });
+
+  it('a resync whose probe goes unanswered too marks the instrument not responding', async () => {
+    const fake = await sequentialInstrument({ '*IDN?': { reply: IDN } });
+    const session = await openSession(fake.instrument, { timeoutMs: 50 });
+    await session.identify();
+    fake.hang();
+    await expect(session.query('FOO?', { timeoutMs: 20, onTimeout: 'resync' })).rejects.toThrow(
+      InstrumentTimeoutError,
+    );
+    expect(session.state).toBe('not_responding');
+    fake.resume();
+    await stateReached(session, 'connected');
+  });
+
+  it('a peer that accepts connections but never answers is not_responding — never connected — until it answers again', async () => {
+    const fake = await sequentialInstrument({ '*IDN?': { reply: IDN }, 'A?': { reply: 'a' } });
+    const session = await openSession(fake.instrument, {
+      timeoutMs: 60,
+      heartbeatMs: 30,
+      reconnect: { initialDelayMs: 10, maxDelayMs: 40 },
+    });
+    const seen: [SessionState, string][] = [];
+    session.onStateChange((state, reason) => seen.push([state, reason]));
+    await session.identify();
+
+    fake.hang();
+    // Nobody sends a command: the heartbeat notices.
+    await stateReached(session, 'not_responding');
+    expect(seen[0]).toEqual(['not_responding', 'no reply to "*IDN?" within 60 ms']);
+    await expect(session.query('A?')).rejects.toThrow(/^not connected: not_responding/);
+
+    // Every reconnect attempt opens a TCP connection (the peer's kernel accepts it) and probes: none is 'connected'.
+    const probes = fake.count('*IDN?');
+    await until(() => fake.count('*IDN?') >= probes + 4, 'four more reconnect attempts');
+    expect(seen.map(([state]) => state)).toEqual(['not_responding']);
+    expect(session.state).toBe('not_responding');
+    expect(session.stats.reconnects).toBe(0);
+
+    fake.resume();
+    await stateReached(session, 'connected');
+    expect(seen.at(-1)).toEqual(['connected', expect.stringMatching(/^reconnected to 127\.0\.0\.1:\d+$/)]);
+    expect(await session.query('A?')).toBe('a');
+    expect(seen.map(([state]) => state)).toEqual(['not_responding', 'connected']);
+  });
+
+  it('a command that times out marks the session not_responding; a link that cannot be opened is reconnecting', async () => {
+    const fake = await sequentialInstrument({ '*IDN?': { reply: IDN } });
+    const session = await openSession(fake.instrument, { timeoutMs: 40 });
+    const seen: SessionState[] = [];
+    session.onStateChange((state) => seen.push(state));
+    fake.hang();
+    await expect(session.query('*IDN?')).rejects.toThrow(InstrumentTimeoutError);
+    expect(session.state).toBe('not_responding');
+    await fake.instrument.stop(); // now nothing listens: connects are refused
+    await stateReached(session, 'reconnecting');
+    expect(seen.slice(0, 2)).toEqual(['not_responding', 'reconnecting']);
+  });
+
+  it('without a probe a reopened link counts as connected (the old behaviour, on request)', async () => {
+    const fake = await sequentialInstrument({});
+    const session = await openSession(fake.instrument, { timeoutMs: 30, probe: false });
+    await expect(session.query('FOO?')).rejects.toThrow(InstrumentTimeoutError);
+    await stateReached(session, 'connected');
+    expect(fake.count('*IDN?')).toBe(0);
+  });
+
+  it('verify() sends the probe and resolves with its reply', async () => {
+    const { instrument } = await sequentialInstrument({ GMAX: { reply: '180500OK' } });
+    const session = await openSession(instrument, { probe: { command: 'GMAX' } });
+    expect(await session.verify()).toBe('180500OK');
+  });
+});
+
+/** Waits until `condition` holds, checked every 5 ms; fails after `timeoutMs` (a generous deadline, not a measure). */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}

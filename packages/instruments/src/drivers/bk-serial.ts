@@ -4,19 +4,27 @@
 
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError } from '../errors.js';
+import type { CommandOptions } from '../session.js';
 import type { InstrumentIdentity } from '../types.js';
 import { psuCommands } from './psu.js';
 import { type DriverDefinition, type DriverSession, formatSteps, type Io, ratings } from './table.js';
 
 const TERMINATOR = 'OK\r';
 
+/**
+ * How a session checks that a serial-protocol supply answers (it has no *IDN?): GMAX reads the model's maximum
+ * setpoints, always the same reply, and changes nothing.
+ */
+export const BK_SERIAL_PROBE = { command: 'GMAX', marker: TERMINATOR } as const;
+
 /** Every command, set or query, is answered; reading up to "OK\r" keeps replies and commands in step. */
 export function bkSerialIo(session: DriverSession): Io {
-  const exchange = (command: string) => session.queryUntil(command, TERMINATOR);
+  const exchange = (command: string, options?: CommandOptions) =>
+    session.queryUntil(command, TERMINATOR, options);
   return {
     query: exchange,
-    write: async (command) => {
-      await exchange(command);
+    write: async (command, options) => {
+      await exchange(command, options);
     },
     queryBlock: () => Promise.reject(new InstrumentError('The B&K serial protocol has no binary blocks')),
   };

@@ -69,9 +69,17 @@ export const SUPPORTED_MODELS: readonly SupportedModel[] = MODELS.map(({ driver:
   protocol,
 }));
 
-export { bkIdentity, bkSerialIo } from './bk-serial.js';
+export { BK_SERIAL_PROBE, bkIdentity, bkSerialIo } from './bk-serial.js';
 export type { CommandTable, DriverDefinition, DriverSession, Io, Param, Values } from './table.js';
-export { formatNumber, formatSteps, isQuery, TableDriver, validate } from './table.js';
+export {
+  COMMON_ACTING_QUERIES,
+  classifyRaw,
+  formatNumber,
+  formatSteps,
+  isQuery,
+  TableDriver,
+  validate,
+} from './table.js';
 export {
   bk1685B,
   bk1902B,

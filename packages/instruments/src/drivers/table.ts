@@ -3,9 +3,11 @@
 // Every parameter is validated against its spec and the model's ratings before a single byte goes out, so a bad
 // request never reaches the instrument, and no string ever lands in a numeric SCPI field.
 
-import type { Driver, ModelInfo } from '../driver.js';
+import type { Driver, ModelInfo, RawKind, RawOptions } from '../driver.js';
 import { InstrumentError, OutOfRangeError, ParameterError, UnknownCommandError } from '../errors.js';
-import type { ScpiSession } from '../session.js';
+import type { CommandOptions, ScpiSession } from '../session.js';
+// The header notation of the programming manuals (short/long forms, optional nodes), shared with the simulators.
+import { compilePattern, type HeaderPattern, matchHeader } from '../sim/scpi/pattern.js';
 import type {
   ChannelRating,
   CommandInfo,
@@ -48,6 +50,12 @@ export interface DriverDefinition {
   /** The BK serial protocol (replies end in `OK\r`, no `*IDN?`) or plain SCPI. */
   protocol: 'scpi' | 'bk-serial';
   commands: CommandTable;
+  /**
+   * Queries that act: headers (in the manual's notation, e.g. `CALibration[:ALL]`, without the '?') whose query
+   * form runs a calibration, a self-test or erases data. The raw passthrough treats them like writes. `*TST?` and
+   * `*CAL?` (IEEE 488.2) count for every SCPI instrument without being listed.
+   */
+  actingQueries?: readonly string[];
   /** Turns every output / load input off. */
   safeState(io: Io): Promise<void>;
 }
@@ -244,6 +252,21 @@ function describeParam(spec: Param, info: ModelInfo): ParamSpec {
 
 // ---- the driver -------------------------------------------------------------------------------------------------
 
+/** IEEE 488.2 queries that act on every instrument: *TST? runs a self-test, *CAL? a calibration. */
+export const COMMON_ACTING_QUERIES: readonly string[] = ['*TST', '*CAL'];
+
+/**
+ * What a raw command is: a 'query' only reads; an 'acting_query' is a query whose header the driver declares as
+ * acting (or *TST? / *CAL?); anything else is a 'write' — including every program message with more than one
+ * unit (';'), since a write could be chained behind a query.
+ */
+export function classifyRaw(line: string, acting: readonly HeaderPattern[]): RawKind {
+  if (line.includes(';') || !isQuery(line)) return 'write';
+  const header = (line.trim().split(/\s/, 1)[0] ?? '').slice(0, -1);
+  const tokens = (header.startsWith(':') ? header.slice(1) : header).split(':');
+  return acting.some((pattern) => matchHeader(pattern, tokens) !== null) ? 'acting_query' : 'query';
+}
+
 /** A Driver made from a definition: validates, then runs table entries one at a time. */
 export class TableDriver implements Driver {
   readonly info: ModelInfo;
@@ -251,6 +274,7 @@ export class TableDriver implements Driver {
   readonly readings?: (channel?: number) => Promise<Readings>;
   /** Multi-step commands (select a channel, then set it) must not interleave with another caller's. */
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #acting: readonly HeaderPattern[];
 
   constructor(
     readonly definition: DriverDefinition,
@@ -259,6 +283,10 @@ export class TableDriver implements Driver {
     private readonly io: Io,
   ) {
     this.info = definition.info;
+    this.#acting = [
+      ...(definition.protocol === 'scpi' ? COMMON_ACTING_QUERIES : []),
+      ...(definition.actingQueries ?? []),
+    ].map(compilePattern);
     this.commands = Object.entries(definition.commands).map(([name, c]) => ({
       name,
       description: c.description,
@@ -304,15 +332,23 @@ export class TableDriver implements Driver {
     return this.exclusive(() => this.definition.safeState(this.io));
   }
 
-  raw(command: string): Promise<string | undefined> {
+  rawKind(command: string): RawKind {
+    // The B&K serial protocol has no queries in the SCPI sense: every command is answered, setters included.
+    if (this.definition.protocol === 'bk-serial') return /^\s*G/i.test(command) ? 'query' : 'write';
+    return classifyRaw(command, this.#acting);
+  }
+
+  raw(command: string, options: RawOptions = {}): Promise<string | undefined> {
     if (typeof command !== 'string' || command.trim() === '' || /[\r\n]/.test(command)) {
       return Promise.reject(new ParameterError('command', 'raw command must be one non-empty line'));
     }
     const line = command.trim();
+    // An unanswered raw query (an unknown header, a slow one) costs its timeout and a resync, never the link.
+    const io: CommandOptions = { timeoutMs: options.timeoutMs, onTimeout: 'resync' };
     return this.exclusive(async () => {
       // The BK serial protocol answers every command, so its raw form always reads the reply.
-      if (this.definition.protocol === 'bk-serial' || isQuery(line)) return this.io.query(line);
-      await this.io.write(line);
+      if (this.definition.protocol === 'bk-serial' || isQuery(line)) return this.io.query(line, io);
+      await this.io.write(line, { timeoutMs: options.timeoutMs });
       return undefined;
     });
   }

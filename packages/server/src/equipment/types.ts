@@ -3,12 +3,16 @@
 
 import type { ConnectionType, EquipmentType, ModelInfo } from '@lablink/instruments';
 import type { EVENT_TYPES, StreamType } from '@lablink/protocol';
-
-/** Lifecycle of a managed instrument as users see it. */
-export type EquipmentState = 'connecting' | 'connected' | 'reconnecting' | 'error' | 'disconnected';
+import type { EquipmentState } from '@lablink/protocol/rest';
 
 /** What a client may stream from an instrument (defined by the protocol). */
 export type { StreamType } from '@lablink/protocol';
+/**
+ * Lifecycle of a managed instrument as users see it (defined by the protocol). 'connected' only while it answers;
+ * 'not_responding' while its link opens but it does not answer (a hung instrument); 'reconnecting' while the link
+ * cannot be opened.
+ */
+export type { EquipmentState };
 
 /** The original's EquipmentInfo (GET /api/equipment/list), plus live state. */
 export interface EquipmentInfo {
@@ -32,7 +36,7 @@ export interface CommandContext {
 export interface EquipmentView {
   info: EquipmentInfo;
   state: EquipmentState;
-  /** Why the instrument is in `error`/`reconnecting`; null otherwise. */
+  /** Why the instrument is in `error`/`reconnecting`/`not_responding`; null otherwise. */
   error: string | null;
   model: ModelInfo | null;
   firmware_version: string | null;
@@ -44,7 +48,7 @@ export interface EquipmentView {
 export const EQUIPMENT_EVENTS = {
   connected: 'equipment_connected',
   disconnected: 'equipment_disconnected',
-  /** State changed: error, reconnecting, connected again. data: {equipment_id, state, error}. */
+  /** State changed: error, reconnecting, not_responding, connected again. data: {equipment_id, state, error}. */
   state: 'equipment_state',
   emergencyStopActivated: 'emergency_stop_activated',
   emergencyStopDeactivated: 'emergency_stop_deactivated',

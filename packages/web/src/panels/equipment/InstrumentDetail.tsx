@@ -9,7 +9,7 @@ import { CONTROL_PANELS } from '../../instruments';
 import type { Equipment } from '../../instruments/types';
 import { describeError } from '../../lib/errors';
 import { displayName } from './InstrumentList';
-import { StateBadge } from './StateBadge';
+import { StateBadge, stateInWords } from './StateBadge';
 
 interface Props {
   equipment: Equipment;
@@ -57,7 +57,7 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
 
       {!online && (
         <p className="notice" role="status">
-          Controls are paused while the instrument is {equipment.state}
+          Controls are paused while the instrument is {stateInWords(equipment.state)}
           {equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.
         </p>
       )}

@@ -4,6 +4,8 @@ const TEXT: Record<string, string> = {
   connected: 'Connected',
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
+  // The link opens but the instrument does not answer (hung, busy for good): LabLink keeps checking.
+  not_responding: 'Not responding',
   error: 'Error',
   disconnected: 'Disconnected',
 };
@@ -11,9 +13,15 @@ const TONE: Record<string, string> = {
   connected: 'ok',
   connecting: 'warn',
   reconnecting: 'warn',
+  not_responding: 'bad',
   error: 'bad',
   disconnected: 'muted',
 };
+
+/** The state in a sentence: "while the instrument is not responding". */
+export function stateInWords(state: string): string {
+  return state === 'error' ? 'in error' : state.replaceAll('_', ' ');
+}
 
 export function StateBadge({ state, error }: { state: string; error: string | null }) {
   return (
