@@ -13,6 +13,12 @@ export class ResourceSyntaxError extends InstrumentsError {}
 /** A well-formed VISA resource string whose interface LabLink cannot open yet (USBTMC, VXI-11, GPIB). */
 export class UnsupportedInterfaceError extends InstrumentsError {}
 
+/**
+ * A serial resource (ASRL<path>::INSTR) whose path is not one a serial port can have, refused from the string
+ * alone: nothing on disk is looked at, so the refusal never tells whether a file exists.
+ */
+export class ResourceNotAllowedError extends InstrumentsError {}
+
 /** No reply within the command's timeout. */
 export class InstrumentTimeoutError extends InstrumentsError {}
 

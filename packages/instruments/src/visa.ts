@@ -9,7 +9,7 @@
 // Keywords are case-insensitive; an IPv6 host is written in brackets: TCPIP0::[fe80::1]::5025::SOCKET.
 
 import { isIPv6 } from 'node:net';
-import { ResourceSyntaxError, UnsupportedInterfaceError } from './errors.js';
+import { ResourceNotAllowedError, ResourceSyntaxError, UnsupportedInterfaceError } from './errors.js';
 import type { ConnectionType } from './types.js';
 
 export type ParsedResource =
@@ -99,6 +99,59 @@ export function assertOpenable(resource: ParsedResource): asserts resource is Op
     case 'gpib':
       throw new UnsupportedInterfaceError(`GPIB (GPIB::…::INSTR) is not supported yet; ${alternatives}`);
   }
+}
+
+/**
+ * Where a serial port can be, by platform. A resource from the network (POST /api/equipment/connect) must name
+ * one of these; anything else (a regular file, /dev/tty itself, a virtual console) would be opened as if it were
+ * an instrument.
+ */
+const SERIAL_DEVICE_PATHS: Record<'linux' | 'darwin' | 'win32', { patterns: RegExp[]; described: string }> = {
+  linux: {
+    patterns: [
+      // ttyS0, ttyUSB0, ttyACM0, ttyAMA0 …; not /dev/tty (the server's own terminal), the consoles tty0…tty63
+      // nor ttyprintk (the kernel log)
+      /^\/dev\/tty(?!printk$)[A-Za-z][\w.-]*$/,
+      /^\/dev\/serial\/by-(id|path)\/[\w.:+@-]+$/,
+      /^\/dev\/rfcomm\d+$/, // Bluetooth serial
+      /^\/dev\/pts\/\d+$/, // pseudo-terminals: virtual serial ports (socat, ser2net clients)
+    ],
+    described:
+      '/dev/ttyS*, /dev/ttyUSB*, /dev/ttyACM* (any /dev/tty<letters>…), /dev/serial/by-id/*, /dev/serial/by-path/*, /dev/rfcomm<n>, /dev/pts/<n>',
+  },
+  darwin: {
+    patterns: [/^\/dev\/(tty|cu)\.[\w.-]+$/],
+    described: '/dev/tty.* and /dev/cu.*',
+  },
+  win32: { patterns: [/^COM[1-9]\d{0,2}$/i], described: 'COM<n>' },
+};
+
+function serialPathsOf(platform: NodeJS.Platform) {
+  return platform === 'win32' || platform === 'darwin'
+    ? SERIAL_DEVICE_PATHS[platform]
+    : SERIAL_DEVICE_PATHS.linux;
+}
+
+/** True when `path` is where a serial port can be on `platform`. Decided from the string alone. */
+export function isSerialDevicePath(path: string, platform: NodeJS.Platform = process.platform): boolean {
+  if (path.split('/').some((part) => part === '.' || part === '..')) return false;
+  return serialPathsOf(platform).patterns.some((pattern) => pattern.test(path));
+}
+
+/**
+ * Throws ResourceNotAllowedError when a serial resource names a path no serial port can have (a regular file,
+ * /dev/tty, a console). Other resources pass. The decision reads the string only, never the file system, so the
+ * error is the same whether or not the path exists. For resources that come from the network; the config file
+ * and the local CLI may name any path (a udev alias such as /dev/psu).
+ */
+export function assertSerialDevicePath(
+  resource: ParsedResource,
+  platform: NodeJS.Platform = process.platform,
+): void {
+  if (resource.kind !== 'asrl' || isSerialDevicePath(resource.path, platform)) return;
+  throw new ResourceNotAllowedError(
+    `"${resource.path}" is not a serial port path; serial ports are opened only under ${serialPathsOf(platform).described}`,
+  );
 }
 
 export function connectionType(resource: ParsedResource): ConnectionType {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ResourceSyntaxError, UnsupportedInterfaceError } from '../src/errors.js';
+import { ResourceNotAllowedError, ResourceSyntaxError, UnsupportedInterfaceError } from '../src/errors.js';
 import {
   assertOpenable,
+  assertSerialDevicePath,
   connectionType,
   formatResource,
+  isSerialDevicePath,
   type ParsedResource,
   parseResource,
 } from '../src/visa.js';
@@ -166,5 +168,68 @@ describe('assertOpenable', () => {
     const parsed = parseResource(resource);
     expect(() => assertOpenable(parsed)).toThrow(UnsupportedInterfaceError);
     expect(() => assertOpenable(parsed)).toThrow(message);
+  });
+});
+
+describe('serial device paths (resources from the network)', () => {
+  it.each([
+    '/dev/ttyS0',
+    '/dev/ttyUSB0',
+    '/dev/ttyACM12',
+    '/dev/ttyAMA0',
+    '/dev/ttymxc3',
+    '/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0',
+    '/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0-port0',
+    '/dev/rfcomm0',
+    '/dev/pts/7',
+  ])('accepts %s on Linux', (path) => {
+    expect(isSerialDevicePath(path, 'linux')).toBe(true);
+  });
+
+  it.each([
+    '/etc/passwd',
+    '/tmp/lablink-pty-host',
+    '/dev/tty',
+    '/dev/tty0',
+    '/dev/tty12',
+    '/dev/ttyprintk',
+    '/dev/sda',
+    '/dev/null',
+    '/dev/ttyUSB0/../../etc/passwd',
+    '/dev/serial/by-id/../../../etc/shadow',
+    '/dev/serial/by-id/sub/dir',
+    '/dev/pts/ptmx',
+    '/dev/pts/../sda',
+    'COM3',
+    'ttyUSB0',
+  ])('refuses %s on Linux', (path) => {
+    expect(isSerialDevicePath(path, 'linux')).toBe(false);
+  });
+
+  it('knows macOS and Windows names', () => {
+    expect(isSerialDevicePath('/dev/cu.usbserial-1420', 'darwin')).toBe(true);
+    expect(isSerialDevicePath('/dev/tty.usbmodem14201', 'darwin')).toBe(true);
+    expect(isSerialDevicePath('/dev/ttyUSB0', 'darwin')).toBe(false);
+    expect(isSerialDevicePath('/etc/passwd', 'darwin')).toBe(false);
+    expect(isSerialDevicePath('COM3', 'win32')).toBe(true);
+    expect(isSerialDevicePath('com12', 'win32')).toBe(true);
+    expect(isSerialDevicePath('COM0', 'win32')).toBe(false);
+    expect(isSerialDevicePath('/dev/ttyS0', 'win32')).toBe(false);
+  });
+
+  it('refuses other serial paths with ResourceNotAllowedError and lets every other resource through', () => {
+    const refused = parseResource('ASRL/etc/passwd::INSTR');
+    expect(() => assertSerialDevicePath(refused, 'linux')).toThrow(ResourceNotAllowedError);
+    expect(() => assertSerialDevicePath(refused, 'linux')).toThrow(
+      /^"\/etc\/passwd" is not a serial port path; serial ports are opened only under \/dev\/ttyS\*/,
+    );
+    for (const resource of [
+      'ASRL/dev/ttyUSB0::INSTR',
+      'ASRL3::INSTR',
+      'TCPIP0::h::5025::SOCKET',
+      'GPIB0::5::INSTR',
+    ]) {
+      expect(() => assertSerialDevicePath(parseResource(resource), 'linux'), resource).not.toThrow();
+    }
   });
 });

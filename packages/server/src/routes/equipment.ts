@@ -4,6 +4,12 @@
 
 import { randomUUID } from 'node:crypto';
 import {
+  assertSerialDevicePath,
+  type ParsedResource,
+  parseResource,
+  ResourceNotAllowedError,
+} from '@lablink/instruments';
+import {
   CommandRequest,
   CommandResponse,
   ConnectRequest,
@@ -25,8 +31,29 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { discover } from '../equipment/discovery.js';
-import { notFound } from '../http-errors.js';
+import { HttpError, notFound } from '../http-errors.js';
 import { ErrorResponses } from './schemas.js';
+
+/**
+ * A serial resource from the network must name a serial device path (ASRL/etc/passwd::INSTR would open a file);
+ * decided from the string alone, so the answer never tells whether a file exists. Instruments in the config file
+ * may name any path. A resource that does not parse is left to the equipment service's own 400.
+ */
+function assertSerialPathFromNetwork(resourceString: string): void {
+  let resource: ParsedResource;
+  try {
+    resource = parseResource(resourceString);
+  } catch {
+    return;
+  }
+  try {
+    assertSerialDevicePath(resource);
+  } catch (err) {
+    if (err instanceof ResourceNotAllowedError)
+      throw new HttpError(400, 'invalid_resource', err.message, 'resource_string');
+    throw err;
+  }
+}
 
 type View = NonNullable<ReturnType<AppInstance['services']['equipment']['find']>>;
 
@@ -74,6 +101,7 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
     },
     async (request) => {
       const { resource_string, equipment_type, model, nickname } = request.body;
+      assertSerialPathFromNetwork(resource_string);
       const view = await equipment.connect({
         resource_string,
         ...(equipment_type ? { equipment_type } : {}),
