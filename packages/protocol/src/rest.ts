@@ -50,8 +50,19 @@ export type EquipmentType = (typeof EQUIPMENT_TYPES)[number];
 
 export type ConnectionType = 'ethernet' | 'serial' | 'usb' | 'gpib';
 
-/** Lifecycle of a managed instrument as users see it. */
-export const EQUIPMENT_STATES = ['connecting', 'connected', 'reconnecting', 'error', 'disconnected'] as const;
+/**
+ * Lifecycle of a managed instrument as users see it. 'connected' only while the instrument answers;
+ * 'not_responding': the link opens (a TCP connect succeeds) but the instrument does not answer; 'reconnecting':
+ * the link cannot be opened. LabLink retries both by itself.
+ */
+export const EQUIPMENT_STATES = [
+  'connecting',
+  'connected',
+  'reconnecting',
+  'not_responding',
+  'error',
+  'disconnected',
+] as const;
 export type EquipmentState = (typeof EQUIPMENT_STATES)[number];
 
 // ------------------------------------------------------------------------------------------------------- errors
@@ -120,7 +131,7 @@ export const EquipmentDetail = Type.Object({
   ...EquipmentInfo.properties,
   state: Type.Unsafe<EquipmentState>(Type.String({ description: EQUIPMENT_STATES.join(' | ') })),
   error: Type.Union([Type.String(), Type.Null()], {
-    description: 'Why the instrument is in error or reconnecting',
+    description: 'Why the instrument is in error, reconnecting or not responding',
   }),
   firmware_version: Type.Union([Type.String(), Type.Null()]),
   channels: Type.Integer(),
@@ -540,6 +551,13 @@ export type LockMode = Static<typeof LockMode>;
 const TimeRemaining = Nullable(
   Type.Number({ description: 'Seconds until the lock expires without activity; null: no lock is held' }),
 );
+const TimeoutSeconds = (fallback: number, description: string) =>
+  Type.Integer({
+    minimum: TIMEOUT_SECONDS.min,
+    maximum: TIMEOUT_SECONDS.max,
+    default: fallback,
+    description: `${description} (1 to 86400: a day at most)`,
+  });
 
 export const Lock = Type.Object({
   lock_id: Type.String({ format: 'uuid' }),
@@ -551,13 +569,6 @@ export const Lock = Type.Object({
   timeout_seconds: Type.Integer({
     description: 'Expires after this many seconds without activity (1 to 86400)',
   }),
-const TimeoutSeconds = (fallback: number, description: string) =>
-  Type.Integer({
-    minimum: TIMEOUT_SECONDS.min,
-    maximum: TIMEOUT_SECONDS.max,
-    default: fallback,
-    description: `${description} (1 to 86400: a day at most)`,
-  });
   expires_at: Timestamp,
 });
 export type Lock = Static<typeof Lock>;

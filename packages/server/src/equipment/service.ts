@@ -13,7 +13,6 @@ import {
   InstrumentError,
   InstrumentIOError,
   InstrumentTimeoutError,
-  isQuery,
   OutOfRangeError,
   ParameterError,
   parseResource,
@@ -360,24 +359,32 @@ export class EquipmentService {
   }
 
   /**
-   * Raw SCPI. Queries are always allowed; writes only to instruments without outputs, because a raw write to a
-   * supply or a load could bypass its limits and the emergency stop.
+   * Raw SCPI. Every raw command respects the lock: while another session holds it, queries are refused too (409
+   * naming the holder). Writes — and queries that act, such as `*TST?` (a self-test), `*CAL?` (a calibration) and
+   * those the driver declares — are refused on supplies and loads, because they could bypass the safety limits and
+   * the emergency stop. A query gets a short timeout; one left unanswered (an unknown header, say) costs that
+   * timeout and a resync of the link, never a reconnect.
    */
   async raw(id: string, command: string, ctx: CommandContext): Promise<string | undefined> {
     const driver = this.connected(id);
-    // One query and nothing else: a ';' could chain a write behind it.
-    if (!isQuery(command) || command.includes(';')) {
-      if (driver.info.type === 'power_supply' || driver.info.type === 'electronic_load') {
-        throw new HttpError(
-          403,
-          'raw_write_refused',
-          `raw SCPI writes to a ${driver.info.type} are refused: they would bypass its safety limits and the emergency stop; use the named commands (queries are fine)`,
-          'command',
-        );
-      }
-      this.locks.assertCanControl(id, ctx.sessionId);
+    const kind = driver.rawKind(command);
+    if (kind !== 'query' && (driver.info.type === 'power_supply' || driver.info.type === 'electronic_load')) {
+      const what =
+        kind === 'write'
+          ? 'raw SCPI writes (a chained command counts as one)'
+          : `raw queries that act (${command.trim().split(/\s/, 1)[0]} runs a self-test, a calibration or the like)`;
+      throw new HttpError(
+        403,
+        'raw_write_refused',
+        `${what} to a ${driver.info.type} are refused: they would bypass its safety limits and the emergency stop; use the named commands (plain queries are fine)`,
+        'command',
+      );
     }
-    return call(() => driver.raw(command));
+    this.locks.assertCanControl(id, ctx.sessionId);
+    // A plain query gets 1 s: an unknown header is never answered. One that acts (a self-test, a calibration) may
+    // take long and is allowed only where it cannot bypass safety; writes are not answered at all.
+    const timeoutMs = kind === 'query' ? 1000 : kind === 'acting_query' ? 30_000 : undefined;
+    return call(() => driver.raw(command, { timeoutMs }));
   }
 
   // ---- safety -----------------------------------------------------------------------------------------------------
@@ -486,6 +493,11 @@ export class EquipmentService {
       case 'reconnecting':
         this.setState(item, 'reconnecting', reason ?? 'connection lost');
         return;
+      case 'not_responding':
+        // The link opens but the instrument does not answer (hung): the session keeps probing it and reports
+        // 'connected' by itself once it answers again.
+        this.setState(item, 'not_responding', reason ?? 'the instrument does not answer');
+        return;
       case 'error':
       case 'closed':
         // The session gave up: start over with a fresh connection.
@@ -513,7 +525,12 @@ export class EquipmentService {
       item.info = infoOf(item.id, item.resource, driver, item.nickname);
       await this.attach(item, driver);
     } catch (err) {
-      this.setState(item, 'error', (err as Error).message);
+      // A link that opens to an instrument that never answers (*IDN? times out) is a hung instrument, not an error.
+      this.setState(
+        item,
+        err instanceof InstrumentTimeoutError ? 'not_responding' : 'error',
+        (err as Error).message,
+      );
       this.scheduleReopen(item);
     }
   }
