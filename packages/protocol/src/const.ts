@@ -100,7 +100,10 @@ export const ERROR_CODES = {
   /** `stop_stream` for a stream this connection did not start (or that already ended). */
   notStreaming: 'not_streaming',
   unknownAcquisition: 'unknown_acquisition',
-  /** A text frame above MAX_MESSAGE_BYTES but below the hard MAX_PAYLOAD_BYTES. */
+  /**
+   * A text frame above maxMessageBytes: the connection stays. Also sent just before the connection is closed with
+   * 1009 when a frame announces more than maxPayloadBytes (that frame is never read).
+   */
   frameTooLarge: 'frame_too_large',
   /** The client sent a binary frame; clients send JSON text only. */
   binaryNotAccepted: 'binary_not_accepted',
@@ -114,9 +117,17 @@ export const CLOSE_CODES = {
   normal: 1000,
   /** The server is shutting down; reconnect with backoff. */
   goingAway: 1001,
-  /** A frame above MAX_PAYLOAD_BYTES (sent by the ws library; RFC 6455 "message too big"). */
+  /**
+   * RFC 6455 "message too big": a frame announcing more than maxPayloadBytes (refused from its header, never
+   * read), or a connection holding the most of the server's input budget when that budget is spent.
+   */
   tooBig: 1009,
   internalError: 1011,
+  /**
+   * RFC 6455 "try again later": the server has its maximum number of WebSocket connections (normally refused
+   * earlier, with HTTP 503 at the upgrade).
+   */
+  tryAgainLater: 1013,
   /** The client read too slowly and its queue of events overflowed: reconnect, resume or resync over REST. */
   cannotKeepUp: 4008,
 } as const;
@@ -137,11 +148,11 @@ export const LIMITS = {
   /** Accepted range and default of `interval_ms` in start_stream. */
   intervalMs: { min: 20, max: 60_000, default: 100 },
   /**
-   * Frames above this are refused by the WebSocket layer, which closes with 1009. High enough that a runaway
-   * 10 MB request still gets a typed error and keeps its connection; low enough to bound the memory it costs.
+   * The largest client message the server reads. A frame announcing more is refused from its header, before any
+   * of it is buffered: `frame_too_large`, then close 1009. No request needs more than a few hundred bytes.
    */
-  maxPayloadBytes: 16 * 1024 * 1024,
-  /** Client messages above this (and below maxPayloadBytes) get `frame_too_large`; the connection stays. */
+  maxPayloadBytes: 1024 * 1024,
+  /** Client messages above this (and up to maxPayloadBytes) get `frame_too_large`; the connection stays. */
   maxMessageBytes: 64 * 1024,
   /** Server protocol-level ping period; a peer that has not answered the previous ping is dropped. */
   heartbeatMs: 30_000,
@@ -149,6 +160,6 @@ export const LIMITS = {
   maxQueuedEvents: 1024,
   /** Messages of a topic kept for resume (the bus's replay depth). */
   replayDepth: 256,
-} as const;
   /** Largest `num_samples` a start_acquisition_stream may ask for in one block. */
   maxSamples: 1_000_000,
+} as const;

@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './http-errors.js';
+import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { equipmentRoutes } from './routes/equipment.js';
 import { lockRoutes } from './routes/locks.js';
@@ -44,6 +45,9 @@ export async function buildApp(services: Services) {
   });
   installErrorHandler(base);
   installValidators(base);
+  // First of all hooks, for every route, the /ws upgrade and the web app: the Host must name this server and a
+  // request from another site's page does not act (http-guard.ts, docs/security.md).
+  installRequestGuard(base, services.config);
   const app: AppInstance = base.withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('services', services);
 
@@ -64,7 +68,11 @@ export async function buildApp(services: Services) {
   await app.register(safetyRoutes);
   await app.register(lockRoutes);
   await app.register(profileRoutes);
-  await app.register(realtimePlugin, { bus: services.bus, pollers: services.pollers });
+  await app.register(realtimePlugin, {
+    bus: services.bus,
+    pollers: services.pollers,
+    maxConnections: services.config.maxWsConnections,
+  });
 
   // The web app, built by `npm run build` (npm start does it when missing). wildcard:false keeps unknown /api
   // paths answering with the JSON 404.

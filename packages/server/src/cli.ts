@@ -29,6 +29,14 @@ Options for serve:
   --sim / --no-sim     start the simulated bench       (env LABLINK_SIM, default on)
   --mdns / --no-mdns   find LXI instruments over mDNS during discovery (env LABLINK_MDNS, default on)
   --log-level <level>  fatal|error|warn|info|debug|trace|silent (env LABLINK_LOG_LEVEL, default info)
+  --allowed-host <name>
+                       a further name this server answers to in the Host header, repeatable
+                       (env LABLINK_ALLOWED_HOSTS, comma-separated; loopback names always, docs/security.md)
+  --allowed-origin <origin>
+                       a further web origin whose pages may act on LabLink, e.g. http://127.0.0.1:5173,
+                       repeatable (env LABLINK_ALLOWED_ORIGINS, comma-separated)
+  --max-ws-connections <n>
+                       simultaneous WebSocket clients (env LABLINK_MAX_WS_CONNECTIONS, default 2000)
 
 Options for sim:
   --models <list>      comma-separated models (default DP832,DL3021A,DS1104Z,34461A); known: ${SIM_MODELS.join(', ')}
@@ -53,6 +61,9 @@ async function serve(args: string[]): Promise<number> {
       mdns: { type: 'boolean' },
       'no-mdns': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'allowed-origin': { type: 'string', multiple: true },
+      'max-ws-connections': { type: 'string' },
     },
     strict: true,
   });
@@ -67,6 +78,9 @@ async function serve(args: string[]): Promise<number> {
       sim,
       mdns,
       logLevel: values['log-level'],
+      allowedHosts: values['allowed-host'],
+      allowedOrigins: values['allowed-origin'],
+      maxWsConnections: values['max-ws-connections'],
     },
   });
   const logger = createLogger(config);

@@ -23,6 +23,15 @@ export interface Config {
   configFile: string | null;
   /** Instruments named in the config file, connected at start-up. */
   instruments: InstrumentEntry[];
+  /**
+   * Host names (or IP addresses) requests may name in their Host header, besides the loopback names and, when
+   * listening beyond loopback, the machine's own names and addresses (docs/security.md). `*` turns the check off.
+   */
+  allowedHosts: string[];
+  /** Web origins (`http://host:port`) besides LabLink's own whose pages may change things and open /ws. */
+  allowedOrigins: string[];
+  /** Simultaneous WebSocket connections; more are refused with HTTP 503 at the upgrade. */
+  maxWsConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +52,9 @@ export const DEFAULTS: Omit<Config, 'configFile'> = {
   mdns: true,
   logLevel: 'info',
   instruments: [],
+  allowedHosts: [],
+  allowedOrigins: [],
+  maxWsConnections: 2000,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -52,7 +64,20 @@ interface RawSetting {
   value: unknown;
   name: string;
 }
-type RawSettings = Partial<Record<'host' | 'port' | 'dataDir' | 'sim' | 'mdns' | 'logLevel', RawSetting>>;
+type RawSettings = Partial<
+  Record<
+    | 'host'
+    | 'port'
+    | 'dataDir'
+    | 'sim'
+    | 'mdns'
+    | 'logLevel'
+    | 'allowedHosts'
+    | 'allowedOrigins'
+    | 'maxWsConnections',
+    RawSetting
+  >
+>;
 
 export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
@@ -65,6 +90,11 @@ export interface ConfigSources {
     mdns?: boolean;
     logLevel?: string;
     config?: string;
+    /** --allowed-host, repeatable; each may hold a comma-separated list. */
+    allowedHosts?: string[];
+    /** --allowed-origin, repeatable; each may hold a comma-separated list. */
+    allowedOrigins?: string[];
+    maxWsConnections?: string;
   };
 }
 
@@ -83,6 +113,12 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
   if (env.LABLINK_MDNS !== undefined) fromEnv.mdns = { value: env.LABLINK_MDNS, name: 'LABLINK_MDNS' };
   if (env.LABLINK_LOG_LEVEL !== undefined)
     fromEnv.logLevel = { value: env.LABLINK_LOG_LEVEL, name: 'LABLINK_LOG_LEVEL' };
+  if (env.LABLINK_ALLOWED_HOSTS !== undefined)
+    fromEnv.allowedHosts = { value: env.LABLINK_ALLOWED_HOSTS, name: 'LABLINK_ALLOWED_HOSTS' };
+  if (env.LABLINK_ALLOWED_ORIGINS !== undefined)
+    fromEnv.allowedOrigins = { value: env.LABLINK_ALLOWED_ORIGINS, name: 'LABLINK_ALLOWED_ORIGINS' };
+  if (env.LABLINK_MAX_WS_CONNECTIONS !== undefined)
+    fromEnv.maxWsConnections = { value: env.LABLINK_MAX_WS_CONNECTIONS, name: 'LABLINK_MAX_WS_CONNECTIONS' };
 
   const fromFlags: RawSettings = {};
   if (flags.host !== undefined) fromFlags.host = { value: flags.host, name: '--host' };
@@ -92,6 +128,12 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
   if (flags.mdns !== undefined)
     fromFlags.mdns = { value: flags.mdns, name: flags.mdns ? '--mdns' : '--no-mdns' };
   if (flags.logLevel !== undefined) fromFlags.logLevel = { value: flags.logLevel, name: '--log-level' };
+  if (flags.allowedHosts?.length)
+    fromFlags.allowedHosts = { value: flags.allowedHosts.join(','), name: '--allowed-host' };
+  if (flags.allowedOrigins?.length)
+    fromFlags.allowedOrigins = { value: flags.allowedOrigins.join(','), name: '--allowed-origin' };
+  if (flags.maxWsConnections !== undefined)
+    fromFlags.maxWsConnections = { value: flags.maxWsConnections, name: '--max-ws-connections' };
 
   const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
   return {
@@ -103,6 +145,11 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
     logLevel: raw.logLevel ? parseLogLevel(raw.logLevel) : DEFAULTS.logLevel,
     configFile: configFile ? path.resolve(configFile) : null,
     instruments: fromFile?.instruments ?? [],
+    allowedHosts: raw.allowedHosts ? parseAllowedHosts(raw.allowedHosts) : DEFAULTS.allowedHosts,
+    allowedOrigins: raw.allowedOrigins ? parseAllowedOrigins(raw.allowedOrigins) : DEFAULTS.allowedOrigins,
+    maxWsConnections: raw.maxWsConnections
+      ? parseCount(raw.maxWsConnections, 1, 100_000)
+      : DEFAULTS.maxWsConnections,
   };
 }
 
@@ -124,6 +171,9 @@ function readConfigFile(
     sim: 'sim',
     mdns: 'mdns',
     log_level: 'logLevel',
+    allowed_hosts: 'allowedHosts',
+    allowed_origins: 'allowedOrigins',
+    max_ws_connections: 'maxWsConnections',
   };
   const settings: RawSettings = {};
   for (const [key, value] of Object.entries(parsed)) {
@@ -161,14 +211,76 @@ function parseInstruments(value: unknown, file: string): InstrumentEntry[] {
   });
 }
 
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 function parseHost({ value, name }: RawSetting): string {
   const host = typeof value === 'string' ? value.trim() : '';
-  const hostname =
-    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-  if (isIP(host) === 0 && !hostname.test(host)) {
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) {
     throw new ConfigError(name, `"${String(value)}" is not an IP address or host name`);
   }
   return host;
+}
+
+/** A list: a JSON array of strings in the config file, comma-separated text from the environment and flags. */
+function parseList({ value, name }: RawSetting): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (!items || items.some((item) => typeof item !== 'string')) {
+    throw new ConfigError(name, 'must be a list of strings (comma-separated in the environment and flags)');
+  }
+  return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** Host names or IP addresses (an IPv6 address with or without brackets, no port), or `*` for any host. */
+function parseAllowedHosts(setting: RawSetting): string[] {
+  return parseList(setting).map((entry) => {
+    const host = entry
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/\.$/, '');
+    if (host !== '*' && isIP(host) === 0 && !HOSTNAME.test(host)) {
+      throw new ConfigError(
+        setting.name,
+        `"${entry}" is not a host name or IP address (no scheme, no port; * allows any host)`,
+      );
+    }
+    return host;
+  });
+}
+
+/** Web origins, `http(s)://host[:port]` exactly as a browser sends them in its Origin header. */
+function parseAllowedOrigins(setting: RawSetting): string[] {
+  return parseList(setting).map((entry) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(entry);
+    } catch {
+      // reported below
+    }
+    const bare =
+      url?.pathname === '/' &&
+      !url.search &&
+      !url.hash &&
+      !url.username &&
+      !url.password &&
+      !entry.endsWith('?');
+    if (!url || !bare || !['http:', 'https:'].includes(url.protocol)) {
+      throw new ConfigError(
+        setting.name,
+        `"${entry}" is not a web origin such as http://192.168.1.20:5173 (scheme, host and port; no path)`,
+      );
+    }
+    return url.origin;
+  });
+}
+
+function parseCount({ value, name }: RawSetting, min: number, max: number): number {
+  const text = String(value).trim();
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(count) || count < min || count > max) {
+    throw new ConfigError(name, `"${String(value)}" is not a whole number from ${min} to ${max}`);
+  }
+  return count;
 }
 
 function parsePort({ value, name }: RawSetting): number {

@@ -279,20 +279,31 @@ describe('errors leave the connection up', () => {
     expect(error).toMatchObject({ type: 'error', code: ERROR_CODES.invalidField, field: 'channel' });
   });
 
-  it('answers a 10 MB frame with frame_too_large and keeps the connection', async () => {
+  // Changed requirement (issue 9): a 10 MB frame is no longer read and answered on an open connection — reading it
+  // costs the memory the 1 MB limit protects. It is refused from its header: frame_too_large, then close 1009.
+  it('answers a 10 MB frame with frame_too_large and closes with 1009; the server stays up', async () => {
     const client = await connect();
     client.send(Buffer.alloc(10 * 1024 * 1024, 0x20).toString());
-    const error = await client.waitFor((m) => m.type === 'error');
-    expect(error.code).toBe(ERROR_CODES.frameTooLarge);
-    await client.roundTrip();
+    expect((await client.closed).code).toBe(CLOSE_CODES.tooBig);
+    expect(client.messages.find((m) => m.type === 'error')?.code).toBe(ERROR_CODES.frameTooLarge);
+    const other = await connect();
+    await other.roundTrip();
   });
 
   it('closes a connection that sends a frame above the hard limit with 1009, and the server stays up', async () => {
     const client = await connect();
     client.send(Buffer.alloc(LIMITS.maxPayloadBytes + 1, 0x20).toString());
     expect((await client.closed).code).toBe(CLOSE_CODES.tooBig);
+    expect(client.messages.find((m) => m.type === 'error')?.code).toBe(ERROR_CODES.frameTooLarge);
     const other = await connect();
     await other.roundTrip();
+  });
+
+  it('answers a frame at the hard limit (1 MB) with frame_too_large and keeps the connection', async () => {
+    const client = await connect();
+    client.send(Buffer.alloc(LIMITS.maxPayloadBytes, 0x20).toString());
+    expect((await client.waitFor((m) => m.type === 'error')).code).toBe(ERROR_CODES.frameTooLarge);
+    await client.roundTrip();
   });
 });
 

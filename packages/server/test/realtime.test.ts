@@ -3,7 +3,7 @@
 // slow readers, typed errors, 10+ simultaneous streams; and every message the server sends validates against
 // the protocol schemas.
 
-import { ERROR_CODES } from '@lablink/protocol';
+import { CLOSE_CODES, ERROR_CODES } from '@lablink/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
 import { invalidMessages, type Msg, seqsOf, TestClient, validation } from './realtime-client.js';
@@ -234,12 +234,14 @@ describe('errors against the real bench', () => {
     await client.roundTrip();
   });
 
-  it('a 10 MB frame gets frame_too_large; the connection, the server and the other clients stay up', async () => {
+  // Changed requirement (issue 9): client messages are limited to 1 MB, and a larger frame is refused from its
+  // header instead of being read (frame_too_large, then close 1009) — it used to be read and the connection kept.
+  it('a 10 MB frame gets frame_too_large and close 1009; the server and the other clients stay up', async () => {
     const bystander = await connect();
     const client = await connect();
     client.send('x'.repeat(10 * 1024 * 1024));
-    expect((await client.waitFor((m) => m.type === 'error')).code).toBe(ERROR_CODES.frameTooLarge);
-    await client.roundTrip();
+    expect((await client.closed).code).toBe(CLOSE_CODES.tooBig);
+    expect(client.messages.find((m) => m.type === 'error')?.code).toBe(ERROR_CODES.frameTooLarge);
     await bystander.roundTrip();
     expect((await http(`${server.url}/health`)).body.status).toBe('healthy');
   });

@@ -15,13 +15,18 @@ import type { Logger } from 'pino';
 import type { Bus, Published } from '../bus.js';
 import { Connection } from './connection.js';
 import { FrameCache, type Subscription } from './frames.js';
+import { clientFrameBytes, InputBudget } from './input-budget.js';
 import type { PollerHandle, PollerStats, StreamRequest } from './poller.js';
-import type { WireSocket } from './socket.js';
+import { OPEN, type WireSocket } from './socket.js';
 import type { WriterLimits } from './writer.js';
 
 export interface GatewayOptions extends WriterLimits {
   heartbeatMs: number;
   maxMessageBytes: number;
+  /** Simultaneous connections; the plugin refuses more with HTTP 503 at the upgrade, accept() with 1013. */
+  maxConnections: number;
+  /** Client input received but not yet a whole message, across all connections (input-budget.ts). */
+  maxInputBytes: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -30,7 +35,16 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxQueuedEvents: LIMITS.maxQueuedEvents,
   // About 1 s of a 10-stream waveform load on a LAN; beyond it the client is slow and data coalesces.
   highWaterBytes: 256 * 1024,
+  maxConnections: 2000,
+  // 64 clients each in the middle of a 1 MB message; requests of the protocol are a few hundred bytes.
+  maxInputBytes: 64 * 1024 * 1024,
 };
+
+/** The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it. */
+export interface InputSource {
+  prependListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  pause(): unknown;
+}
 
 export interface GatewayDeps {
   bus: Bus;
@@ -68,12 +82,15 @@ export class Gateway {
   private readonly unsubscribeBus: () => void;
   private nextId = 1;
   private closing = false;
+  private readonly input: InputBudget<Connection>;
+  private readonly inputSources = new Map<Connection, InputSource>();
 
   constructor(
     private readonly deps: GatewayDeps,
     options: Partial<GatewayOptions> = {},
   ) {
     this.options = { ...DEFAULT_GATEWAY_OPTIONS, ...options };
+    this.input = new InputBudget(this.options.maxInputBytes, (conn, held) => this.evict(conn, held));
     this.unsubscribeBus = deps.bus.subscribe('*', (message) => this.fanOut(message));
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
@@ -92,14 +109,35 @@ export class Gateway {
     return this.deps.logger;
   }
 
-  accept(socket: WireSocket, remote = ''): Connection {
+  /** Open connections (and those closing, until their socket is gone). */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Client input received but not yet a whole message, across all connections. */
+  get inputHeld(): number {
+    return this.input.held;
+  }
+
+  /** Whether another connection would pass the cap (the plugin asks before upgrading). */
+  get full(): boolean {
+    return this.connections.size >= this.options.maxConnections;
+  }
+
+  accept(socket: WireSocket, remote = '', input?: InputSource): Connection {
     const conn = new Connection(this.nextId++, socket, this, remote);
     if (this.closing) {
       socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       return conn;
     }
+    if (this.full) {
+      // Upgrades that raced past the plugin's 503 check.
+      socket.close(CLOSE_CODES.tryAgainLater, 'too many connections');
+      return conn;
+    }
     this.connections.add(conn);
     for (const topic of conn.topics) this.subscribe(conn, topic, { kind: 'event' });
+    if (input) this.countInput(conn, socket, input);
     socket.on('close', () => this.drop(conn));
     socket.on('error', (err) => this.logger.debug({ err, connection: conn.id }, 'websocket error'));
     conn.send({
@@ -217,7 +255,48 @@ export class Gateway {
     }
   }
 
+  /** Counts `conn`'s input against the budget: TCP chunks in, whole frames out (input-budget.ts). */
+  private countInput(conn: Connection, socket: WireSocket, input: InputSource): void {
+    this.inputSources.set(conn, input);
+    // Before ws's own listener, so a chunk is counted before the messages it completes are taken off. Once the
+    // connection is closing ws reads no more messages worth counting (after a 1009 it discards what arrives).
+    input.prependListener('data', (chunk) => {
+      if (socket.readyState === OPEN) this.input.received(conn, chunk.length);
+      else this.input.forget(conn);
+    });
+    const consumed = (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const bytes = Array.isArray(data)
+        ? data.reduce((n, b) => n + b.length, 0)
+        : (data as Buffer | ArrayBuffer).byteLength;
+      this.input.consumed(conn, clientFrameBytes(bytes));
+    };
+    socket.on('message', consumed);
+    socket.on('ping', consumed);
+    socket.on('pong', consumed);
+  }
+
+  /** The connection holding the most of a spent input budget: closed with 1009 and cut, freeing what it held. */
+  private evict(conn: Connection, held: number): void {
+    this.logger.warn(
+      {
+        connection: conn.id,
+        remote: conn.remote,
+        held_bytes: held,
+        budget_bytes: this.options.maxInputBytes,
+      },
+      'websocket input budget spent: closing the connection holding the most',
+    );
+    conn.writer.close();
+    conn.socket.close(CLOSE_CODES.tooBig, 'server input budget spent');
+    // Read nothing more from it; cut it once the client has had a moment to read the close frame (the client,
+    // busy sending, would answer the close handshake late), which frees the partial message it held.
+    this.inputSources.get(conn)?.pause();
+    setTimeout(() => conn.socket.terminate(), 1000).unref();
+  }
+
   private drop(conn: Connection): void {
+    this.input.forget(conn);
+    this.inputSources.delete(conn);
     if (!this.connections.delete(conn)) return;
     for (const [topic, subs] of this.subscribers) {
       if (subs.delete(conn) && subs.size === 0) this.subscribers.delete(topic);

@@ -1,11 +1,14 @@
 // The Fastify plugin of the real-time gateway: WebSocket at /ws on the server's port, and a diagnostics route
 // (in the manner of pvws's /socket page) showing each client's queue and each poller's counters.
 
+import type { EventEmitter } from 'node:events';
 import { Type } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
-import { LIMITS } from '@lablink/protocol';
+import { ERROR_CODES, encode, LIMITS } from '@lablink/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
 import { Gateway, type GatewayDeps, type GatewayOptions } from './gateway.js';
+import { OPEN } from './socket.js';
 
 export interface RealtimeOptions extends Omit<GatewayDeps, 'logger'>, Partial<GatewayOptions> {
   /** Gives the gateway to the caller (tests, other plugins). */
@@ -30,6 +33,14 @@ const Stats = Type.Object({
     }),
   ),
   pollers: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  max_connections: Type.Integer({ description: 'More WebSocket clients are refused with HTTP 503' }),
+  input: Type.Object(
+    {
+      held_bytes: Type.Integer({ description: 'Client input received but not yet a whole message' }),
+      max_bytes: Type.Integer({ description: 'Beyond it the connection holding the most is closed (1009)' }),
+    },
+    { description: 'The budget for incomplete client messages, across all connections' },
+  ),
 });
 
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions): Promise<void> {
@@ -41,7 +52,8 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
 
   await app.register(websocket, {
     options: {
-      // Above this ws refuses the frame without reading it and closes with 1009 (docs/protocol.md).
+      // Above this ws refuses the frame from its header, before buffering any of it, and closes with 1009
+      // (docs/protocol.md); the welcome announces the same figure.
       maxPayload: LIMITS.maxPayloadBytes,
       // Measured (docs/protocol.md): not worth its CPU and per-connection memory for our frames.
       perMessageDeflate: false,
@@ -54,9 +66,29 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     },
   });
 
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
-    gateway.accept(socket, request.ip);
-  });
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      schema: { hide: true },
+      // The cap, before the upgrade: a plain HTTP answer the client can read (accept() has a 1013 backstop).
+      onRequest: async (request, reply) => {
+        if (!request.ws || !gateway.full) return;
+        request.log.warn({ connections: gateway.size }, 'websocket connection refused: at the maximum');
+        return reply
+          .status(503)
+          .header('retry-after', '5')
+          .send({
+            detail: `LabLink has its maximum of ${gateway.options.maxConnections} WebSocket connections; try again later`,
+            code: 'too_many_connections',
+          });
+      },
+    },
+    (socket, request) => {
+      announceTooBig(socket);
+      gateway.accept(socket, request.ip, request.raw.socket);
+    },
+  );
 
   app.get(
     '/api/realtime/stats',
@@ -72,6 +104,23 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
       server_instance: gateway.instance,
       connections: gateway.stats(),
       pollers: (pollers.list?.() ?? []) as unknown as Record<string, unknown>[],
+      max_connections: gateway.options.maxConnections,
+      input: { held_bytes: gateway.inputHeld, max_bytes: gateway.options.maxInputBytes },
     }),
   );
+}
+
+/**
+ * A frame announcing more than maxPayload is refused by ws from its header: it emits the error on its receiver and
+ * closes with 1009 right after. A listener placed before ws's own can still send a typed `frame_too_large`, which
+ * the client reads just before the close frame. `_receiver` is internal to ws 8; without it the client gets the
+ * 1009 alone (the realtime tests would notice).
+ */
+function announceTooBig(socket: WebSocket): void {
+  const receiver = (socket as unknown as { _receiver?: EventEmitter })._receiver;
+  receiver?.prependListener('error', (err: Error & { code?: string }) => {
+    if (err.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || socket.readyState !== OPEN) return;
+    const detail = `message too large: requests are at most ${LIMITS.maxPayloadBytes} bytes (max_payload_bytes); closing with 1009`;
+    socket.send(encode({ type: 'error', code: ERROR_CODES.frameTooLarge, detail }));
+  });
 }

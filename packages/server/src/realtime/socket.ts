@@ -12,7 +12,7 @@ export interface WireSocket {
   ping(): void;
   on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): this;
   on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
-  on(event: 'pong', listener: () => void): this;
+  on(event: 'pong' | 'ping', listener: (data: Buffer) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
 }
 
