@@ -95,7 +95,7 @@ export const ERROR_CODES = {
   unknownEquipment: 'unknown_equipment',
   /** The instrument cannot serve this stream type (e.g. `readings` from an oscilloscope). */
   unsupportedStream: 'unsupported_stream',
-  /** The instrument exists but is not connected right now (error, reconnecting, connecting). */
+  /** The instrument exists but is not connected right now (error, reconnecting, not responding, connecting). */
   notConnected: 'not_connected',
   /** `stop_stream` for a stream this connection did not start (or that already ended). */
   notStreaming: 'not_streaming',
