@@ -74,7 +74,7 @@ function lablinkTarget({ url, wsUrl }: Server, equipmentId: string): Target {
     const body = { equipment_id: equipmentId, session_id: SESSION };
     const res = await http<{ success: boolean }>('POST', `${url}${path}`, {
       ...body,
-      ...(kind === 'lock_acquired' ? { timeout_seconds: 0 } : {}),
+      ...(kind === 'lock_acquired' ? { timeout_seconds: 3600 } : {}), // released right after; 0 (never) is refused
     });
     if (res.status !== 200 || !res.body.success) {
       throw new Error(`${path} answered ${res.status} ${JSON.stringify(res.body)}`);
