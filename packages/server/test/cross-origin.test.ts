@@ -3,14 +3,16 @@
 // change nothing; the server's own pages, scripts, curl and the SDK pass; a Host that does not name the server is
 // refused (DNS rebinding); /ws refuses foreign origins at the upgrade.
 
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { type EquipmentInfo, LabLinkClient } from '@lablink/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { isLoopback, localMachineNames, RequestGuard } from '../src/http-guard.js';
-import { http, type Json, startTestServer, type TestServer, until } from './helpers.js';
+import { http, type Json, startTestServer, type TestServer, tempDir, until } from './helpers.js';
 
 let server: TestServer;
 let psu: EquipmentInfo;
@@ -452,6 +454,34 @@ describe('settings', () => {
       allowedHosts: ['a.example', 'b.example', 'c.example'],
       maxWsConnections: 7,
     });
+  });
+
+  it('reads them from the config file as arrays, and names a bad entry by file and key', () => {
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, 'lablink.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          allowed_hosts: ['bench-pi.lab'],
+          allowed_origins: ['http://192.168.1.20:5173'],
+          max_ws_connections: 100,
+        }),
+      );
+      expect(loadConfig({ env: {}, flags: { config: file } })).toMatchObject({
+        allowedHosts: ['bench-pi.lab'],
+        allowedOrigins: ['http://192.168.1.20:5173'],
+        maxWsConnections: 100,
+      });
+      writeFileSync(file, JSON.stringify({ allowed_origins: 'http://a.example/x' }));
+      expect(() => loadConfig({ env: {}, flags: { config: file } })).toThrow(
+        `invalid setting ${file}: allowed_origins`,
+      );
+      writeFileSync(file, JSON.stringify({ allowed_hosts: [42] }));
+      expect(() => loadConfig({ env: {}, flags: { config: file } })).toThrow(/must be a list of strings/);
+    } finally {
+      tmp.remove();
+    }
   });
 
   it.each([
