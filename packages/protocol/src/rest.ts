@@ -16,8 +16,8 @@ const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
 // ------------------------------------------------------------------------------------------------------- bounds
 // Every number and string a request carries has a range; a value outside it is a 400 naming the field, and nothing
-// happens (docs/configuration.md, "Input limits"). Numbers are finite: JSON's 1e309 parses as Infinity and is
-// refused like any other out-of-range value.
+// happens ("Input limits" in docs/equipment.md and docs/locks-and-profiles.md). Numbers are finite: JSON's 1e309
+// parses as Infinity, and the server refuses it wherever it is (src/validation.ts).
 
 /** Lock and session timeouts, in seconds: at least one, at most a day. */
 export const TIMEOUT_SECONDS = { min: 1, max: 86_400 } as const;

@@ -1,7 +1,7 @@
 // One shape for every HTTP error: {"detail": "<what went wrong, in words>", "code": "<stable string>",
 // "field"?: "<the offending field>"}. `detail` is what the original LabLink's clients already display.
 
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export class HttpError extends Error {
   constructor(
@@ -60,6 +60,26 @@ export function installErrorHandler(app: FastifyInstance): void {
       .status(404)
       .send({ detail: `no route ${request.method} ${request.url}`, code: 'not_found' } satisfies ErrorBody);
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the errors its router raises before any route runs (a path parameter over
+ * the router's 100 characters, a malformed %-escape in the path) get the same error body as every other error,
+ * with `field: "path"`, instead of Fastify's own {"error","message"}.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 400;
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than 100 characters (no id or name is that long)'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'the path is not a valid URL: a % escape is malformed or is not UTF-8'
+        : error.message;
+  reply.status(status).send({
+    detail,
+    code: status < 500 ? 'invalid_request' : 'internal',
+    ...(status < 500 ? { field: 'path' } : {}),
+  } satisfies ErrorBody);
 }
 
 function fieldName(instancePath: string | undefined, params: Record<string, unknown> | undefined): string {

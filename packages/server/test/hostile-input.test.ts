@@ -2,7 +2,9 @@
 // against a server with the simulated bench. Each extreme gets a 4xx naming the field and changes nothing; the
 // property-based sweep over every route is in rest-fuzz.test.ts.
 
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameworkErrors, installErrorHandler } from '../src/http-errors.js';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -115,5 +117,280 @@ describe('finding 6: lock and session timeouts', () => {
     expect((await api('/api/locks/sessions')).status).toBe(200);
     expect((await api(`/api/locks/status/${ids.power_supply}`)).status).toBe(200);
     expect((await api(`/api/locks/queue/${ids.power_supply}`)).status).toBe(200);
+  });
+});
+
+describe('every number and string of a REST request is bounded', () => {
+  /** [method, path (ids filled in), body as JSON text or undefined, the field the 4xx must name]. */
+  const cases = (): [string, string, string | undefined, string][] => {
+    const psu = ids.power_supply;
+    const load = ids.electronic_load;
+    const keys = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',')}}`;
+    const long = (n: number) => JSON.stringify('x'.repeat(n));
+    return [
+      ['PUT', `/api/safety/limits/${psu}`, '{"max_voltage":1e308}', 'max_voltage'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"max_current":-1e308}', 'max_current'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"max_power":1e309}', 'max_power'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"voltage_slew_rate":1e308}', 'voltage_slew_rate'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"voltage_slew_rate":-1e-20}', 'voltage_slew_rate'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"current_slew_rate":"NaN"}', 'current_slew_rate'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"channel":9007199254740993}', 'channel'],
+      ['PUT', `/api/safety/limits/${psu}`, '{"channel":-0.5}', 'channel'],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        `{"action":"set_voltage","parameters":${keys(33)}}`,
+        'parameters',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        '{"action":"set_voltage","parameters":{"voltage":1e308}}',
+        'voltage',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        '{"action":"set_voltage","parameters":{"voltage":-1e308}}',
+        'voltage',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        '{"action":"set_voltage","parameters":{"voltage":1e309}}',
+        'parameters.voltage',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        '{"action":"set_voltage","parameters":{"voltage":"NaN"}}',
+        'voltage',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        '{"action":"set_voltage","parameters":{"voltage":1,"channel":1e308}}',
+        'channel',
+      ],
+      [
+        'POST',
+        `/api/equipment/${load}/command`,
+        '{"action":"set_current","parameters":{"current":9007199254740993}}',
+        'current',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        `{"action":"set_voltage","session_id":${long(101)}}`,
+        'session_id',
+      ],
+      ['POST', `/api/equipment/${psu}/command`, `{"action":${long(65)}}`, 'action'],
+      ['POST', `/api/equipment/${psu}/scpi`, `{"command":${long(513)}}`, 'command'],
+      ['POST', `/api/equipment/${psu}/scpi`, `{"command":"*IDN?","session_id":${long(101)}}`, 'session_id'],
+      ['POST', `/api/equipment/disconnect/${psu}?session_id=${'x'.repeat(101)}`, undefined, 'session_id'],
+      ['GET', `/api/equipment/${psu}/readings?channel=1e308`, undefined, 'channel'],
+      ['GET', `/api/equipment/${psu}/readings?channel=NaN`, undefined, 'channel'],
+      ['GET', `/api/equipment/${psu}/readings?channel=-0`, undefined, 'channel'],
+      ['GET', '/api/safety/events?limit=9007199254740993', undefined, 'limit'],
+      ['GET', `/api/locks/events/${psu}?limit=1e308`, undefined, 'limit'],
+      ['GET', '/api/locks/sessions/x/events?limit=Infinity', undefined, 'limit'],
+      ['GET', `/api/profiles/list?equipment_type=${'x'.repeat(65)}`, undefined, 'equipment_type'],
+      ['GET', `/api/equipment/${'x'.repeat(65)}`, undefined, 'equipment_id'],
+      ['POST', '/api/equipment/connect', `{"resource_string":${long(257)}}`, 'resource_string'],
+      [
+        'POST',
+        '/api/equipment/connect',
+        '{"resource_string":"TCPIP0::127.0.0.1::1e308::SOCKET"}',
+        'resource_string',
+      ],
+      [
+        'POST',
+        '/api/equipment/connect',
+        `{"resource_string":"TCPIP0::127.0.0.1::5025::SOCKET","nickname":${long(101)}}`,
+        'nickname',
+      ],
+      ['PATCH', `/api/equipment/${psu}`, `{"nickname":${long(101)}}`, 'nickname'],
+      ['POST', '/api/locks/acquire', `{"equipment_id":"${psu}","session_id":${long(101)}}`, 'session_id'],
+      ['POST', '/api/locks/sessions/create', `{"client_name":${long(101)}}`, 'client_name'],
+      ['POST', '/api/locks/sessions/create', `{"metadata":${keys(33)}}`, 'metadata'],
+      ['POST', '/api/locks/sessions/create', `{"metadata":{"note":${long(5000)}}}`, 'metadata'],
+      ['POST', '/api/profiles/create', `{"name":${long(101)},"equipment_type":"power_supply"}`, 'name'],
+      [
+        'POST',
+        '/api/profiles/create',
+        `{"name":"p","equipment_type":"power_supply","description":${long(1001)}}`,
+        'description',
+      ],
+      [
+        'POST',
+        '/api/profiles/create',
+        `{"name":"p","equipment_type":"power_supply","settings":${keys(101)}}`,
+        'settings',
+      ],
+      [
+        'POST',
+        '/api/profiles/create',
+        `{"name":"p","equipment_type":"power_supply","settings":{"mode":${long(257)}}}`,
+        'settings.mode',
+      ],
+      [
+        'POST',
+        '/api/profiles/create',
+        '{"name":"p","equipment_type":"power_supply","settings":{"voltage":{"a":1}}}',
+        'settings.voltage',
+      ],
+      [
+        'POST',
+        '/api/profiles/create',
+        '{"name":"p","equipment_type":"power_supply","settings":{"voltage":1e309}}',
+        'settings.voltage',
+      ],
+      [
+        'POST',
+        '/api/profiles/create',
+        `{"name":"p","equipment_type":"power_supply","tags":[${long(65)}]}`,
+        'tags.0',
+      ],
+      [
+        'POST',
+        `/api/profiles/${encodeURIComponent('Power Supply - 5V Logic')}/apply/${psu}`,
+        '{"channel":1e308}',
+        'channel',
+      ],
+      ['POST', '/api/locks/acquire', '[]', 'body'],
+      ['POST', '/api/locks/acquire', '"x"', 'body'],
+    ];
+  };
+
+  it('answers each extreme with a 4xx naming the field, and changes nothing', async () => {
+    const { snapshot, differences } = await import('./bench-state.js');
+    const before = await snapshot(server.url);
+    for (const [method, path, body, field] of cases()) {
+      const res = await api(path, {
+        method,
+        ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+      });
+      const what = `${method} ${path.slice(0, 120)} ${body?.slice(0, 120)} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+      expect(res.status, what).toBeGreaterThanOrEqual(400);
+      expect(res.status, what).toBeLessThan(500);
+      expect(res.body.field, what).toBe(field);
+      expect(typeof res.body.detail, what).toBe('string');
+    }
+    expect(differences(before, await snapshot(server.url))).toEqual([]);
+  });
+
+  it('takes the bounds themselves: a day of timeout, 32 parameters, 100 settings, 4 KB of metadata', async () => {
+    const settings = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+    const created = await api('/api/profiles/create', {
+      body: { name: 'bounds', equipment_type: 'generic', settings, description: 'd'.repeat(1000) },
+    });
+    expect(created.status).toBe(201);
+    expect((await api('/api/profiles/bounds', { method: 'DELETE' })).status).toBe(200);
+    const session = await api('/api/locks/sessions/create', {
+      body: { timeout_seconds: 86_400, client_name: 'c'.repeat(100), metadata: { note: 'm'.repeat(4000) } },
+    });
+    expect(session.status).toBe(200);
+    expect((await api(`/api/locks/sessions/${session.body.session_id}`, { method: 'DELETE' })).status).toBe(
+      200,
+    );
+    const limits = await api(`/api/safety/limits/${ids.electronic_load}`, {
+      method: 'PUT',
+      body: { current_slew_rate: 1_000_000 },
+    });
+    expect(limits.status).toBe(200);
+    expect(
+      (
+        await api(`/api/safety/limits/${ids.electronic_load}`, {
+          method: 'PUT',
+          body: { current_slew_rate: 0 },
+        })
+      ).body.limits[0].current_slew_rate,
+    ).toBeNull();
+  });
+
+  it('has a frameworkErrors handler that gives router errors the one error shape', async () => {
+    const app = Fastify({ frameworkErrors });
+    installErrorHandler(app);
+    app.get('/x/:id', async () => 'ok');
+    for (const url of [`/x/${'x'.repeat(101)}`, '/x/%E0%A4%A']) {
+      const res = await app.inject(url);
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, url).toBeLessThan(500);
+      expect(res.json(), url).toMatchObject({
+        code: 'invalid_request',
+        field: 'path',
+        detail: expect.any(String),
+      });
+    }
+    await app.close();
+  });
+
+  // Fails until app.ts passes `frameworkErrors` (src/http-errors.ts) to Fastify: the router answers these itself.
+  it('answers a path segment the router refuses (over 100 characters, a broken % escape) in the one error shape', async () => {
+    for (const path of [`/api/equipment/${'x'.repeat(101)}`, '/api/equipment/%E0%A4%A', '/api/profiles/%']) {
+      const res = await api(path);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.body, path).toMatchObject({
+        code: 'invalid_request',
+        field: 'path',
+        detail: expect.any(String),
+      });
+    }
+  });
+});
+
+describe('every number of a WebSocket message is bounded', () => {
+  const cases: [string, string][] = [
+    ['{"type":"start_stream","equipment_id":"E","interval_ms":1e308}', 'interval_ms'],
+    ['{"type":"start_stream","equipment_id":"E","interval_ms":1e309}', 'interval_ms'],
+    ['{"type":"start_stream","equipment_id":"E","interval_ms":-0}', 'interval_ms'],
+    ['{"type":"start_stream","equipment_id":"E","channel":1e308}', 'channel'],
+    ['{"type":"start_stream","equipment_id":"E","channel":0.5}', 'channel'],
+    ['{"type":"start_stream","equipment_id":"E","resume_from":9007199254740993}', 'resume_from'],
+    ['{"type":"start_stream","equipment_id":"E","resume_from":1e308}', 'resume_from'],
+    ['{"type":"start_stream","equipment_id":"E","resume_from":-1}', 'resume_from'],
+    ['{"type":"hello","batch_ms":1e308}', 'batch_ms'],
+    ['{"type":"hello","batch_ms":1e-20}', 'batch_ms'],
+    [
+      '{"type":"subscribe","topics":["equipment"],"resume_from":{"equipment":1e308}}',
+      'resume_from.equipment',
+    ],
+    [`{"type":"subscribe","topics":[${Array(17).fill('"alarms"').join(',')}]}`, 'topics'],
+    ['{"type":"start_acquisition_stream","acquisition_id":"a","num_samples":1e308}', 'num_samples'],
+    [
+      '{"type":"start_acquisition_stream","acquisition_id":"a","interval_ms":9007199254740993}',
+      'interval_ms',
+    ],
+    ['{"type":"ping","request_id":1e308}', 'request_id'],
+    ['{"type":"ping","request_id":9007199254740993}', 'request_id'],
+  ];
+
+  it('answers each extreme with a typed error naming the field, and keeps the connection', async () => {
+    const { TestClient, invalidMessages } = await import('./realtime-client.js');
+    const client = await TestClient.open(`${server.url}/ws`);
+    try {
+      for (const [text, field] of cases) {
+        const message = text.replace('"E"', JSON.stringify(ids.power_supply));
+        const from = client.messages.length;
+        client.send(message);
+        const error = await client.waitFor((m) => m.type === 'error', { from });
+        expect(error, message).toMatchObject({ code: 'invalid_field', field });
+        expect(error.request_id, message).toBeUndefined();
+        await client.roundTrip();
+      }
+      // The bounds themselves are accepted.
+      const ok = await client.request({ type: 'hello', batch_ms: 1000 });
+      expect(ok.type).toBe('hello_ok');
+      const sub = await client.request({
+        type: 'subscribe',
+        topics: ['equipment'],
+        resume_from: { equipment: Number.MAX_SAFE_INTEGER },
+      });
+      expect(sub.type).toBe('subscribed');
+      expect(invalidMessages).toEqual([]);
+    } finally {
+      client.ws.terminate();
+    }
   });
 });
