@@ -70,7 +70,7 @@ export async function buildApp(services: Services) {
   await app.register(profileRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,
-    pollers: services.pollers,
+    readings: services.readings,
     maxConnections: services.config.maxWsConnections,
   });
 

@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { EquipmentService } from './equipment/service.js';
 import { LockService } from './locks.js';
 import { ProfileService } from './profiles.js';
-import { PollerRegistry } from './realtime/poller.js';
+import { ReadingsPipeline } from './readings/pipeline.js';
 import { SafetyService } from './safety.js';
 import { type Db, openDatabase } from './storage/database.js';
 
@@ -22,8 +22,8 @@ export interface Services {
   equipment: EquipmentService;
   locks: LockService;
   profiles: ProfileService;
-  /** One poller per (instrument, stream type, channel), shared by the gateway, alarms and acquisitions. */
-  pollers: PollerRegistry;
+  /** Claims of readings: one poller per (instrument, kind, channel), shared by streams, alarms, acquisitions, jobs. */
+  readings: ReadingsPipeline;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
@@ -39,11 +39,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const locks = new LockService({ bus, logger: logger.child({ component: 'locks' }) });
   const equipment = new EquipmentService(db, bus, logger.child({ component: 'equipment' }), safety, locks);
   const profiles = new ProfileService({ db, equipment, logger: logger.child({ component: 'profiles' }) });
-  const pollers = new PollerRegistry({ bus, equipment });
+  const readings = new ReadingsPipeline({ bus, equipment });
 
   let bench: Bench | null = null;
   const close = async () => {
-    pollers.close();
+    readings.close();
     await equipment.close();
     locks.close();
     await bench?.stop();
@@ -74,7 +74,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     equipment,
     locks,
     profiles,
-    pollers,
+    readings,
     bench,
     async close() {
       if (closed) return;

@@ -9,9 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientOptions } from 'ws';
 import { Bus } from '../src/bus.js';
 import type { EquipmentView } from '../src/equipment/types.js';
+import { type ReadingSource, ReadingsPipeline } from '../src/readings/pipeline.js';
 import type { Gateway, GatewayOptions } from '../src/realtime/gateway.js';
 import { realtimePlugin } from '../src/realtime/plugin.js';
-import { PollerRegistry, type StreamSource } from '../src/realtime/poller.js';
 import { invalidMessages, seqsOf, TestClient, validation } from './realtime-client.js';
 
 type View = Pick<EquipmentView, 'state' | 'stream_types' | 'model'>;
@@ -20,7 +20,7 @@ interface Harness {
   url: string;
   bus: Bus;
   views: Map<string, View>;
-  pollers: PollerRegistry;
+  readings: ReadingsPipeline;
   gateway: Gateway;
   app: FastifyInstance;
   acquisitions: Set<string>;
@@ -34,7 +34,7 @@ async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harn
     ['broken', { state: 'error', stream_types: ['readings'], model: null }],
   ]);
   let n = 0;
-  const source: StreamSource = {
+  const source: ReadingSource = {
     find: (id) => views.get(id),
     // A reading as a driver might return it: a Date, a failed channel as NaN, an overflow as Infinity.
     readings: async (id, channel) => ({
@@ -53,22 +53,22 @@ async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harn
       samples: Array.from({ length: 1200 }, (_, i) => Math.sin(i / 20)),
     }),
   };
-  const pollers = new PollerRegistry({ bus, equipment: source });
+  const readings = new ReadingsPipeline({ bus, equipment: source });
   const acquisitions = new Set<string>(['acq1']);
   const app = Fastify();
   let gateway: Gateway | undefined;
   await app.register(realtimePlugin, {
     bus,
-    pollers,
+    readings,
     acquisitions: { find: (id: string) => (acquisitions.has(id) ? { id } : undefined) },
     onGateway: (g) => {
       gateway = g;
     },
     ...options,
   });
-  app.addHook('onClose', async () => pollers.close());
+  app.addHook('onClose', async () => readings.close());
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { url, bus, views, pollers, gateway: gateway as Gateway, app, acquisitions };
+  return { url, bus, views, readings, gateway: gateway as Gateway, app, acquisitions };
 }
 
 let h: Harness;
@@ -155,9 +155,36 @@ describe('streams', () => {
     await client.request({ type: 'start_stream', equipment_id: 'psu', interval_ms: 1000 });
     const again = await client.request({ type: 'start_stream', equipment_id: 'psu', interval_ms: 50 });
     expect(again).toMatchObject({ type: 'stream_started', interval_ms: 50, effective_interval_ms: 50 });
-    expect(h.pollers.list()).toMatchObject([
+    expect(h.readings.list()).toMatchObject([
       { topic: 'stream:psu:readings:1', subscribers: 1, interval_ms: 50 },
     ]);
+  });
+
+  it('gives each client the rate it asked for from one poller, saying what it skipped with prev_seq', async () => {
+    h.views.set('psu3', { state: 'connected', stream_types: ['readings'], model: null });
+    const fast = await connect();
+    const slow = await connect();
+    await fast.request({ type: 'start_stream', equipment_id: 'psu3', interval_ms: 20 });
+    await slow.request({ type: 'start_stream', equipment_id: 'psu3', interval_ms: 200 });
+    const slowData = await slow.waitForCount((m) => m.type === 'stream_data', 4);
+    const fastData = fast.messages.filter((m) => m.type === 'stream_data');
+    expect(h.readings.list().filter((p) => p.equipment_id === 'psu3')).toMatchObject([
+      { interval_ms: 20, subscribers: 2 },
+    ]);
+    // The slow client was not raised to the fast one's rate: about one reading in ten reaches it.
+    const span = (slowData.at(-1)?.seq as number) - (slowData[0]?.seq as number);
+    expect(span).toBeGreaterThanOrEqual(3 * 7);
+    expect(fastData.length).toBeGreaterThan(slowData.length * 5);
+    // Each slow message names the one before it, so a client tells its rate from a loss.
+    for (let i = 1; i < slowData.length; i++) {
+      const m = slowData[i] as { seq: number; prev_seq?: number };
+      expect(m.prev_seq ?? m.seq - 1).toBe(slowData[i - 1]?.seq);
+    }
+    expect(slowData.filter((m) => m.prev_seq !== undefined).length).toBeGreaterThanOrEqual(2);
+    // The fast client gets every reading, and no prev_seq.
+    const seqs = fastData.map((m) => m.seq as number);
+    expect(seqs.slice(1).every((s, i) => s === (seqs[i] as number) + 1)).toBe(true);
+    expect(fastData.some((m) => 'prev_seq' in m)).toBe(false);
   });
 
   it('stops a stream that ends on the server side with stream_stopped and a reason', async () => {

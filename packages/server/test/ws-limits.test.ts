@@ -16,7 +16,7 @@ import { hasSocat, startPtyPair } from '../../instruments/test/pty-pair.js';
 import { Bus } from '../src/bus.js';
 import { Gateway } from '../src/realtime/gateway.js';
 import { realtimePlugin } from '../src/realtime/plugin.js';
-import { PollerRegistry } from '../src/realtime/poller.js';
+import { ReadingsPipeline } from '../src/readings/pipeline.js';
 import type { WireSocket } from '../src/realtime/socket.js';
 import { http, startTestServer, type TestServer, until } from './helpers.js';
 import { RawWebSocket } from './raw-ws.js';
@@ -136,9 +136,9 @@ describe('incomplete input across connections stays within a budget', () => {
 
   beforeAll(async () => {
     const bus = new Bus(16);
-    const pollers = new PollerRegistry({ bus, equipment: { find: () => undefined } as never });
+    const readings = new ReadingsPipeline({ bus, equipment: { find: () => undefined } as never });
     app = Fastify();
-    await app.register(realtimePlugin, { bus, pollers, maxInputBytes: BUDGET });
+    await app.register(realtimePlugin, { bus, readings, maxInputBytes: BUDGET });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -217,7 +217,7 @@ describe('the number of WebSocket connections is capped', () => {
   it('closes with 1013 an upgrade that raced past the check', () => {
     const bus = new Bus(4);
     const gateway = new Gateway(
-      { bus, pollers: { acquire: () => ({}) as never }, logger: console },
+      { bus, readings: { claim: () => ({}) as never }, logger: console },
       { maxConnections: 1 },
     );
     try {

@@ -26,6 +26,8 @@ export interface RunningSimulator<I = InstrumentOf<SimModel>> {
   /** The in-process model behind the wire: load resistance, signals, input … */
   instrument: I;
   faults: FaultControls;
+  /** Messages (commands and queries) received so far, on every connection: how often it was spoken to. */
+  messages(): number;
   /** Also serves the instrument on a stream (a pty, a serial port); returns a function that detaches it. */
   serveStream(stream: Duplex): () => void;
   stop(): Promise<void>;
@@ -72,6 +74,7 @@ export async function startSimulator(
     resource: `TCPIP0::${host}::${port}::SOCKET`,
     instrument,
     faults: server.faults,
+    messages: () => server.messages,
     serveStream: (stream) => server.serveStream(stream),
     stop: () => server.close(),
   };

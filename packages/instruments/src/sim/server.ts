@@ -32,6 +32,8 @@ export class SimServer {
   private garbagePending = false;
   private address: { host: string; port: number } | undefined;
   private listening = false;
+  /** Messages received on every stream, counted as they arrive. */
+  messages = 0;
 
   constructor(private readonly protocol: SimProtocol) {
     this.tcp.on('connection', (socket) => {
@@ -70,6 +72,7 @@ export class SimServer {
       while (end >= 0) {
         const message = buffer.slice(0, end);
         buffer = buffer.slice(end + 1);
+        if (message.trim() !== '') this.messages++;
         // Replies go out in order: each message waits for the previous one (and any injected delay).
         queue = queue.then(() => this.reply(stream, message));
         end = buffer.indexOf(this.protocol.inputTerminator);

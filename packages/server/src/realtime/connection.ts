@@ -13,14 +13,14 @@ import {
   type StreamType,
   timestamp,
 } from '@lablink/protocol';
+import type { Claim } from '../readings/pipeline.js';
 import type { Gateway } from './gateway.js';
 import { handlers } from './handlers.js';
-import type { PollerHandle } from './poller.js';
 import type { WireSocket } from './socket.js';
 import { Writer } from './writer.js';
 
 export interface OwnedStream {
-  handle: PollerHandle;
+  handle: Claim;
   equipment_id: string;
   stream_type: StreamType;
   channel: number;

@@ -5,14 +5,31 @@ import { encode, encodeBinary, type StreamType } from '@lablink/protocol';
 import type { Published } from '../bus.js';
 import type { Frame } from './writer.js';
 
+/** A connection's stream: what it asked for, and the seq of the last message handed to its writer. */
+export interface StreamSubscription {
+  kind: 'stream';
+  equipment_id: string;
+  stream_type: StreamType;
+  channel: number;
+  binary: boolean;
+  lastSeq?: number;
+}
+
 /** How a connection receives a topic. */
 export type Subscription =
   | { kind: 'event' }
-  | { kind: 'stream'; equipment_id: string; stream_type: StreamType; channel: number; binary: boolean }
+  | StreamSubscription
   | { kind: 'acquisition'; acquisition_id: string; binary: boolean };
 
-/** The wire message for a published bus message, as `sub` receives it. */
-export function toWire(published: Published, sub: Subscription): { data: unknown } & Record<string, unknown> {
+/**
+ * The wire message for a published bus message, as `sub` receives it; `prevSeq` is the stream message sent to it
+ * before, when that is not seq − 1 (it asked for a slower rate than the poller's).
+ */
+export function toWire(
+  published: Published,
+  sub: Subscription,
+  prevSeq?: number,
+): { data: unknown } & Record<string, unknown> {
   const { topic, seq, timestamp } = published;
   switch (sub.kind) {
     case 'event':
@@ -21,7 +38,8 @@ export function toWire(published: Published, sub: Subscription): { data: unknown
       const { equipment_id, stream_type, channel } = sub;
       // The original wrapped a non-object result as {"value": …}; clients still read it that way.
       const data = isObject(published.data) ? published.data : { value: published.data };
-      return { type: 'stream_data', topic, seq, timestamp, equipment_id, stream_type, channel, data };
+      const wire = { type: 'stream_data', topic, seq, timestamp, equipment_id, stream_type, channel, data };
+      return prevSeq === undefined ? wire : { ...wire, prev_seq: prevSeq };
     }
     case 'acquisition': {
       const block = isObject(published.data) ? published.data : {};
@@ -39,34 +57,37 @@ export function toWire(published: Published, sub: Subscription): { data: unknown
   }
 }
 
-/** Lazily encodes one published message for its subscribers: JSON once, binary once. */
+/**
+ * Lazily encodes one published message for its subscribers: JSON once, binary once (and once more per distinct
+ * `prevSeq`, for streams at slower rates than their poller's).
+ */
 export class FrameCache {
-  private json?: Frame;
-  /** null: the message has no sample arrays, so binary subscribers get the JSON frame too. */
-  private binary?: Frame | null;
+  /** By form and prevSeq; null: the message has no sample arrays, so binary subscribers get the JSON frame. */
+  private readonly frames = new Map<string, Frame | null>();
 
   constructor(
     private readonly published: Published,
     private readonly representative: Subscription,
   ) {}
 
-  for(sub: Subscription): Frame {
-    const coalesce = sub.kind === 'stream';
+  for(sub: Subscription, prevSeq?: number): Frame {
     if ('binary' in sub && sub.binary) {
-      if (this.binary === undefined) this.binary = this.encodeBinary(coalesce);
-      if (this.binary) return this.binary;
+      const binary = this.encoded(`b${prevSeq ?? ''}`, prevSeq, true);
+      if (binary) return binary;
     }
-    this.json ??= {
-      data: encode(toWire(this.published, this.representative)),
-      topic: this.published.topic,
-      coalesce,
-    };
-    return this.json;
+    return this.encoded(`j${prevSeq ?? ''}`, prevSeq, false) as Frame;
   }
 
-  private encodeBinary(coalesce: boolean): Frame | null {
-    const bytes = encodeBinary(toWire(this.published, this.representative));
-    return bytes ? { data: bytes, topic: this.published.topic, coalesce } : null;
+  private encoded(key: string, prevSeq: number | undefined, binary: boolean): Frame | null {
+    let frame = this.frames.get(key);
+    if (frame === undefined) {
+      const wire = toWire(this.published, this.representative, prevSeq);
+      const data = binary ? encodeBinary(wire) : encode(wire);
+      const coalesce = this.representative.kind === 'stream';
+      frame = data ? { data, topic: this.published.topic, coalesce } : null;
+      this.frames.set(key, frame);
+    }
+    return frame;
   }
 }
 

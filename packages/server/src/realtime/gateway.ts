@@ -13,10 +13,10 @@ import {
 } from '@lablink/protocol';
 import type { Logger } from 'pino';
 import type { Bus, Published } from '../bus.js';
+import type { Claim, ClaimRequest, PollerStats } from '../readings/pipeline.js';
 import { Connection } from './connection.js';
-import { FrameCache, type Subscription } from './frames.js';
+import { FrameCache, type StreamSubscription, type Subscription } from './frames.js';
 import { clientFrameBytes, InputBudget } from './input-budget.js';
-import type { PollerHandle, PollerStats, StreamRequest } from './poller.js';
 import { OPEN, type WireSocket } from './socket.js';
 import type { WriterLimits } from './writer.js';
 
@@ -48,8 +48,8 @@ export interface InputSource {
 
 export interface GatewayDeps {
   bus: Bus;
-  /** The PollerRegistry (the one of the service container, shared with alarms and acquisitions). */
-  pollers: { acquire(request: StreamRequest): PollerHandle; list?(): PollerStats[] };
+  /** The readings pipeline (the one of the service container, shared with alarms, acquisitions and jobs). */
+  readings: { claim(request: ClaimRequest): Claim; list?(): PollerStats[] };
   /** The acquisition service, once it exists: the gateway only asks whether an acquisition exists. */
   acquisitions?: { find(id: string): unknown };
   logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
@@ -78,6 +78,8 @@ export class Gateway {
   readonly options: GatewayOptions;
   private readonly connections = new Set<Connection>();
   private readonly subscribers = new Map<string, Map<Connection, Subscription>>();
+  /** Each reading's encoded frames, shared by the clients it is delivered to; gone with the reading. */
+  private readonly streamFrames = new WeakMap<Published, FrameCache>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribeBus: () => void;
   private nextId = 1;
@@ -99,8 +101,8 @@ export class Gateway {
   get bus(): Bus {
     return this.deps.bus;
   }
-  get pollers(): GatewayDeps['pollers'] {
-    return this.deps.pollers;
+  get readings(): GatewayDeps['readings'] {
+    return this.deps.readings;
   }
   get acquisitions(): GatewayDeps['acquisitions'] {
     return this.deps.acquisitions;
@@ -164,6 +166,10 @@ export class Gateway {
     subs.set(conn, sub);
   }
 
+  subscription(conn: Connection, topic: string): Subscription | undefined {
+    return this.subscribers.get(topic)?.get(conn);
+  }
+
   unsubscribe(conn: Connection, topic: string): void {
     const subs = this.subscribers.get(topic);
     if (subs?.delete(conn) && subs.size === 0) this.subscribers.delete(topic);
@@ -196,14 +202,45 @@ export class Gateway {
       this.sendLatest(conn, topic, sub);
       return;
     }
-    for (const message of missed) conn.writer.push(new FrameCache(message, sub).for(sub));
+    for (const message of missed) this.push(conn, message, sub);
+  }
+
+  /**
+   * One reading for one client's stream, handed over by the readings pipeline at that client's own rate; stream
+   * topics are not fanned out from the bus. Clients of the same stream and rate share one encoded frame.
+   */
+  deliverStream(conn: Connection, message: Published, sub: StreamSubscription): void {
+    if (this.subscribers.get(message.topic)?.get(conn) !== sub) return; // stopped meanwhile
+    let frames = this.streamFrames.get(message);
+    if (!frames) {
+      frames = new FrameCache(message, sub);
+      this.streamFrames.set(message, frames);
+    }
+    this.push(conn, message, sub, frames);
+  }
+
+  private push(
+    conn: Connection,
+    message: Published,
+    sub: Subscription,
+    frames = new FrameCache(message, sub),
+  ) {
+    if (sub.kind !== 'stream') {
+      conn.writer.push(frames.for(sub));
+      return;
+    }
+    const previous = sub.lastSeq;
+    conn.writer.push(
+      frames.for(sub, previous !== undefined && previous !== message.seq - 1 ? previous : undefined),
+    );
+    sub.lastSeq = message.seq;
   }
 
   /** The topic's latest message, at once (a stream's current value for a client that joins a running poller). */
   sendLatest(conn: Connection, topic: string, sub: Subscription): void {
     if (sub.kind === 'event') return; // events are facts, not state: they are not re-sent as if new
     const latest = this.bus.latest(topic);
-    if (latest) conn.writer.push(new FrameCache(latest, sub).for(sub));
+    if (latest) this.push(conn, latest, sub);
   }
 
   stats(): ConnectionStats[] {
@@ -250,6 +287,7 @@ export class Gateway {
     if (!subs) return;
     let frames: FrameCache | undefined;
     for (const [conn, sub] of subs) {
+      if (sub.kind === 'stream') continue; // delivered by the stream's claim, at its own rate (deliverStream)
       frames ??= new FrameCache(message, sub);
       conn.writer.push(frames.for(sub));
     }

@@ -14,6 +14,7 @@ import {
   timestamp,
 } from '@lablink/protocol';
 import type { Connection } from './connection.js';
+import type { StreamSubscription } from './frames.js';
 
 type Handlers = { [K in keyof ClientMessageMap]: (conn: Connection, message: ClientMessageMap[K]) => void };
 
@@ -70,17 +71,27 @@ export const handlers: Handlers = {
     const binary = message.binary ?? conn.binary;
     const topic = streamTopic(equipment_id, stream_type, channel);
     const previous = conn.streams.get(topic);
-    // Acquire the new share before releasing the old one, so a restart (new interval) never stops the poller.
-    const handle = gateway.pollers.acquire({
+    const sub: StreamSubscription = { kind: 'stream', equipment_id, stream_type, channel, binary };
+    // Claim anew before releasing the old claim, so a restart (new interval) never stops the poller.
+    const handle = gateway.readings.claim({
       equipment_id,
-      stream_type,
+      kind: stream_type,
       channel,
       interval_ms,
+      consumer: `ws#${conn.id}`,
+      onReading: (message) => gateway.deliverStream(conn, message, sub),
       onEnd: (reason) => conn.streamEnded(topic, reason),
     });
+    // A WebSocket stream starts only on a connected instrument (the SDK waits for it and asks again).
+    if (handle.freshness() === 'waiting') {
+      handle.release();
+      throw new ProtocolError(ERROR_CODES.notConnected, handle.reason(), 'equipment_id');
+    }
     previous?.handle.release();
+    // A restarted stream continues its sequence: the next message says what was sent before it.
+    const before = previous ? gateway.subscription(conn, topic) : undefined;
+    if (before?.kind === 'stream') sub.lastSeq = before.lastSeq;
     conn.streams.set(topic, { handle, equipment_id, stream_type, channel });
-    const sub = { kind: 'stream', equipment_id, stream_type, channel, binary } as const;
     gateway.subscribe(conn, topic, sub);
     conn.send(
       {

@@ -44,8 +44,8 @@ const Stats = Type.Object({
 });
 
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions): Promise<void> {
-  const { onGateway, bus, pollers, acquisitions, ...limits } = options;
-  const gateway = new Gateway({ bus, pollers, acquisitions, logger: app.log }, limits);
+  const { onGateway, bus, readings, acquisitions, ...limits } = options;
+  const gateway = new Gateway({ bus, readings, acquisitions, logger: app.log }, limits);
   onGateway?.(gateway);
   // Before @fastify/websocket's own preClose: clients get 1001 "going away" and a bounded wait, not 30 s.
   app.addHook('preClose', () => gateway.close());
@@ -103,7 +103,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     async () => ({
       server_instance: gateway.instance,
       connections: gateway.stats(),
-      pollers: (pollers.list?.() ?? []) as unknown as Record<string, unknown>[],
+      pollers: (readings.list?.() ?? []) as unknown as Record<string, unknown>[],
       max_connections: gateway.options.maxConnections,
       input: { held_bytes: gateway.inputHeld, max_bytes: gateway.options.maxInputBytes },
     }),

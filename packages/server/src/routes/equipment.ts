@@ -211,13 +211,14 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'Current readings (PSU per channel, load, multimeter); 501 for a scope',
+        summary:
+          'Current readings (PSU per channel, load, multimeter): the latest poll when one is under a second old; 501 for a scope',
         params: EquipmentIdParams,
         querystring: ReadingsQuery,
         response: { 200: ReadingsResponse, ...ErrorResponses },
       },
     },
-    async (request) => equipment.readings(request.params.equipment_id, request.query.channel),
+    async (request) => app.services.readings.current(request.params.equipment_id, request.query.channel),
   );
 
   app.post(
