@@ -25,6 +25,8 @@ export const TIMEOUT_SECONDS = { min: 1, max: 86_400 } as const;
 export const MAX_LIMIT_VALUE = 1_000_000;
 /** Ceiling of a slew rate (V/s, A/s); 0 means no ramp. */
 export const MAX_SLEW_RATE = 1_000_000;
+/** Length of a key of a free-form object (parameters, settings, metadata). */
+export const MAX_KEY_LENGTH = 64;
 /** Entries of a command's `parameters`. */
 export const MAX_PARAMETERS = 32;
 /** Entries of a profile's `settings`, and the length of a text setting. */
@@ -214,6 +216,7 @@ export const CommandRequest = Type.Object({
     Type.Record(Type.String(), Type.Unknown(), {
       default: {},
       maxProperties: MAX_PARAMETERS,
+      propertyNames: { maxLength: MAX_KEY_LENGTH },
       description: 'The command’s parameters (GET /api/equipment/{id}/commands lists them with their ranges)',
     }),
   ),
@@ -753,6 +756,7 @@ export const CreateSessionRequest = Type.Object(
       Nullable(
         Type.Record(Type.String(), Type.Unknown(), {
           maxProperties: MAX_METADATA_KEYS,
+          propertyNames: { maxLength: MAX_KEY_LENGTH },
           description: 'Anything the client wants to keep with the session, up to 4096 bytes of JSON',
         }),
       ),
@@ -822,6 +826,7 @@ const Settings = Type.Record(
   Type.Union([Type.Number(), Type.Boolean(), Type.String({ maxLength: MAX_SETTING_LENGTH })]),
   {
     maxProperties: MAX_SETTINGS,
+    propertyNames: { maxLength: MAX_KEY_LENGTH },
     description:
       'power_supply: voltage, current_limit (or current), output_enabled. electronic_load: mode (CC/CV/CR/CP), current, voltage, resistance, power, load_enabled. oscilloscope: timebase_scale, timebase_offset, channel_N_scale, channel_N_offset, channel_N_coupling, channel_N_enabled, trigger_mode.',
   },

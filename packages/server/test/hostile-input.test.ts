@@ -257,6 +257,19 @@ describe('every number and string of a REST request is bounded', () => {
         '{"channel":1e308}',
         'channel',
       ],
+      ['POST', '/api/locks/sessions/create', `{"metadata":{${long(65)}:1}}`, 'metadata'],
+      [
+        'POST',
+        '/api/profiles/create',
+        `{"name":"p","equipment_type":"power_supply","settings":{${long(65)}:1}}`,
+        'settings',
+      ],
+      [
+        'POST',
+        `/api/equipment/${psu}/command`,
+        `{"action":"set_voltage","parameters":{${long(65)}:1}}`,
+        'parameters',
+      ],
       ['POST', '/api/locks/acquire', '[]', 'body'],
       ['POST', '/api/locks/acquire', '"x"', 'body'],
     ];
