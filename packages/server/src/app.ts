@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installErrorHandler } from './http-errors.js';
+import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { equipmentRoutes } from './routes/equipment.js';
@@ -42,6 +42,8 @@ export async function buildApp(services: Services) {
     loggerInstance: services.logger as FastifyBaseLogger,
     // Large enough for a config import, small enough that a runaway client cannot exhaust memory.
     bodyLimit: 1024 * 1024,
+    // Refusals of the router itself (an over-long path segment, a broken %-escape) get the one error body too.
+    frameworkErrors,
   });
   installErrorHandler(base);
   installValidators(base);
