@@ -69,6 +69,26 @@ export const EVENT_TYPES = {
   scheduler: ['job_created', 'job_updated', 'job_deleted', 'job_started', 'job_completed', 'job_failed'],
 } as const satisfies Record<EventTopic, readonly string[]>;
 
+/** Every event type (the `type` of an event message). */
+export type EventType = (typeof EVENT_TYPES)[EventTopic][number];
+
+/** The topic an event type is published on, as a type: `EventTopicOf<'alarm_event'>` is `'alarms'`. */
+export type EventTopicOf<T extends EventType> = {
+  [K in EventTopic]: T extends (typeof EVENT_TYPES)[K][number] ? K : never;
+}[EventTopic];
+
+/**
+ * The topic of each event type, from EVENT_TYPES: one lookup, so an event can never be published on another
+ * topic than the one its clients subscribe to (the server's bus takes only the type).
+ */
+export const EVENT_TOPIC_OF = Object.freeze(
+  Object.fromEntries(EVENT_TOPICS.flatMap((topic) => EVENT_TYPES[topic].map((type) => [type, topic]))),
+) as { readonly [T in EventType]: EventTopicOf<T> };
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && Object.hasOwn(EVENT_TOPIC_OF, value);
+}
+
 export const STREAM_TYPES = ['readings', 'measurements', 'waveform'] as const;
 export type StreamType = (typeof STREAM_TYPES)[number];
 
@@ -158,7 +178,10 @@ export const LIMITS = {
   heartbeatMs: 30_000,
   /** Events queued for one slow client before it is closed with 4008 (Home Assistant's PENDING_MSG_PEAK). */
   maxQueuedEvents: 1024,
-  /** Messages of a topic kept for resume (the bus's replay depth). */
+  /**
+   * Messages of a topic kept for resume (the bus's replay depth, per topic). A topic that ends for good (a
+   * finished acquisition) is retired and keeps nothing.
+   */
   replayDepth: 256,
   /** Largest `num_samples` a start_acquisition_stream may ask for in one block. */
   maxSamples: 1_000_000,

@@ -4,5 +4,6 @@
 export * from './binary.js';
 export * from './const.js';
 export * from './encode.js';
+export * from './payloads.js';
 export * from './schemas.js';
 export * from './validate.js';

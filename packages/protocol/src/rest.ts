@@ -9,6 +9,33 @@
 
 import { type Static, Type } from 'typebox';
 import type { StreamType } from './const.js';
+// Shapes the REST API shares with the WebSocket's payloads, defined once there.
+import {
+  type ConnectionType,
+  EQUIPMENT_STATES,
+  EQUIPMENT_TYPES,
+  EquipmentInfo,
+  type EquipmentState,
+  type EquipmentType,
+  LockMode,
+  StopResult,
+} from './payloads.js';
+
+export {
+  ElectronicLoadReadings,
+  EQUIPMENT_STATES,
+  EQUIPMENT_TYPES,
+  EquipmentInfo,
+  type LoadMode,
+  LockMode,
+  MultimeterReadings,
+  PowerSupplyReadings,
+  Readings,
+  ScopeMeasurements,
+  StopResult,
+  Waveform,
+} from './payloads.js';
+export type { ConnectionType, EquipmentState, EquipmentType };
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -41,31 +68,7 @@ export const MAX_LOCK_QUEUE = 100;
 
 // ------------------------------------------------------------------------------------------------- vocabularies
 
-export const EQUIPMENT_TYPES = [
-  'oscilloscope',
-  'power_supply',
-  'electronic_load',
-  'multimeter',
-  'generic',
-] as const;
-export type EquipmentType = (typeof EQUIPMENT_TYPES)[number];
-
-export type ConnectionType = 'ethernet' | 'serial' | 'usb' | 'gpib';
-
-/**
- * Lifecycle of a managed instrument as users see it. 'connected' only while the instrument answers;
- * 'not_responding': the link opens (a TCP connect succeeds) but the instrument does not answer; 'reconnecting':
- * the link cannot be opened. LabLink retries both by itself.
- */
-export const EQUIPMENT_STATES = [
-  'connecting',
-  'connected',
-  'reconnecting',
-  'not_responding',
-  'error',
-  'disconnected',
-] as const;
-export type EquipmentState = (typeof EQUIPMENT_STATES)[number];
+// EQUIPMENT_TYPES, EquipmentType, ConnectionType, EQUIPMENT_STATES, EquipmentState: payloads.ts (re-exported above).
 
 // ------------------------------------------------------------------------------------------------------- errors
 
@@ -103,18 +106,7 @@ export type ServerInfo = Static<typeof ServerInfo>;
 
 export const EquipmentIdParams = Type.Object({ equipment_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** An item of GET /api/equipment/list (the original's EquipmentInfo). */
-export const EquipmentInfo = Type.Object({
-  id: Type.String(),
-  type: Type.Unsafe<EquipmentType>(Type.String()),
-  manufacturer: Type.String(),
-  model: Type.String(),
-  serial_number: Type.Union([Type.String(), Type.Null()]),
-  connection_type: Type.Unsafe<ConnectionType>(Type.String()),
-  resource_string: Type.String(),
-  nickname: Type.Union([Type.String(), Type.Null()]),
-});
-export type EquipmentInfo = Static<typeof EquipmentInfo>;
+// EquipmentInfo (an item of GET /api/equipment/list): payloads.ts.
 
 /** GET /api/equipment/list */
 export const EquipmentList = Type.Array(EquipmentInfo);
@@ -304,78 +296,9 @@ export const DiscoverResult = Type.Object({
 export type DiscoverResult = Static<typeof DiscoverResult>;
 
 // ------------------------------------------------------------- instrument data (readings, command results)
-// The bodies of GET /api/equipment/{id}/readings and of command results (data of POST …/command), as they are on
-// the wire: the original's field names (reference §2.2), NaN sent as null.
-
-export const PowerSupplyReadings = Type.Object({
-  equipment_id: Type.String(),
-  timestamp: Type.String(),
-  channel: Type.Integer(),
-  voltage_set: Type.Number(),
-  current_set: Type.Number(),
-  voltage_actual: Type.Number(),
-  current_actual: Type.Number(),
-  output_enabled: Type.Boolean(),
-  in_cv_mode: Type.Boolean(),
-  in_cc_mode: Type.Boolean(),
-});
-export type PowerSupplyReadings = Static<typeof PowerSupplyReadings>;
-
-export const ElectronicLoadReadings = Type.Object({
-  equipment_id: Type.String(),
-  timestamp: Type.String(),
-  mode: Type.Union([Type.Literal('CC'), Type.Literal('CV'), Type.Literal('CR'), Type.Literal('CP')]),
-  setpoint: Type.Number(),
-  voltage: Type.Number(),
-  current: Type.Number(),
-  power: Type.Number(),
-  load_enabled: Type.Boolean(),
-});
-export type LoadMode = ElectronicLoadReadings['mode'];
-export type ElectronicLoadReadings = Static<typeof ElectronicLoadReadings>;
-
-export const MultimeterReadings = Type.Object({
-  equipment_id: Type.String(),
-  timestamp: Type.String(),
-  function: Type.String(),
-  range: Type.Union([Type.Number(), Type.Literal('AUTO')]),
-  value: NullableNumber,
-  unit: Type.String(),
-});
-export type MultimeterReadings = Static<typeof MultimeterReadings>;
-
-export const Readings = Type.Union([PowerSupplyReadings, ElectronicLoadReadings, MultimeterReadings]);
-export type Readings = Static<typeof Readings>;
-
-/** Scope measurements in SI units; null where the instrument could not measure. Some models add more. */
-export const ScopeMeasurements = Type.Intersect([
-  Type.Object({
-    vpp: NullableNumber,
-    vmax: NullableNumber,
-    vmin: NullableNumber,
-    vavg: NullableNumber,
-    vrms: NullableNumber,
-    freq: NullableNumber,
-    period: NullableNumber,
-  }),
-  Type.Record(Type.String(), NullableNumber),
-]);
-export type ScopeMeasurements = Static<typeof ScopeMeasurements>;
-
-export const Waveform = Type.Object({
-  equipment_id: Type.Optional(Type.String()),
-  timestamp: Type.String(),
-  channel: Type.Integer(),
-  sample_rate: Type.Number(),
-  time_scale: Type.Number(),
-  voltage_scale: Type.Number(),
-  voltage_offset: Type.Number(),
-  num_samples: Type.Integer(),
-  x_increment: Type.Number(),
-  x_origin: Type.Number(),
-  samples: Type.Array(NullableNumber, { description: 'Volts; null where a sample was not a number' }),
-});
-export type Waveform = Static<typeof Waveform>;
+// The bodies of GET /api/equipment/{id}/readings and of command results (data of POST …/command) are the readings
+// of stream_data: PowerSupplyReadings, ElectronicLoadReadings, MultimeterReadings (Readings), ScopeMeasurements and
+// Waveform, defined in payloads.ts and re-exported above.
 
 export const ParamSpec = Type.Union([
   Type.Object({
@@ -422,15 +345,7 @@ export type CommandInfo = Static<typeof CommandInfo>;
 // ------------------------------------------------------------------------------------------------------- safety
 
 /** POST /api/safety/emergency-stop/activate, …/deactivate, GET …/status */
-/** What the emergency stop did to one instrument. */
-export const StopResult = Type.Object({
-  equipment_id: Type.String(),
-  /** True once every output and input is confirmed off. */
-  safe: Type.Boolean(),
-  /** Why it could not be made safe: not connected, not answering, an instrument error. */
-  error: Type.Optional(Type.String()),
-});
-export type StopResult = Static<typeof StopResult>;
+// StopResult (what the emergency stop did to one instrument): payloads.ts.
 
 export const EmergencyStopStatus = Type.Object({
   success: Type.Boolean(),
@@ -546,11 +461,6 @@ const SessionId = Type.String({
   description: 'The caller’s session: one from POST /api/locks/sessions/create, or any id the client chose',
 });
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
-export const LockMode = Type.Union([Type.Literal('exclusive'), Type.Literal('observer')], {
-  description:
-    'exclusive: only this session may control the instrument; observer: watch, never blocks others',
-});
-export type LockMode = Static<typeof LockMode>;
 const TimeRemaining = Nullable(
   Type.Number({ description: 'Seconds until the lock expires without activity; null: no lock is held' }),
 );

@@ -1,9 +1,20 @@
 // JSON schemas (TypeBox) of every WebSocket message, with their TypeScript types. Client messages accept extra
 // fields (older and newer clients send some: priority, compression, num_samples …) so that they are ignored, not
-// refused; server messages are exact, and the tests validate every message the server sends against them.
+// refused; server messages are exact, payloads included (payloads.ts: each event type's `data`, each reading
+// kind's), and the tests validate every message the server sends against them.
 
-import { Type } from 'typebox';
-import { BATCH_TYPE, ERROR_CODES, EVENT_TOPICS, EVENT_TYPES, LIMITS, STREAM_TYPES } from './const.js';
+import { type TSchema, Type } from 'typebox';
+import {
+  BATCH_TYPE,
+  ERROR_CODES,
+  EVENT_TOPIC_OF,
+  EVENT_TOPICS,
+  type EventType,
+  LIMITS,
+  STREAM_TYPES,
+  type StreamType,
+} from './const.js';
+import { AcquisitionBlock, EventPayloads, ReadingPayloads } from './payloads.js';
 
 const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
 
@@ -25,7 +36,6 @@ const EventTopicSchema = literals(EVENT_TOPICS);
 const Channel = Type.Integer({ minimum: 1, maximum: 64 });
 const Interval = Type.Integer({ minimum: LIMITS.intervalMs.min, maximum: LIMITS.intervalMs.max });
 const EquipmentId = Type.String({ minLength: 1, maxLength: 200 });
-const Data = Type.Record(Type.String(), Type.Unknown());
 
 // ---------------------------------------------------------------------------------------------- client → server
 
@@ -109,47 +119,50 @@ export const BinaryArray = Type.Object(
 /** Fields every data and event message carries. */
 const published = { topic: Type.String(), seq: Seq, timestamp: Timestamp };
 
-const event = <T extends string>(type: T, topic: string, data: ReturnType<typeof Type.Object>) =>
+/** An event message: its topic is the one EVENT_TYPES gives its type, its `data` the type's payload schema. */
+const event = <T extends EventType>(type: T) =>
   Type.Object(
-    { type: Type.Literal(type), ...published, topic: Type.Literal(topic), data },
+    {
+      type: Type.Literal(type),
+      ...published,
+      topic: Type.Literal(EVENT_TOPIC_OF[type]),
+      data: EventPayloads[type] as (typeof EventPayloads)[T],
+    },
     { additionalProperties: false },
   );
 
-/** Event payloads as the original LabLink's clients read them (reference §6.1); more fields may follow. */
-const open = (properties: Parameters<typeof Type.Object>[0]) => Type.Object(properties);
-const EquipmentEventData = open({ equipment_id: Type.Optional(Type.String()) });
-const AlarmEventData = {
-  alarm_event: open({
-    event_id: Type.String(),
-    alarm_id: Type.String(),
-    severity: Type.String(),
-    state: Type.String(),
-  }),
-  alarm_updated: open({ event_id: Type.String(), state: Type.String() }),
-  alarm_cleared: open({ event_id: Type.String() }),
-};
-const JobEventData = {
-  job_created: open({ job_id: Type.String() }),
-  job_updated: open({ job_id: Type.String() }),
-  job_deleted: open({ job_id: Type.String() }),
-  job_started: open({ job_id: Type.String(), execution_id: Type.String() }),
-  job_completed: open({ job_id: Type.String(), execution_id: Type.String() }),
-  job_failed: open({ job_id: Type.String(), execution_id: Type.String(), error: Type.Unknown() }),
-};
+export const EventMessages = Object.fromEntries(
+  (Object.keys(EVENT_TOPIC_OF) as EventType[]).map((t) => [t, event(t)]),
+) as { [T in EventType]: ReturnType<typeof event<T>> };
 
-export const EventMessages = Object.fromEntries([
-  ...EVENT_TYPES.equipment.map((t) => [t, event(t, 'equipment', EquipmentEventData)]),
-  ...EVENT_TYPES.alarms.map((t) => [t, event(t, 'alarms', AlarmEventData[t])]),
-  ...EVENT_TYPES.scheduler.map((t) => [t, event(t, 'scheduler', JobEventData[t])]),
-]) as Record<(typeof EVENT_TYPES)[keyof typeof EVENT_TYPES][number], ReturnType<typeof event<string>>>;
+/** stream_data of one reading kind: `data` is that kind's payload (payloads.ts). */
+const streamData = <K extends StreamType>(kind: K) =>
+  reply('stream_data', {
+    ...published,
+    ...StreamKey,
+    stream_type: Type.Literal(kind),
+    /**
+     * The seq of the message this client was sent before this one, when it is not seq − 1: the client asked for a
+     * slower rate than the instrument is read at. A client missed something only when its last seq is below it.
+     */
+    prev_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+    data: ReadingPayloads[kind] as (typeof ReadingPayloads)[K],
+    /** Only in the JSON header of a binary frame. */
+    binary: Type.Optional(Type.Array(BinaryArray)),
+  });
 
-const StreamDataMessage = reply('stream_data', {
-  ...published,
-  ...StreamKey,
-  data: Data,
-  /** Only in the JSON header of a binary frame. */
-  binary: Type.Optional(Type.Array(BinaryArray)),
-});
+/** One stream_data schema per reading kind, keyed by `stream_type`. */
+export const StreamDataMessages = {
+  readings: streamData('readings'),
+  measurements: streamData('measurements'),
+  waveform: streamData('waveform'),
+} as const satisfies Record<StreamType, TSchema>;
+
+const StreamDataMessage = Type.Union([
+  StreamDataMessages.readings,
+  StreamDataMessages.measurements,
+  StreamDataMessages.waveform,
+]);
 
 /**
  * Several stream_data messages in one text frame, sent every `batch_ms` to a client that asked for it in hello.
@@ -219,9 +232,7 @@ export const ServerMessages = {
   acquisition_stream: reply('acquisition_stream', {
     ...published,
     acquisition_id: Type.String(),
-    state: Type.String(),
-    stats: Data,
-    data: Type.Union([Data, Type.Null()]),
+    ...AcquisitionBlock.properties,
     binary: Type.Optional(Type.Array(BinaryArray)),
   }),
   resync_required: reply('resync_required', {

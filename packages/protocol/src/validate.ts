@@ -1,9 +1,26 @@
 // Parsing and validation of messages against the schemas, with the protocol's error codes. The server uses
-// `parseClientMessage` on every frame it receives; tests and clients use `validateServerMessage`.
+// `parseClientMessage` on every frame it receives; tests and clients use `validateServerMessage`, which checks
+// payloads too (each event type's and each reading kind's schema, payloads.ts), and `validateEventPayload` /
+// `validateReading` for a payload on its own.
 
 import { Compile } from 'typebox/compile';
-import { ERROR_CODES, type ErrorCode } from './const.js';
-import { type ClientMessageMap, ClientMessages, type ServerMessage, ServerMessages } from './schemas.js';
+import {
+  BATCH_TYPE,
+  ERROR_CODES,
+  type ErrorCode,
+  type EventType,
+  isEventType,
+  STREAM_TYPES,
+  type StreamType,
+} from './const.js';
+import { AcquisitionBlock, EventPayloads, ReadingPayloads, Readings } from './payloads.js';
+import {
+  type ClientMessageMap,
+  ClientMessages,
+  type ServerMessage,
+  ServerMessages,
+  StreamDataMessages,
+} from './schemas.js';
 
 type Validator = ReturnType<typeof Compile>;
 const cache = new Map<object, Validator>();
@@ -117,15 +134,115 @@ function pathToField(instancePath: string): string {
   return instancePath.replace(/^\//, '').replaceAll('/', '.');
 }
 
-/** Validates a message the server sent (after JSON.parse); returns the problems, empty when valid. */
+type Problem = { instancePath: string; message: string };
+
+/** Problems of `value` against `schema`, each as "<label><path>: <message>"; empty when valid. */
+function problems(schema: object, value: unknown, label: string): string[] {
+  const check = validator(schema);
+  if (check.Check(value)) return [];
+  return [...(check.Errors(value) as Iterable<Problem>)].map(
+    (e) => `${label}${e.instancePath || ''}: ${e.message}`,
+  );
+}
+
+/** For a union: the problems of the alternative that comes closest (fewest problems), so they name real fields. */
+function closest(alternatives: readonly object[], value: unknown, label: string): string[] {
+  let best: string[] | undefined;
+  for (const schema of alternatives) {
+    const found = problems(schema, value, label);
+    if (found.length === 0) return [];
+    if (!best || found.length < best.length) best = found;
+  }
+  return best ?? [];
+}
+
+/**
+ * A binary frame's JSON header has its sample arrays moved out of `data` and described in `binary`: an empty
+ * array stands in at each described path, so the header validates against the message's schema, payload included.
+ */
+function withArraysRestored(message: Record<string, unknown>): Record<string, unknown> {
+  const binary = message.binary;
+  const data = message.data;
+  if (!Array.isArray(binary) || !data || typeof data !== 'object') return message;
+  const restored = structuredClone(data) as Record<string, unknown>;
+  for (const entry of binary as { path?: unknown }[]) {
+    const path = entry?.path;
+    if (!Array.isArray(path) || path.length === 0 || !path.every((k) => typeof k === 'string')) continue;
+    let target = restored;
+    for (const key of path.slice(0, -1) as string[]) {
+      const next = target[key];
+      if (!next || typeof next !== 'object') target[key] = {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[path.at(-1) as string] ??= [];
+  }
+  return { ...message, data: restored };
+}
+
+const READING_ALTERNATIVES = Readings.anyOf as readonly object[];
+
+function streamDataProblems(message: Record<string, unknown>, label: string): string[] {
+  const kind = message.stream_type;
+  if (typeof kind !== 'string' || !(STREAM_TYPES as readonly string[]).includes(kind)) {
+    return [`${label}/stream_type: must be one of ${STREAM_TYPES.join(', ')}`];
+  }
+  const found = problems(StreamDataMessages[kind as StreamType], message, label);
+  if (found.length === 0 || kind !== 'readings') return found;
+  // Readings of a power supply, a load or a multimeter: name the fields of the closest one.
+  const envelope = found.filter((p) => !p.startsWith(`${label}/data`));
+  return [...envelope, ...closest(READING_ALTERNATIVES, message.data, `${label}/data`)];
+}
+
+/**
+ * Validates a message the server sent (after JSON.parse; for a binary frame, its JSON header): the envelope and
+ * the payload — an event's `data` against its type's schema, a stream_data's against its reading kind's.
+ * Returns the problems, empty when valid.
+ */
 export function validateServerMessage(value: unknown): string[] {
   const type = (value as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !Object.hasOwn(ServerMessages, type)) {
     return [`unknown server message type ${JSON.stringify(type)}`];
   }
-  const check = validator(ServerMessages[type as keyof typeof ServerMessages]);
-  if (check.Check(value)) return [];
-  return [...check.Errors(value)].map((e) => `${type}${e.instancePath || ''}: ${e.message}`);
+  const message = withArraysRestored(value as Record<string, unknown>);
+  if (type === 'stream_data') return streamDataProblems(message, type);
+  if (type === BATCH_TYPE) {
+    const found = problems(ServerMessages.batch, message, type);
+    if (found.length === 0) return [];
+    const messages = (message as { messages?: unknown }).messages;
+    if (!Array.isArray(messages)) return found;
+    const inner = messages.flatMap((m, i) =>
+      m && typeof m === 'object' && (m as { type?: unknown }).type === 'stream_data'
+        ? streamDataProblems(m as Record<string, unknown>, `${type}/messages/${i}`)
+        : [],
+    );
+    return inner.length > 0 ? inner : found;
+  }
+  return problems(ServerMessages[type as keyof typeof ServerMessages], message, type);
+}
+
+/** Validates an event's payload against its type's schema; returns the problems, empty when valid. */
+export function validateEventPayload(type: EventType | string, data: unknown): string[] {
+  if (!isEventType(type)) return [`unknown event type ${JSON.stringify(type)}`];
+  return problems(EventPayloads[type], data, `${type}.data`);
+}
+
+/** Validates a reading against its kind's schema (`readings`, `measurements`, `waveform`); empty when valid. */
+export function validateReading(kind: StreamType | string, data: unknown): string[] {
+  if (!(STREAM_TYPES as readonly string[]).includes(kind))
+    return [`unknown reading kind ${JSON.stringify(kind)}`];
+  if (kind === 'readings') return closest(READING_ALTERNATIVES, data, `${kind}`);
+  return problems(ReadingPayloads[kind as StreamType], data, kind);
+}
+
+/**
+ * Validates the payload of a message as published on a topic (in its wire form, after `encode`): an event's data
+ * against its type's schema, `stream_data` against the reading kind its topic names
+ * (`stream:<equipment_id>:<kind>:<channel>`), `acquisition_stream` against the block schema.
+ */
+export function validatePayload(type: string, topic: string, data: unknown): string[] {
+  if (type === 'stream_data') return validateReading(topic.split(':').at(-2) ?? '', data);
+  if (type === 'acquisition_stream') return problems(AcquisitionBlock, data, `${type}.data`);
+  return validateEventPayload(type, data);
 }
 
 export function isServerMessage(value: unknown): value is ServerMessage {

@@ -146,11 +146,29 @@ describe('server messages', () => {
       equipment_id: 'psu',
       stream_type: 'readings',
       channel: 1,
-      data: { v: 1 },
+      data: {
+        equipment_id: 'psu',
+        timestamp: '2025-11-13T10:30:00.000Z',
+        channel: 1,
+        voltage_set: 5,
+        current_set: 1,
+        voltage_actual: 5.001,
+        current_actual: 0.5,
+        output_enabled: true,
+        in_cv_mode: true,
+        in_cc_mode: false,
+      },
     };
     expect(validateServerMessage({ type: BATCH_TYPE, messages: [data, { ...data, seq: 4 }] })).toEqual([]);
     expect(validateServerMessage({ type: BATCH_TYPE, messages: [] })).not.toEqual([]);
     expect(validateServerMessage({ type: BATCH_TYPE, messages: [{ ...data, seq: 0 }] })).not.toEqual([]);
+    // A bad payload is named by its place in the batch and its field.
+    expect(
+      validateServerMessage({
+        type: BATCH_TYPE,
+        messages: [data, { ...data, data: { ...data.data, channel: 'x' } }],
+      }),
+    ).toEqual(['batch/messages/1/data/channel: must be integer']);
     expect(parseClientMessage('{"type":"hello","batch_ms":100}').message).toMatchObject({ batch_ms: 100 });
   });
 
@@ -163,12 +181,27 @@ describe('server messages', () => {
       equipment_id: 'psu',
       stream_type: 'readings',
       channel: 1,
-      data: { voltage_actual: 5 },
+      data: {
+        equipment_id: 'psu',
+        timestamp: '2025-11-13T10:30:00.000Z',
+        channel: 1,
+        voltage_set: 5,
+        current_set: 1,
+        voltage_actual: 5.001,
+        current_actual: 0.5,
+        output_enabled: true,
+        in_cv_mode: true,
+        in_cc_mode: false,
+      },
     };
     expect(validateServerMessage(data)).toEqual([]);
     expect(validateServerMessage({ ...data, timestamp: '2025-11-13T10:30:00+01:00' })).not.toEqual([]);
     expect(validateServerMessage({ ...data, extra: 1 })).not.toEqual([]);
     expect(validateServerMessage({ ...data, seq: 0 })).not.toEqual([]);
+    // Contents too: the payload of the stream's reading kind, exactly.
+    expect(validateServerMessage({ ...data, data: { voltage_actual: 5 } })).not.toEqual([]);
+    expect(validateServerMessage({ ...data, data: { ...data.data, extra: 1 } })).not.toEqual([]);
+    expect(validateServerMessage({ ...data, stream_type: 'waveform' })).not.toEqual([]);
     expect(validateServerMessage({ type: 'mystery' })).toEqual(['unknown server message type "mystery"']);
     expect(
       validateServerMessage({ type: 'error', code: 'invalid_json', detail: 'x', request_id: 'a' }),
@@ -189,6 +222,10 @@ describe('server messages', () => {
           severity: 'critical',
           state: 'active',
           equipment_id: 'scope_001',
+          parameter: 'temperature',
+          value: 85.2,
+          threshold: 80,
+          message: 'Alarm: Temperature Too High - temperature = 85.2',
           timestamp: '2025-11-13T10:30:00Z',
         },
       }),
@@ -221,7 +258,19 @@ describe('binary frames', () => {
     equipment_id: 'scope',
     stream_type: 'waveform',
     channel: 1,
-    data: { channel: 1, sample_rate: 1e9, x_increment: 1e-9, samples },
+    data: {
+      equipment_id: 'scope',
+      timestamp: '2025-11-13T10:30:00.000Z',
+      channel: 1,
+      sample_rate: 1e9,
+      time_scale: 1e-6,
+      voltage_scale: 0.5,
+      voltage_offset: 0,
+      num_samples: 1200,
+      x_increment: 1e-9,
+      x_origin: -6e-7,
+      samples,
+    },
   };
 
   it('puts a JSON header first and aligned float32 samples after it', () => {
@@ -230,8 +279,13 @@ describe('binary frames', () => {
     const headerLength = view.getUint32(0, true);
     const header = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength)));
     expect(header.binary).toEqual([{ path: ['samples'], count: 1200, dtype: 'float32' }]);
-    expect(header.data).toEqual({ channel: 1, sample_rate: 1e9, x_increment: 1e-9 });
+    const { samples: _, ...rest } = message.data;
+    expect(header.data).toEqual(rest);
+    // The header validates, payload included: the validator puts an array back where `binary` says one was.
     expect(validateServerMessage(header)).toEqual([]);
+    expect(validateServerMessage({ ...header, binary: [] })).toEqual([
+      'stream_data/data: must have required properties samples',
+    ]);
     const start = (4 + headerLength + 3) & ~3;
     expect(frame.length).toBe(start + 4 * 1200);
     expect(new Float32Array(frame.buffer, start, 3)[1]).toBeCloseTo(Math.sin(0.1), 6);

@@ -7,7 +7,7 @@
 // that never expires (the original's 0) would keep an instrument from everyone after its client died.
 
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '@lablink/protocol';
+import type { EventPayload, LockEndReason } from '@lablink/protocol';
 import { MAX_LOCK_QUEUE, MAX_METADATA_BYTES, MAX_SESSIONS, TIMEOUT_SECONDS } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
@@ -177,7 +177,7 @@ interface EquipmentLocks {
 /** Why a lock ended: the history event, a reason word, and who forced it off. */
 type Ending = {
   event: 'lock_released' | 'lock_force_released' | 'lock_expired' | 'observer_lock_released';
-  reason: string;
+  reason: LockEndReason;
   by?: string;
 };
 
@@ -189,6 +189,14 @@ export interface LockServiceOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The fields every lock event carries. */
+const lockFields = (lock: Lock) => ({
+  equipment_id: lock.equipment_id,
+  session_id: lock.session_id,
+  lock_mode: lock.lock_mode,
+  lock_id: lock.lock_id,
+});
 
 export class LockService {
   private readonly equipment = new Map<string, EquipmentLocks>();
@@ -258,7 +266,7 @@ export class LockService {
       } else {
         const lock = this.newLock(equipment_id, session_id, 'observer', timeout);
         state.observers.set(session_id, lock);
-        this.announce(EQUIPMENT_EVENTS.lockAcquired, lock);
+        this.announce(EQUIPMENT_EVENTS.lockAcquired, lockFields(lock));
       }
       this.record(state, 'observer_lock_acquired', session_id, { timeout_seconds: timeout });
       this.arm();
@@ -358,7 +366,7 @@ export class LockService {
   }
 
   /** Releases everything a session holds or waits for; returns how many locks it held. */
-  releaseSession(sessionId: string, reason = 'session_ended'): number {
+  releaseSession(sessionId: string, reason: LockEndReason = 'session_ended'): number {
     let released = 0;
     for (const state of this.equipment.values()) {
       state.queue = state.queue.filter((e) => e.session_id !== sessionId);
@@ -581,7 +589,7 @@ export class LockService {
       lock_mode: 'exclusive',
       timeout_seconds: timeout,
     });
-    this.announce(EQUIPMENT_EVENTS.lockAcquired, lock, via ? { via } : {});
+    this.announce(EQUIPMENT_EVENTS.lockAcquired, { ...lockFields(lock), ...(via ? { via } : {}) });
     this.logger.info({ equipment_id: lock.equipment_id, session_id: sessionId, via }, 'lock acquired');
     this.arm();
     return lock;
@@ -603,7 +611,7 @@ export class LockService {
     });
     const type =
       ending.event === 'lock_expired' ? EQUIPMENT_EVENTS.lockExpired : EQUIPMENT_EVENTS.lockReleased;
-    this.announce(type, lock, detail);
+    this.announce(type, { ...lockFields(lock), ...detail });
     const log = ending.event === 'lock_force_released' ? this.logger.warn : this.logger.info;
     log.call(
       this.logger,
@@ -622,14 +630,11 @@ export class LockService {
     }
   }
 
-  private announce(type: string, lock: Lock, extra: Record<string, unknown> = {}): void {
-    this.bus.publish(TOPICS.equipment, type, {
-      equipment_id: lock.equipment_id,
-      session_id: lock.session_id,
-      lock_mode: lock.lock_mode,
-      lock_id: lock.lock_id,
-      ...extra,
-    });
+  private announce<T extends 'lock_acquired' | 'lock_released' | 'lock_expired'>(
+    type: T,
+    data: EventPayload<T>,
+  ): void {
+    this.bus.publishEvent(type, data);
   }
 
   private record(

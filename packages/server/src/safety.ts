@@ -3,7 +3,6 @@
 // equipment service calls `check`/`plan` for every control command before the driver sees it.
 
 import type { ChannelRating, ModelInfo } from '@lablink/instruments';
-import { TOPICS } from '@lablink/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
@@ -273,10 +272,10 @@ export class SafetyService {
     if (failed.length > 0)
       this.logger.error({ stopped, failed }, 'emergency stop: some instruments could not be made safe');
     else this.logger.warn({ stopped }, 'emergency stop activated');
-    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.emergencyStopActivated, {
+    this.bus.publishEvent(EQUIPMENT_EVENTS.emergencyStopActivated, {
       ...this.estop,
       failed,
-      results,
+      results: [...results],
     });
     return this.estop;
   }
@@ -287,7 +286,7 @@ export class SafetyService {
     this.persistStop();
     this.record('emergency_stop_deactivated', null, { stop_time: was.stop_time });
     this.logger.warn('emergency stop deactivated');
-    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.emergencyStopDeactivated, { ...this.estop });
+    this.bus.publishEvent(EQUIPMENT_EVENTS.emergencyStopDeactivated, { ...this.estop });
     return this.estop;
   }
 

@@ -3,6 +3,7 @@
 // and jobs never reached WebSocket clients.)
 
 import { type Bench, startBench } from '@lablink/instruments/sim';
+import { LIMITS } from '@lablink/protocol';
 import type { Logger } from 'pino';
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
@@ -32,7 +33,7 @@ export interface Services {
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const db = openDatabase(config.dataDir);
-  const bus = new Bus(256, (err, message) =>
+  const bus = new Bus(LIMITS.replayDepth, (err, message) =>
     logger.error({ err, topic: message.topic }, 'bus subscriber failed'),
   );
   const safety = new SafetyService(db, bus, logger);

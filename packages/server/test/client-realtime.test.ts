@@ -1,5 +1,5 @@
 // The client SDK's real-time side against a real server with the simulated bench, over real sockets (Node's `ws`
-// as the WebSocket). Network failures are made by a TCP relay between the SDK's WebSocket and the server: the
+// as the WebSocket, validating every frame the server sends, payloads included). Network failures are made by a TCP relay between the SDK's WebSocket and the server: the
 // test cuts its connections and refuses new ones, while REST still reaches the server directly — the situation
 // in which the SDK must poll, then go live again and resume.
 
@@ -15,8 +15,8 @@ import {
 } from '@lablink/client';
 import { validateServerMessage } from '@lablink/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { closedPort, startTestServer, type TestServer, until } from './helpers.js';
+import { invalidMessages, ValidatingWebSocket as WebSocket } from './realtime-client.js';
 
 /** A TCP relay to the server that a test can cut (every connection at once) and make refuse new connections. */
 class Relay {
@@ -105,6 +105,8 @@ afterEach(async () => {
 
 afterAll(async () => {
   await server.dispose();
+  // Every frame the SDK received, payloads included, against the protocol's schemas.
+  expect(invalidMessages).toEqual([]);
 });
 
 describe('client realtime', () => {

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { type Config, loadConfig } from '../src/config.js';
 import { HttpError } from '../src/http-errors.js';
 import { type RunningServer, startServer } from '../src/serve.js';
+import { watchPayloads } from './bus-payloads.js';
 
 export const CLI = fileURLToPath(new URL('../bin/lablink.js', import.meta.url));
 
@@ -22,7 +23,9 @@ export function tempDir(prefix = 'lablink-test-'): { dir: string; remove(): void
 export interface TestServer extends RunningServer {
   config: Config;
   dataDir: string;
-  /** Stops the server and removes its data directory. */
+  /** Payloads the server published that do not validate against their schemas (docs/protocol.md §4). */
+  payloadProblems: string[];
+  /** Stops the server and removes its data directory; throws if it published an invalid payload. */
   dispose(): Promise<void>;
 }
 
@@ -34,13 +37,20 @@ export async function startTestServer(env: NodeJS.ProcessEnv = {}, dataDir?: str
     env: { LABLINK_PORT: '0', LABLINK_SIM: 'off', LABLINK_MDNS: 'off', LABLINK_DATA_DIR: dir, ...env },
   });
   const server = await startServer(config, pino({ level: 'silent' }));
+  // Every event and reading the server publishes is checked against its payload schema.
+  const watch = watchPayloads(server.services.bus);
   return {
     ...server,
     config,
     dataDir: dir,
+    payloadProblems: watch.problems,
     async dispose() {
       await server.stop();
+      watch.stop();
       tmp?.remove();
+      if (watch.problems.length > 0) {
+        throw new Error(`the server published invalid payloads:\n${watch.problems.slice(0, 10).join('\n')}`);
+      }
     },
   };
 }

@@ -1,9 +1,12 @@
 // A WebSocket client written over a bare TCP socket, for what a well-behaved library will not do: announce a
 // 16 MB frame and send only part of it, or hold a message half-sent. Frames are masked with a zero key (so the
-// payload goes out unchanged, without a copy); the server's frames are parsed as they arrive.
+// payload goes out unchanged, without a copy); the server's frames are parsed as they arrive, and each text or
+// binary frame is validated against the protocol's schemas, payloads included (problems go to `problems` and to
+// realtime-client's `invalidMessages`; a wait fails at once after an invalid message).
 
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { checkServerFrame } from './realtime-client.js';
 
 export interface RawFrame {
   opcode: number;
@@ -12,6 +15,8 @@ export interface RawFrame {
 
 export class RawWebSocket {
   readonly frames: RawFrame[] = [];
+  /** Schema violations in the server's messages. */
+  readonly problems: string[] = [];
   /** The close frame's code, once one arrived. */
   closeCode: number | null = null;
   /** Resolves when the TCP connection is gone (after a close frame, a reset or our own destroy). */
@@ -106,6 +111,12 @@ export class RawWebSocket {
   until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const look = () => {
+        if (this.problems.length > 0) {
+          clearTimeout(timer);
+          this.waiters.delete(look);
+          reject(new Error(`the server sent an invalid message: ${this.problems[0]}`));
+          return;
+        }
         if (!condition()) return;
         clearTimeout(timer);
         this.waiters.delete(look);
@@ -150,6 +161,8 @@ export class RawWebSocket {
       const payload = this.buffer.subarray(offset, offset + length);
       this.buffer = this.buffer.subarray(offset + length);
       this.frames.push({ opcode, payload });
+      if (opcode === 0x1 || opcode === 0x2)
+        this.problems.push(...checkServerFrame(payload, opcode === 0x2).problems);
       if (opcode === 0x8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
     }
     this.wake();

@@ -225,7 +225,7 @@ describe('ReadingsPipeline', () => {
     const h = b.claim({ ...psu, interval_ms: 200, onEnd: (r) => ends.push(`b:${r}`) });
     b.claim({ equipment_id: 'scope', kind: 'waveform', channel: 1, interval_ms: 100 });
     await clock.advance(150);
-    b.bus.publish('equipment', 'equipment_disconnected', { equipment_id: 'psu' });
+    b.bus.publishEvent('equipment_disconnected', { equipment_id: 'psu', reason: 'disconnected by user' });
     expect(ends).toEqual(['a:equipment_disconnected', 'b:equipment_disconnected']);
     expect(b.pipeline.list().map((p) => p.equipment_id)).toEqual(['scope']);
     h.release(); // a late release of an ended stream is harmless
@@ -298,7 +298,7 @@ describe('ReadingsPipeline', () => {
     b.views.set('psu', { state: 'reconnecting', stream_types: ['readings'], model: null });
     await clock.advance(300);
     b.views.delete('psu');
-    b.bus.publish('equipment', 'equipment_disconnected', { equipment_id: 'psu' });
+    b.bus.publishEvent('equipment_disconnected', { equipment_id: 'psu', reason: 'disconnected by user' });
     await clock.advance(300);
     expect(claim.freshness()).toBe('waiting');
     b.views.set('psu', { state: 'connected', stream_types: ['readings'], model: null });

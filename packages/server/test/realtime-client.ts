@@ -1,6 +1,9 @@
 // A WebSocket test client for the realtime suites. It records every frame it receives and validates each one
-// against the protocol schemas (binary frames: their JSON header), so a suite can assert that nothing the
-// server sent was malformed.
+// against the protocol schemas — the envelope and the payload: an event's `data` against its event type's schema,
+// a stream_data's against its reading kind's (binary frames: their JSON header, with the arrays they carry) — so
+// every suite checks contents. A client that received an invalid message fails the test's next wait at once;
+// `invalidMessages` gathers the problems of every client of the process (RawWebSocket's and the SDK's
+// ValidatingWebSocket's too) for suites to assert it stays empty.
 
 import { decodeBinary, toJsonForm, validateServerMessage } from '@lablink/protocol';
 import WebSocket from 'ws';
@@ -20,6 +23,8 @@ export interface Closed {
 
 export class TestClient {
   readonly messages: Msg[] = [];
+  /** Schema violations in what this client received (also in `invalidMessages`). */
+  readonly problems: string[] = [];
   /** Binary frames received (their messages are in `messages` too, in JSON form, with `_binary: true`). */
   binaryFrames = 0;
   readonly closed: Promise<Closed>;
@@ -36,16 +41,9 @@ export class TestClient {
     ws.on('error', () => {}); // e.g. 1009 from the client's own side; `closed` reports it
     ws.on('message', (data, isBinary) => {
       const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      let message: Msg;
-      if (isBinary) {
-        this.binaryFrames += 1;
-        const decoded = decodeBinary(new Uint8Array(buffer));
-        check(decoded.header);
-        message = { ...toJsonForm(decoded), _binary: true, _samples: decoded.arrays };
-      } else {
-        message = JSON.parse(buffer.toString('utf8'));
-        check(message);
-      }
+      if (isBinary) this.binaryFrames += 1;
+      const { message, problems } = checkServerFrame(buffer, isBinary);
+      this.problems.push(...problems);
       this.messages.push(message);
       this.wake();
     });
@@ -103,7 +101,10 @@ export class TestClient {
   until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const look = () => {
-        if (condition()) {
+        if (this.problems.length > 0) {
+          done();
+          reject(new Error(`the server sent an invalid message: ${this.problems[0]}`));
+        } else if (condition()) {
           done();
           resolve();
         } else if (this.ws.readyState === WebSocket.CLOSED) {
@@ -148,11 +149,49 @@ export class TestClient {
   }
 }
 
-function check(message: unknown): void {
+/**
+ * Decodes and validates one frame the server sent: a JSON text frame, or a binary frame (its header, whose
+ * sample arrays the validator puts back). Problems are added to `invalidMessages` and returned. A binary frame's
+ * message is in JSON form, with `_binary: true` and `_samples` (the Float32Arrays).
+ */
+export function checkServerFrame(frame: Buffer, isBinary: boolean): { message: Msg; problems: string[] } {
+  let message: Msg;
+  let checked: unknown;
+  try {
+    if (isBinary) {
+      const decoded = decodeBinary(new Uint8Array(frame));
+      checked = decoded.header;
+      message = { ...toJsonForm(decoded), _binary: true, _samples: decoded.arrays };
+    } else {
+      message = JSON.parse(frame.toString('utf8'));
+      checked = message;
+    }
+  } catch (err) {
+    const problem = `undecodable ${isBinary ? 'binary' : 'text'} frame: ${(err as Error).message}`;
+    invalidMessages.push(problem);
+    return { message: { type: '_undecodable' }, problems: [problem] };
+  }
   validation.count += 1;
-  const problems = validateServerMessage(message);
-  if (problems.length > 0)
-    invalidMessages.push(`${JSON.stringify(message).slice(0, 300)}: ${problems.join('; ')}`);
+  const found = validateServerMessage(checked);
+  const problems = found.length > 0 ? [`${JSON.stringify(checked).slice(0, 300)}: ${found.join('; ')}`] : [];
+  invalidMessages.push(...problems);
+  return { message, problems };
+}
+
+/**
+ * Node's `ws` WebSocket validating every frame the server sends (into `invalidMessages`): the WebSocket to give
+ * the client SDK in suites, so what reaches the SDK is checked too.
+ */
+export class ValidatingWebSocket extends WebSocket {
+  constructor(address: string | URL, protocols?: string | string[], options?: WebSocket.ClientOptions) {
+    super(address, protocols, options);
+    this.on('message', (data, isBinary) => {
+      checkServerFrame(
+        Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer),
+        isBinary,
+      );
+    });
+  }
 }
 
 /** Stream data of one equipment/stream, as `seq` numbers. */

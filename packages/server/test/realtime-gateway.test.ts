@@ -36,20 +36,36 @@ async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harn
   let n = 0;
   const source: ReadingSource = {
     find: (id) => views.get(id),
-    // A reading as a driver might return it: a Date, a failed channel as NaN, an overflow as Infinity.
-    readings: async (id, channel) => ({
+    // Readings as a driver might return them: a Date, a failed read as NaN, an overload as Infinity (each must
+    // still validate against its reading kind's schema once encoded: a multimeter's value may be null).
+    readings: async (id) => ({
       equipment_id: id,
-      channel,
-      n: ++n,
-      at: new Date(),
-      voltage_actual: 5,
-      current_actual: Number.NaN,
-      power: Number.POSITIVE_INFINITY,
+      timestamp: new Date(),
+      function: 'VOLT',
+      range: 'AUTO',
+      value: ++n % 2 ? Number.NaN : Number.POSITIVE_INFINITY,
+      unit: 'V',
     }),
-    measurements: async () => ({ vpp: 1.2, freq: null }),
-    waveform: async (_id, channel) => ({
+    measurements: async () => ({
+      vpp: 1.2,
+      vmax: Number.POSITIVE_INFINITY,
+      vmin: Number.NaN,
+      vavg: 0,
+      vrms: 0.42,
+      freq: null,
+      period: null,
+    }),
+    waveform: async (id, channel) => ({
+      equipment_id: id,
+      timestamp: new Date().toISOString(),
       channel,
+      sample_rate: 1e6,
+      time_scale: 1e-4,
+      voltage_scale: 0.5,
+      voltage_offset: 0,
+      num_samples: 1200,
       x_increment: 1e-6,
+      x_origin: -6e-4,
       samples: Array.from({ length: 1200 }, (_, i) => Math.sin(i / 20)),
     }),
   };
@@ -94,7 +110,7 @@ afterAll(async () => {
 
 describe('connection', () => {
   it('greets with welcome: protocol version, instance, limits and the topics’ current seq', async () => {
-    h.bus.publish('equipment', 'equipment_state', { equipment_id: 'psu', state: 'connected', error: null });
+    h.bus.publishEvent('equipment_state', { equipment_id: 'psu', state: 'connected', error: null });
     const client = await connect();
     expect(client.messages[0]).toMatchObject({
       type: 'welcome',
@@ -132,9 +148,9 @@ describe('streams', () => {
     });
     const data = await client.waitForCount((m) => m.type === 'stream_data', 3);
     expect(data[0]).toMatchObject({ equipment_id: 'psu', stream_type: 'readings', channel: 1 });
-    expect(data[0].data.at).toMatch(/Z$/);
-    expect(data[0].data.current_actual).toBeNull();
-    expect(data[0].data.power).toBeNull();
+    expect(data[0].data.timestamp).toMatch(/Z$/);
+    expect(data[0].data.value).toBeNull(); // NaN
+    expect(data[1].data.value).toBeNull(); // Infinity
     const seqs = seqsOf(client.messages, started.topic);
     expect(seqs.slice(1).every((s, i) => s === (seqs[i] as number) + 1)).toBe(true);
     await client.request({ type: 'stop_stream', equipment_id: 'psu' });
@@ -193,7 +209,7 @@ describe('streams', () => {
     await client.request({ type: 'start_stream', equipment_id: 'psu2', interval_ms: 20 });
     await client.waitFor((m) => m.type === 'stream_data');
     h.views.delete('psu2');
-    h.bus.publish('equipment', 'equipment_disconnected', {
+    h.bus.publishEvent('equipment_disconnected', {
       equipment_id: 'psu2',
       reason: 'disconnected by user',
     });
@@ -343,9 +359,19 @@ describe('events and subscriptions', () => {
       alarm_name: 'Too hot',
       severity: 'critical',
       state: 'active',
-    };
-    h.bus.publish('alarms', 'alarm_event', alarm);
-    h.bus.publish('scheduler', 'job_started', { job_id: 'j1', execution_id: 'x1', started_at: new Date() });
+      equipment_id: 'psu',
+      parameter: 'temperature',
+      value: 81.5,
+      threshold: 80,
+      message: 'Alarm: Too hot - temperature = 81.5',
+      timestamp: new Date().toISOString(),
+    } as const;
+    h.bus.publishEvent('alarm_event', alarm);
+    h.bus.publishEvent('job_started', {
+      job_id: 'j1',
+      execution_id: 'x1',
+      started_at: new Date().toISOString(),
+    });
     const got = await client.waitFor((m) => m.type === 'alarm_event');
     expect(got).toMatchObject({ topic: 'alarms', seq: h.bus.seq('alarms'), data: alarm });
     const job = await client.waitFor((m) => m.type === 'job_started');
@@ -360,12 +386,17 @@ describe('events and subscriptions', () => {
       topics: ['alarms'],
       seq: { alarms: h.bus.seq('alarms') },
     });
-    h.bus.publish('equipment', 'lock_acquired', { equipment_id: 'psu' });
-    h.bus.publish('alarms', 'alarm_cleared', { event_id: 'ev1' });
+    h.bus.publishEvent('lock_acquired', {
+      equipment_id: 'psu',
+      session_id: 's1',
+      lock_mode: 'exclusive',
+      lock_id: 'l1',
+    });
+    h.bus.publishEvent('alarm_cleared', { event_id: 'ev1' });
     await client.waitFor((m) => m.type === 'alarm_cleared');
     expect(client.messages.some((m) => m.type === 'lock_acquired')).toBe(false);
     expect(await client.request({ type: 'unsubscribe', topics: ['alarms'] })).toMatchObject({ topics: [] });
-    h.bus.publish('alarms', 'alarm_cleared', { event_id: 'ev2' });
+    h.bus.publishEvent('alarm_cleared', { event_id: 'ev2' });
     await client.roundTrip();
     expect(client.messages.filter((m) => m.type === 'alarm_cleared')).toHaveLength(1);
   });
@@ -373,14 +404,15 @@ describe('events and subscriptions', () => {
   it('replays events missed since resume_from, and asks for a resync when they are gone', async () => {
     const client = await connect();
     const from = h.bus.seq('scheduler');
-    for (let i = 0; i < 3; i++) h.bus.publish('scheduler', 'job_deleted', { job_id: `gone${i}` });
+    for (let i = 0; i < 3; i++) h.bus.publishEvent('job_deleted', { job_id: `gone${i}` });
     const later = await connect();
     await later.request({ type: 'subscribe', topics: ['scheduler'], resume_from: { scheduler: from } });
     const replayed = await later.waitForCount((m) => m.type === 'job_deleted', 3);
     expect(replayed.map((m) => m.seq)).toEqual([from + 1, from + 2, from + 3]);
     expect(replayed.map((m) => m.data.job_id)).toEqual(['gone0', 'gone1', 'gone2']);
 
-    for (let i = 0; i < 70; i++) h.bus.publish('scheduler', 'job_updated', { job_id: `j${i}` }); // past the 64 kept
+    const job = { name: 'sweep', schedule_type: 'measurement', trigger_type: 'interval', enabled: true };
+    for (let i = 0; i < 70; i++) h.bus.publishEvent('job_updated', { job_id: `j${i}`, ...job }); // past the 64 kept
     const old = await client.request({
       type: 'subscribe',
       topics: ['scheduler'],
@@ -411,10 +443,9 @@ describe('events and subscriptions', () => {
       binary: true,
     });
     const values = { '1': Array.from({ length: 100 }, (_, i) => i / 10) };
-    h.bus.publish('acquisition:acq1', 'acquisition_stream', {
-      acquisition_id: 'acq1',
+    h.bus.publishAcquisitionBlock('acq1', {
       state: 'acquiring',
-      stats: { samples: 100 },
+      stats: { total_samples: 100 },
       data: { count: 100, values },
     });
     const block = await client.waitFor((m) => m.type === 'acquisition_stream');
@@ -458,7 +489,12 @@ describe('batching (hello batch_ms)', () => {
       await client.waitForCount((m) => m.type === 'batch', i + 1);
       const mark = { event_id: `batch-${i}`, seq: h.bus.seq(topics[0] as string) };
       marks.push(mark);
-      h.bus.publish('alarms', 'alarm_updated', { event_id: mark.event_id, state: 'acked' });
+      h.bus.publishEvent('alarm_updated', {
+        event_id: mark.event_id,
+        state: 'acknowledged',
+        acknowledged_at: new Date().toISOString(),
+        acknowledged_by: 'tester',
+      });
     }
     await client.waitForCount((m) => m.type === 'batch', 8);
     const stopped = await client.request({ type: 'stop_stream', equipment_id: 'psu' });
@@ -594,7 +630,12 @@ describe('limits', () => {
     const openCount = () => small.gateway.stats().filter((c) => c.ready_state === 1).length;
     while (openCount() === 2 && sent < 20_000) {
       for (let i = 0; i < 10; i++) {
-        small.bus.publish('alarms', 'alarm_updated', { event_id: `e${sent++}`, state: 'acked', big });
+        small.bus.publishEvent('alarm_updated', {
+          event_id: `e${sent++}`,
+          state: 'acknowledged',
+          acknowledged_at: null,
+          acknowledged_by: big,
+        });
       }
       await fast.waitForCount((m) => m.type === 'alarm_updated', sent, 30_000);
     }

@@ -20,7 +20,7 @@ import { ReadingsPipeline } from '../src/readings/pipeline.js';
 import type { WireSocket } from '../src/realtime/socket.js';
 import { http, startTestServer, type TestServer, until } from './helpers.js';
 import { RawWebSocket } from './raw-ws.js';
-import { TestClient } from './realtime-client.js';
+import { invalidMessages, TestClient } from './realtime-client.js';
 
 const MB = 1024 * 1024;
 const DOCS = new URL('../../../docs/protocol.md', import.meta.url);
@@ -61,6 +61,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await server?.dispose();
+  expect(invalidMessages).toEqual([]);
 });
 
 describe('client messages are limited to 1 MB', () => {

@@ -24,7 +24,6 @@ import {
   UnsupportedInterfaceError,
   type Waveform,
 } from '@lablink/instruments';
-import { TOPICS } from '@lablink/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
 import { HttpError, notFound } from '../http-errors.js';
@@ -198,7 +197,7 @@ export class EquipmentService {
     this.items.set(id, item);
     this.persist(item, driver, request.simKey !== undefined);
     await this.attach(item, driver);
-    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.connected, { equipment_id: id, info: item.info });
+    this.bus.publishEvent(EQUIPMENT_EVENTS.connected, { equipment_id: id, info: item.info });
     return view(item);
   }
 
@@ -246,7 +245,7 @@ export class EquipmentService {
     await this.release(item, 'disconnected by user');
     this.locks.releaseAll(id);
     this.db.prepare('UPDATE equipment SET auto_connect = 0 WHERE id = ?').run(id);
-    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.disconnected, {
+    this.bus.publishEvent(EQUIPMENT_EVENTS.disconnected, {
       equipment_id: id,
       reason: 'disconnected by user',
     });
@@ -548,7 +547,7 @@ export class EquipmentService {
     item.state = state;
     item.error = error;
     this.logger.info({ equipment_id: item.id, state, error }, 'equipment state');
-    this.bus.publish(TOPICS.equipment, EQUIPMENT_EVENTS.state, { equipment_id: item.id, state, error });
+    this.bus.publishEvent(EQUIPMENT_EVENTS.state, { equipment_id: item.id, state, error });
   }
 
   private async release(item: Managed, reason: string): Promise<void> {

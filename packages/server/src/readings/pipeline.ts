@@ -194,7 +194,9 @@ class Poller {
         const data = await source[kind](equipment_id, channel);
         this.stats.reads += 1;
         this.lastRead = clock.now();
-        if (!this.stopped) this.deliver(bus.publish(this.topic, 'stream_data', data));
+        // ReadingSource returns unknown: the reading is the key's kind (the equipment service's typed methods).
+        if (!this.stopped)
+          this.deliver(bus.publishReading(this.key, data as Parameters<Bus['publishReading']>[1]));
       } catch (err) {
         this.stats.errors += 1;
         this.stats.last_error = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,324 @@
+// The payloads the server publishes, defined once: the `data` of every event (one schema per event type), of every
+// `stream_data` (one per reading kind: readings of a power supply, an electronic load or a multimeter, scope
+// measurements, waveforms) and of acquisition blocks. TypeBox schemas with their TypeScript types:
+// - the server's bus takes exactly these types (`bus.publishEvent('equipment_state', payload)`,
+//   `bus.publishReading(key, reading)`), so a publisher that drifts from them does not compile;
+// - the WebSocket message schemas (schemas.ts) embed them, so `validateServerMessage` checks contents, not only
+//   envelopes, and every test suite that receives messages validates each payload;
+// - the REST API reuses the reading and equipment shapes (`@lablink/protocol/rest` re-exports them).
+// Field names are those LabLink clients read (docs/protocol.md §4). The one encoder sends NaN and ±Infinity as null
+// and Dates as ISO-8601 UTC strings: the schemas describe the wire form.
+
+import { type Static, type TProperties, type TSchema, Type } from 'typebox';
+import type { EventType, StreamType } from './const.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+/** An object with exactly these fields: the server sends no other (clients still ignore unknown ones). */
+const exact = <P extends TProperties>(properties: P, description?: string) =>
+  Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+const Timestamp = Type.String({ description: 'ISO-8601 UTC with Z', pattern: 'Z$' });
+const Id = Type.String({ minLength: 1 });
+const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
+
+// ------------------------------------------------------------------------------------------------- vocabularies
+
+export const EQUIPMENT_TYPES = [
+  'oscilloscope',
+  'power_supply',
+  'electronic_load',
+  'multimeter',
+  'generic',
+] as const;
+export type EquipmentType = (typeof EQUIPMENT_TYPES)[number];
+
+export type ConnectionType = 'ethernet' | 'serial' | 'usb' | 'gpib';
+
+/**
+ * Lifecycle of a managed instrument as users see it. 'connected' only while the instrument answers;
+ * 'not_responding': the link opens (a TCP connect succeeds) but the instrument does not answer; 'reconnecting':
+ * the link cannot be opened. LabLink retries both by itself.
+ */
+export const EQUIPMENT_STATES = [
+  'connecting',
+  'connected',
+  'reconnecting',
+  'not_responding',
+  'error',
+  'disconnected',
+] as const;
+export type EquipmentState = (typeof EQUIPMENT_STATES)[number];
+
+export const LOAD_MODES = ['CC', 'CV', 'CR', 'CP'] as const;
+export type LoadMode = (typeof LOAD_MODES)[number];
+
+/** Why a lock ended, in `lock_released` / `lock_expired`. */
+export const LOCK_END_REASONS = [
+  /** Its session released it. */
+  'released',
+  /** Another session took it over (force). */
+  'forced',
+  /** Its time ran out (lock_expired). */
+  'timeout',
+  /** The instrument was disconnected. */
+  'equipment_disconnected',
+  /** An observer lock, dropped because a session took the exclusive lock. */
+  'exclusive_acquired',
+  /** Its session ended (DELETE of the session). */
+  'session_ended',
+  /** Its session expired without activity. */
+  'session_expired',
+] as const;
+export type LockEndReason = (typeof LOCK_END_REASONS)[number];
+
+/** Alarm severities, lowest first. */
+export const ALARM_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+
+// ---------------------------------------------------------------------------------------------- equipment shapes
+
+/** An item of GET /api/equipment/list, and the `info` of `equipment_connected`. */
+export const EquipmentInfo = Type.Object({
+  id: Type.String(),
+  type: Type.Unsafe<EquipmentType>(Type.String()),
+  manufacturer: Type.String(),
+  model: Type.String(),
+  serial_number: Type.Union([Type.String(), Type.Null()]),
+  connection_type: Type.Unsafe<ConnectionType>(Type.String()),
+  resource_string: Type.String(),
+  nickname: Type.Union([Type.String(), Type.Null()]),
+});
+export type EquipmentInfo = Static<typeof EquipmentInfo>;
+
+export const LockMode = Type.Union([Type.Literal('exclusive'), Type.Literal('observer')], {
+  description:
+    'exclusive: only this session may control the instrument; observer: watch, never blocks others',
+});
+export type LockMode = Static<typeof LockMode>;
+
+/** What the emergency stop did to one instrument. */
+export const StopResult = Type.Object({
+  equipment_id: Type.String(),
+  /** True once every output and input is confirmed off. */
+  safe: Type.Boolean(),
+  /** Why it could not be made safe: not connected, not answering, an instrument error. */
+  error: Type.Optional(Type.String()),
+});
+export type StopResult = Static<typeof StopResult>;
+
+// ------------------------------------------------------------------------------------------ readings (stream_data)
+// What `stream_data.data` holds, by `stream_type`; also the bodies of GET /api/equipment/{id}/readings and of the
+// results of the commands that read (get_readings, get_measurements, get_waveform).
+
+/** A power supply channel: setpoints and measurements (V, A), output state, regulation mode. */
+export const PowerSupplyReadings = exact({
+  equipment_id: Type.String(),
+  /** When the instrument was read. */
+  timestamp: Timestamp,
+  channel: Type.Integer({ minimum: 1 }),
+  voltage_set: Type.Number(),
+  current_set: Type.Number(),
+  voltage_actual: Type.Number(),
+  current_actual: Type.Number(),
+  output_enabled: Type.Boolean(),
+  in_cv_mode: Type.Boolean(),
+  in_cc_mode: Type.Boolean(),
+});
+export type PowerSupplyReadings = Static<typeof PowerSupplyReadings>;
+
+/** An electronic load: its mode and setpoint (A, V, Ω or W by mode), measured V, A, W, input state. */
+export const ElectronicLoadReadings = exact({
+  equipment_id: Type.String(),
+  timestamp: Timestamp,
+  mode: literals(LOAD_MODES),
+  setpoint: Type.Number(),
+  voltage: Type.Number(),
+  current: Type.Number(),
+  power: Type.Number(),
+  load_enabled: Type.Boolean(),
+});
+export type ElectronicLoadReadings = Static<typeof ElectronicLoadReadings>;
+
+/** A multimeter: one reading of its present function; `value` null when it overloads. */
+export const MultimeterReadings = exact({
+  equipment_id: Type.String(),
+  timestamp: Timestamp,
+  function: Type.String(),
+  range: Type.Union([Type.Number(), Type.Literal('AUTO')]),
+  value: NullableNumber,
+  unit: Type.String(),
+});
+export type MultimeterReadings = Static<typeof MultimeterReadings>;
+
+/** The `readings` kind: what a power supply, an electronic load or a multimeter reports. */
+export const Readings = Type.Union([PowerSupplyReadings, ElectronicLoadReadings, MultimeterReadings]);
+export type Readings = Static<typeof Readings>;
+
+/** Scope measurements in SI units; null where the instrument could not measure. Some models add more, all numbers. */
+export const ScopeMeasurements = Type.Intersect([
+  Type.Object({
+    vpp: NullableNumber,
+    vmax: NullableNumber,
+    vmin: NullableNumber,
+    vavg: NullableNumber,
+    vrms: NullableNumber,
+    freq: NullableNumber,
+    period: NullableNumber,
+  }),
+  Type.Record(Type.String(), NullableNumber),
+]);
+export type ScopeMeasurements = Static<typeof ScopeMeasurements>;
+
+/** A scope trace in volts, with its time base (x_increment seconds apart, x_origin relative to the trigger). */
+export const Waveform = exact({
+  /** Present on streams and REST reads; absent from the raw result of the get_waveform command. */
+  equipment_id: Type.Optional(Type.String()),
+  timestamp: Timestamp,
+  channel: Type.Integer({ minimum: 1 }),
+  sample_rate: Type.Number(),
+  time_scale: Type.Number(),
+  voltage_scale: Type.Number(),
+  voltage_offset: Type.Number(),
+  num_samples: Type.Integer({ minimum: 0 }),
+  x_increment: Type.Number(),
+  x_origin: Type.Number(),
+  samples: Type.Array(NullableNumber, { description: 'Volts; null where a sample was not a number' }),
+});
+export type Waveform = Static<typeof Waveform>;
+
+/** The payload schema of each reading kind (`stream_type`). */
+export const ReadingPayloads = {
+  readings: Readings,
+  measurements: ScopeMeasurements,
+  waveform: Waveform,
+} as const satisfies Record<StreamType, TSchema>;
+
+/** The payload of one reading kind: `ReadingOf<'waveform'>` is `Waveform`. */
+export type ReadingOf<K extends StreamType> = Static<(typeof ReadingPayloads)[K]>;
+/** Any reading. */
+export type Reading = ReadingOf<StreamType>;
+
+// ---------------------------------------------------------------------------------------- acquisition blocks
+
+/** The samples of one acquisition block: only those new since the previous block. */
+export const AcquisitionSamples = exact({
+  count: Type.Integer({ minimum: 0, description: 'Samples per channel in this block' }),
+  /** By channel name, `count` values each; null where a read failed. */
+  values: Type.Record(Type.String(), Type.Array(NullableNumber)),
+  /** When each sample was taken, `count` of them. */
+  timestamps: Type.Optional(Type.Array(Timestamp)),
+});
+export type AcquisitionSamples = Static<typeof AcquisitionSamples>;
+
+/** What an acquisition publishes on `acquisition:<id>`: the `acquisition_stream` message's fields. */
+export const AcquisitionBlock = exact({
+  /** idle, waiting_trigger, acquiring, paused, stopped, error. */
+  state: Type.String(),
+  /** Running statistics of the session (total_samples, samples_per_channel, …). */
+  stats: Type.Record(Type.String(), Type.Unknown()),
+  /** null when the block carries no samples (a state change). */
+  data: Nullable(AcquisitionSamples),
+});
+export type AcquisitionBlock = Static<typeof AcquisitionBlock>;
+
+// -------------------------------------------------------------------------------------------------------- events
+
+const EquipmentId = Id;
+
+/** The emergency stop's state, as GET /api/safety/emergency-stop/status also shows it. */
+const EmergencyStopFields = {
+  active: Type.Boolean(),
+  /** When the stop was activated; null if it never was. */
+  stop_time: Nullable(Timestamp),
+  /** Instruments made safe by the last stop. */
+  equipment_count: Type.Integer({ minimum: 0 }),
+  stopped_equipment: Type.Array(Type.String()),
+};
+
+const LockFields = {
+  equipment_id: EquipmentId,
+  session_id: Type.String(),
+  lock_mode: LockMode,
+  lock_id: Type.String(),
+};
+
+const LockEnded = exact({
+  ...LockFields,
+  reason: literals(LOCK_END_REASONS),
+  /** The session that took the lock over (reason `forced`). */
+  released_by: Type.Optional(Type.String()),
+});
+
+const JobSummary = exact({
+  job_id: Id,
+  name: Type.String(),
+  schedule_type: Type.String(),
+  trigger_type: Type.String(),
+  enabled: Type.Boolean(),
+});
+
+/** The `data` of each event type (topics: see EVENT_TYPES). */
+export const EventPayloads = {
+  // equipment
+  equipment_connected: exact({ equipment_id: EquipmentId, info: exact(EquipmentInfo.properties) }),
+  equipment_disconnected: exact({
+    equipment_id: EquipmentId,
+    /** Why, in words ("disconnected by user"). */
+    reason: Type.String(),
+  }),
+  equipment_state: exact({
+    equipment_id: EquipmentId,
+    state: literals(EQUIPMENT_STATES),
+    /** Why it is in error, reconnecting or not responding; null otherwise. */
+    error: Nullable(Type.String()),
+  }),
+  emergency_stop_activated: exact({
+    ...EmergencyStopFields,
+    /** Instruments whose outputs could not be turned off, and why. */
+    failed: Type.Array(exact({ equipment_id: Type.String(), error: Type.String() })),
+    /** Each instrument, and whether its outputs and inputs are confirmed off. */
+    results: Type.Array(exact(StopResult.properties)),
+  }),
+  emergency_stop_deactivated: exact(EmergencyStopFields),
+  lock_acquired: exact({
+    ...LockFields,
+    /** `queue`: granted to the head of the queue when the previous holder let go. */
+    via: Type.Optional(Type.Literal('queue')),
+  }),
+  lock_released: LockEnded,
+  lock_expired: LockEnded,
+  // alarms
+  alarm_event: exact({
+    event_id: Id,
+    alarm_id: Id,
+    alarm_name: Type.String(),
+    severity: literals(ALARM_SEVERITIES),
+    state: Type.String(),
+    /** The instrument it watches; null for an alarm of no instrument. */
+    equipment_id: Nullable(Type.String()),
+    /** The reading field it watches (e.g. voltage_actual). */
+    parameter: Nullable(Type.String()),
+    value: NullableNumber,
+    threshold: NullableNumber,
+    message: Type.String(),
+    /** When it was raised. */
+    timestamp: Timestamp,
+  }),
+  alarm_updated: exact({
+    event_id: Id,
+    state: Type.String(),
+    acknowledged_at: Nullable(Timestamp),
+    acknowledged_by: Nullable(Type.String()),
+  }),
+  alarm_cleared: exact({ event_id: Id }),
+  // scheduler
+  job_created: JobSummary,
+  job_updated: JobSummary,
+  job_deleted: exact({ job_id: Id }),
+  job_started: exact({ job_id: Id, execution_id: Id, started_at: Timestamp }),
+  job_completed: exact({ job_id: Id, execution_id: Id, completed_at: Timestamp, result: Type.Unknown() }),
+  job_failed: exact({ job_id: Id, execution_id: Id, failed_at: Timestamp, error: Type.String() }),
+} as const satisfies Record<EventType, TSchema>;
+
+/** The payload of one event type: `EventPayload<'equipment_state'>` is `{equipment_id, state, error}`. */
+export type EventPayload<T extends EventType> = Static<(typeof EventPayloads)[T]>;
