@@ -324,7 +324,12 @@ export class RealtimeClient {
     if (!stream) return; // a frame that crossed our stop_stream
     const { seq } = message;
     if (stream.lastSeq !== null && seq <= stream.lastSeq) return;
-    if (stream.lastSeq !== null && seq > stream.lastSeq + 1) this.meter.gap(seq - stream.lastSeq - 1);
+    // prev_seq: this client's previous message when it asked for a slower rate than the poller's; skipping the
+    // readings in between is its rate, not a loss.
+    const previous = message.prev_seq ?? seq - 1;
+    if (stream.lastSeq !== null && stream.lastSeq < previous) {
+      this.meter.gap(message.prev_seq === undefined ? previous - stream.lastSeq : 1);
+    }
     stream.lastSeq = seq;
     if (seq > stream.liveAfter) this.meter.latencySample(message.timestamp);
     this.deliver(stream, { data: message.data, timestamp: message.timestamp, seq, source: 'ws' });

@@ -167,6 +167,24 @@ describe('client protocol handling', () => {
     expect(client.realtime.quality.gaps).toBe(2);
   });
 
+  it('counts no gap for readings skipped at its own slower rate (prev_seq), and one for a real loss', async () => {
+    const { got, request } = await startOneStream({ equipment_id: 'ps_1', interval_ms: 500 });
+    // 1, then every fifth reading as a slower client receives them; 16 says it followed 11, which never came.
+    for (const [seq, prev] of [
+      [1, undefined],
+      [6, 1],
+      [11, 6],
+      [16, 11],
+      [21, 16],
+    ] as const) {
+      if (seq === 11) continue;
+      peer.send(peer.last, { ...peer.data(request, seq), ...(prev ? { prev_seq: prev } : {}) });
+    }
+    await until(() => got.length === 4, 'four messages');
+    expect(got.map((m) => m.seq)).toEqual([1, 6, 16, 21]);
+    expect(client.realtime.quality.gaps).toBe(1);
+  });
+
   it('decodes binary sample frames into the same JSON form', async () => {
     const { got, request } = await startOneStream<{ samples: number[]; num_samples: number }>({
       equipment_id: 'scope_1',
