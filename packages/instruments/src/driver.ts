@@ -7,6 +7,7 @@ import type {
   CommandInfo,
   EquipmentType,
   InstrumentIdentity,
+  ReadingKind,
   Readings,
   SessionState,
   SessionStats,
@@ -40,6 +41,8 @@ export interface Driver {
   readonly identity: InstrumentIdentity;
   /** Every command this driver accepts by name (the original's action names: set_voltage, get_readings …). */
   readonly commands: readonly CommandInfo[];
+  /** What it can be polled for over time (the readings pipeline's kinds). */
+  readonly readingKinds: readonly ReadingKind[];
   /** The session's state and statistics (connected, reconnecting …). */
   readonly state: SessionState;
   readonly stats: SessionStats;

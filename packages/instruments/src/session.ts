@@ -45,6 +45,20 @@ import { openTransport, type Transport, type TransportOptions } from './transpor
 import type { InstrumentIdentity, SessionState, SessionStats } from './types.js';
 import { type ParsedResource, parseResource } from './visa.js';
 
+/**
+ * The one reconnect policy: wait 200 ms, doubling after each failure, at most 10 s between attempts. Sessions use
+ * it for a link that dropped; the server uses it for an instrument it could not open at all.
+ */
+export const RECONNECT_BACKOFF = { initialDelayMs: 200, maxDelayMs: 10_000 } as const;
+
+/** The wait before reconnect attempt `attempt` (0 first) under a backoff policy. */
+export function reconnectDelay(
+  attempt: number,
+  policy: { initialDelayMs: number; maxDelayMs: number } = RECONNECT_BACKOFF,
+): number {
+  return Math.min(policy.initialDelayMs * 2 ** Math.min(attempt, 30), policy.maxDelayMs);
+}
+
 export interface ReconnectOptions {
   /** Wait before the first attempt; doubles after each failure. Default 200 ms. */
   initialDelayMs?: number;
@@ -438,8 +452,8 @@ export class ScpiSession {
 
   private scheduleReconnect(attempt: number): void {
     const {
-      initialDelayMs = 200,
-      maxDelayMs = 10_000,
+      initialDelayMs = RECONNECT_BACKOFF.initialDelayMs,
+      maxDelayMs = RECONNECT_BACKOFF.maxDelayMs,
       maxAttempts = Infinity,
     } = this.options.reconnect || {};
     if (attempt >= maxAttempts) {
@@ -449,7 +463,7 @@ export class ScpiSession {
       );
       return;
     }
-    const delay = Math.min(initialDelayMs * 2 ** attempt, maxDelayMs);
+    const delay = reconnectDelay(attempt, { initialDelayMs, maxDelayMs });
     this.reconnectTimer = setTimeout(() => void this.reconnect(attempt), delay);
     this.reconnectTimer.unref(); // a session its owner forgot to close must not keep the process alive
   }

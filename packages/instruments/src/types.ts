@@ -61,12 +61,22 @@ export type ParamSpec =
   | { type: 'boolean'; optional?: boolean; default?: boolean }
   | { type: 'enum'; values: readonly string[]; optional?: boolean; default?: string };
 
+/** A quantity safety limits bound: a setpoint command declares which one it sets. */
+export type SetpointQuantity = 'voltage' | 'current' | 'power' | 'resistance';
+
+/** What a driver can be polled for over time: the readings pipeline's kinds. */
+export type ReadingKind = 'readings' | 'measurements' | 'waveform';
+
 export interface CommandInfo {
   name: string;
   description: string;
   params: Record<string, ParamSpec>;
   /** True when the command changes the instrument (needs the lock, passes safety, blocked by e-stop if it enables). */
   control: boolean;
+  /** The limited quantity this command sets, and the parameter that carries it: limits and ramps apply to it. */
+  sets?: { quantity: SetpointQuantity; param: string };
+  /** The boolean parameter that turns an output or input on when true: refused while the emergency stop is on. */
+  enables?: string;
 }
 
 export interface PowerSupplyReadings {

@@ -2,7 +2,7 @@
 // Every setpoint passes here whatever its path — REST, WebSocket, a scheduled job, a profile — because the
 // equipment service calls `check`/`plan` for every control command before the driver sees it.
 
-import type { ChannelRating, ModelInfo } from '@lablink/instruments';
+import type { ChannelRating, CommandInfo, ModelInfo } from '@lablink/instruments';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
@@ -26,9 +26,12 @@ export type EffectiveLimits = Required<
   Pick<ChannelLimits, 'max_voltage' | 'min_voltage' | 'max_current' | 'min_current' | 'max_power'>
 > & { channel: number; voltage_slew_rate: number | null; current_slew_rate: number | null };
 
-/** Commands that turn an output or a load input on: refused while the emergency stop is active. */
-export function turnsSomethingOn(action: string, params: Record<string, unknown>): boolean {
-  return (action === 'set_output' || action === 'set_input') && params.enabled === true;
+/** What the safety layer reads of a command: the driver declares which quantity it sets and what turns on. */
+export type SafetyCommand = Pick<CommandInfo, 'name' | 'sets' | 'enables'>;
+
+/** A command that turns an output or a load input on: refused while the emergency stop is active. */
+export function turnsSomethingOn(command: SafetyCommand, params: Record<string, unknown>): boolean {
+  return command.enables !== undefined && params[command.enables] === true;
 }
 
 /** What the emergency stop did to one instrument. */
@@ -161,11 +164,14 @@ export class SafetyService {
   check(
     equipmentId: string,
     model: ModelInfo,
-    action: string,
+    command: SafetyCommand,
     params: Record<string, unknown>,
     setpoints?: { voltage: number; current: number },
   ): void {
-    if (model.type !== 'power_supply' && model.type !== 'electronic_load') return;
+    const quantity = command.sets?.quantity;
+    const value = command.sets ? params[command.sets.param] : undefined;
+    if (quantity === undefined || typeof value !== 'number') return;
+    const action = command.name;
     const channel = typeof params.channel === 'number' ? params.channel : 1;
     const limits = this.limits(equipmentId, model).find((l) => l.channel === channel);
     if (!limits) return;
@@ -174,38 +180,29 @@ export class SafetyService {
       this.record('setpoint_refused', equipmentId, { action, params, limit, limit_value: bound });
       throw error;
     };
-    const within = (
-      field: string,
-      value: unknown,
-      min: keyof EffectiveLimits,
-      max: keyof EffectiveLimits,
-    ) => {
-      if (typeof value !== 'number') return;
+    const field = command.sets?.param ?? quantity;
+    const within = (min: keyof EffectiveLimits, max: keyof EffectiveLimits) => {
       const lo = limits[min] as number;
       const hi = limits[max] as number;
       if (value > hi) refuse(field, value, max, hi);
       if (value < lo) refuse(field, value, min, lo);
     };
-    switch (action) {
-      case 'set_voltage':
-        within('voltage', params.voltage, 'min_voltage', 'max_voltage');
-        if (model.type === 'power_supply' && typeof params.voltage === 'number' && setpoints) {
-          const power = params.voltage * setpoints.current;
-          if (power > limits.max_power) refuse('voltage', params.voltage, 'max_power', limits.max_power);
+    switch (quantity) {
+      case 'voltage':
+      case 'current': {
+        within(`min_${quantity}`, `max_${quantity}`);
+        // A supply's power is its two setpoints together: checked against the other one as it will be.
+        if (model.type === 'power_supply' && setpoints) {
+          const other = quantity === 'voltage' ? setpoints.current : setpoints.voltage;
+          if (value * other > limits.max_power) refuse(field, value, 'max_power', limits.max_power);
         }
         break;
-      case 'set_current':
-        within('current', params.current, 'min_current', 'max_current');
-        if (model.type === 'power_supply' && typeof params.current === 'number' && setpoints) {
-          const power = params.current * setpoints.voltage;
-          if (power > limits.max_power) refuse('current', params.current, 'max_power', limits.max_power);
-        }
+      }
+      case 'power':
+        if (value > limits.max_power) refuse(field, value, 'max_power', limits.max_power);
         break;
-      case 'set_power':
-        if (typeof params.power === 'number' && params.power > limits.max_power) {
-          refuse('power', params.power, 'max_power', limits.max_power);
-        }
-        break;
+      case 'resistance':
+        break; // no limit bounds a resistance; the driver's range does
     }
   }
 
@@ -232,8 +229,8 @@ export class SafetyService {
     return this.estop;
   }
 
-  assertNotStopped(action: string, params: Record<string, unknown>): void {
-    if (this.estop.active && turnsSomethingOn(action, params)) {
+  assertNotStopped(command: SafetyCommand, params: Record<string, unknown>): void {
+    if (this.estop.active && turnsSomethingOn(command, params)) {
       throw new HttpError(
         409,
         'emergency_stop_active',

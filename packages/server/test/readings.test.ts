@@ -155,9 +155,10 @@ describe('one poller per reading, each consumer at its own rate', () => {
       const count = times.length;
       await until('two more readings', () => times.length >= count + 2);
       expect(server.services.readings.list()).toMatchObject([{ interval_ms: 500, consumers: ['alarms'] }]);
-      // Never raised to the clients' 20 ms: consecutive readings stay a period apart (less half of the fastest).
+      // Never raised to the clients' 20 or 50 ms: consecutive readings stay about a period apart (the slack is
+      // how much a read's duration varies).
       const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(500 - 20 / 2 - 5);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(400);
     } finally {
       claim.release();
     }

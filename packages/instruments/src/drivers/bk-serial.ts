@@ -53,6 +53,7 @@ function bkSerial(info: ModelInfo, r: Resolution): DriverDefinition {
   return {
     info,
     protocol: 'bk-serial',
+    readingKinds: ['readings'],
     commands: psuCommands(info, {
       setVoltage: (io, p) => io.write(`VOLT${formatSteps(Number(p.voltage), r.voltageSet, 3)}`),
       setCurrent: (io, p) => io.write(`CURR${formatSteps(Number(p.current), r.currentSet, 3)}`),

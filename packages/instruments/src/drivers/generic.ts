@@ -12,6 +12,7 @@ export const genericScpi: DriverDefinition = {
     capabilities: {},
   },
   protocol: 'scpi',
+  readingKinds: [],
   commands: {},
   // Without knowing the instrument there is nothing safe to send.
   safeState: async () => {},

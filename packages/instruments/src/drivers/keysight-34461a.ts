@@ -49,6 +49,7 @@ export const keysight34461A: DriverDefinition = {
     capabilities: { digits: 6.5, functions: NAMES },
   },
   protocol: 'scpi',
+  readingKinds: ['readings'],
   // Queries of the 34460A/34461A reference that act: CALibration[:ALL]? calibrates with CAL:VALue, CAL:ADC?
   // recalibrates the ADC, TEST:ALL? runs the full self-test, R? and DATA:REMove? erase the readings they return.
   actingQueries: ['CALibration[:ALL]', 'CALibration:ADC', 'TEST:ALL', 'R', 'DATA:REMove'],

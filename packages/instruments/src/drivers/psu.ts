@@ -103,18 +103,21 @@ export function psuCommands(
     set_voltage: {
       description: 'Set the output voltage of a channel (V)',
       control: true,
+      sets: { quantity: 'voltage', param: 'voltage' },
       params: { voltage: volts, channel },
       run: ops.setVoltage,
     },
     set_current: {
       description: 'Set the current limit of a channel (A)',
       control: true,
+      sets: { quantity: 'current', param: 'current' },
       params: { current: amps, channel },
       run: ops.setCurrent,
     },
     set_output: {
       description: 'Turn a channel output on or off',
       control: true,
+      enables: 'enabled',
       params: { enabled: flag(), channel },
       run: ops.setOutput,
     },
@@ -157,6 +160,7 @@ export function scpiPowerSupply(info: ModelInfo, dialect: PsuDialect): DriverDef
   return {
     info,
     protocol: 'scpi',
+    readingKinds: ['readings'],
     commands: psuCommands(info, {
       setVoltage: selected(dialect.setVoltage),
       setCurrent: selected(dialect.setCurrent),

@@ -47,6 +47,7 @@ function dl3000(model: 'DL3021' | 'DL3021A'): DriverDefinition {
       capabilities: { modes: MODES, resistance_range: [0.08, 15_000] },
     },
     protocol: 'scpi',
+    readingKinds: ['readings'],
     commands: {
       set_mode: {
         description: 'Select constant current, voltage, resistance or power',
@@ -57,30 +58,35 @@ function dl3000(model: 'DL3021' | 'DL3021A'): DriverDefinition {
       set_current: {
         description: 'Set the CC setpoint (A)',
         control: true,
+        sets: { quantity: 'current', param: 'current' },
         params: { current: amps },
         run: send(':SOUR:CURR:LEV:IMM {current}'),
       },
       set_voltage: {
         description: 'Set the CV setpoint (V)',
         control: true,
+        sets: { quantity: 'voltage', param: 'voltage' },
         params: { voltage: volts },
         run: send(':SOUR:VOLT:LEV:IMM {voltage}'),
       },
       set_resistance: {
         description: 'Set the CR setpoint (Ω)',
         control: true,
+        sets: { quantity: 'resistance', param: 'resistance' },
         params: { resistance: ohms },
         run: send(':SOUR:RES:LEV:IMM {resistance}'),
       },
       set_power: {
         description: 'Set the CP setpoint (W)',
         control: true,
+        sets: { quantity: 'power', param: 'power' },
         params: { power: watts },
         run: send(':SOUR:POW:LEV:IMM {power}'),
       },
       set_input: {
         description: 'Turn the load input on or off',
         control: true,
+        enables: 'enabled',
         params: { enabled: flag() },
         run: send(':SOUR:INP:STAT {enabled}'),
       },

@@ -242,6 +242,7 @@ function rigolScope(
   return {
     info,
     protocol: 'scpi',
+    readingKinds: ['measurements', 'waveform'],
     commands: scopeCommands(info, dialect),
     // A scope drives nothing, so there is nothing to turn off.
     safeState: async () => {},

@@ -13,6 +13,7 @@ import type {
   CommandInfo,
   InstrumentIdentity,
   ParamSpec,
+  ReadingKind,
   Readings,
   SessionState,
   SessionStats,
@@ -39,6 +40,10 @@ export interface Command {
   description: string;
   /** True when the command changes the instrument (see CommandInfo.control). */
   control: boolean;
+  /** See CommandInfo.sets: the safety layer reads it instead of knowing command names. */
+  sets?: CommandInfo['sets'];
+  /** See CommandInfo.enables. */
+  enables?: string;
   params?: Record<string, Param>;
   run(io: Io, p: Values): Promise<unknown>;
 }
@@ -47,6 +52,8 @@ export type CommandTable = Record<string, Command>;
 
 export interface DriverDefinition {
   info: ModelInfo;
+  /** What the instrument can be polled for: `readings` (get_readings), `measurements`, `waveform`. */
+  readingKinds: readonly ReadingKind[];
   /** The BK serial protocol (replies end in `OK\r`, no `*IDN?`) or plain SCPI. */
   protocol: 'scpi' | 'bk-serial';
   commands: CommandTable;
@@ -271,6 +278,7 @@ export function classifyRaw(line: string, acting: readonly HeaderPattern[]): Raw
 export class TableDriver implements Driver {
   readonly info: ModelInfo;
   readonly commands: readonly CommandInfo[];
+  readonly readingKinds: readonly ReadingKind[];
   readonly readings?: (channel?: number) => Promise<Readings>;
   /** Multi-step commands (select a channel, then set it) must not interleave with another caller's. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -283,6 +291,7 @@ export class TableDriver implements Driver {
     private readonly io: Io,
   ) {
     this.info = definition.info;
+    this.readingKinds = definition.readingKinds;
     this.#acting = [
       ...(definition.protocol === 'scpi' ? COMMON_ACTING_QUERIES : []),
       ...(definition.actingQueries ?? []),
@@ -291,6 +300,8 @@ export class TableDriver implements Driver {
       name,
       description: c.description,
       control: c.control,
+      ...(c.sets ? { sets: c.sets } : {}),
+      ...(c.enables ? { enables: c.enables } : {}),
       params: Object.fromEntries(
         Object.entries(c.params ?? {}).map(([k, s]) => [k, describeParam(s, this.info)]),
       ),

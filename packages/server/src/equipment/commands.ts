@@ -5,7 +5,7 @@
 // the rules in force when it runs, not those of when it arrived; and two setpoints sent together cannot slip past
 // the power limit by each being checked against the other's old value.
 
-import type { CommandInfo, Driver, ModelInfo } from '@lablink/instruments';
+import type { CommandInfo, Driver, ModelInfo, SetpointQuantity } from '@lablink/instruments';
 import { HttpError } from '../http-errors.js';
 import { type EffectiveLimits, rampPlan, type SafetyService } from '../safety.js';
 import type { CommandContext } from './types.js';
@@ -31,13 +31,9 @@ export interface Adjustment {
   to: number;
 }
 
-/** The setpoint each command sets, and whether a higher value delivers more (resistance: lower delivers more). */
-const SETPOINTS: Record<string, { field: string; rising: boolean }> = {
-  set_voltage: { field: 'voltage', rising: true },
-  set_current: { field: 'current', rising: true },
-  set_power: { field: 'power', rising: true },
-  set_resistance: { field: 'resistance', rising: false },
-};
+/** A higher setpoint delivers more, except a resistance (a load in CR draws more at a lower one). */
+const delivers = (quantity: SetpointQuantity, from: number, to: number) =>
+  quantity === 'resistance' ? to < from : to > from;
 
 /** Present setpoints of one channel, by field; a load knows only the one of its active mode. */
 type Setpoints = Partial<Record<string, number>>;
@@ -94,15 +90,15 @@ export class CommandPath {
       this.locks.assertCanControl(target.id, ctx.sessionId); // the lock may have changed while queued
       const driver = target.driver();
       const channel = channelOf(params);
-      const present = await this.present(target.id, driver, command.name, params, channel);
+      const present = await this.present(target.id, driver, command, params, channel);
       // From here until the driver has the command, nothing awaits: the rules checked are the rules applied.
-      this.judge(target.id, driver.info, command.name, params, channel, present, lane);
-      const ramp = this.startRamp(target.id, driver.info, command.name, params, channel, present, lane);
+      this.judge(target.id, driver.info, command, params, channel, present, lane);
+      const ramp = this.startRamp(target.id, driver.info, command, params, channel, present, lane);
       if (ramp) return { ramp };
       return { result: await driver.execute(command.name, params) };
     });
     if ('result' in started) return started.result;
-    return this.runRamp(target, started.ramp, params, lane);
+    return this.runRamp(target, command, started.ramp, params, lane);
   }
 
   /**
@@ -117,10 +113,12 @@ export class CommandPath {
         const { channel } = limits;
         const present = await readSetpoints(driver, channel);
         const lower = async (field: Adjustment['field'], to: number) => {
+          const setter = setterOf(driver, field) as CommandInfo;
+          const param = setter.sets?.param ?? field;
           const from = present[field] as number;
           await driver.execute(
-            `set_${field}`,
-            driver.info.channels > 1 ? { [field]: to, channel } : { [field]: to },
+            setter.name,
+            'channel' in setter.params ? { [param]: to, channel } : { [param]: to },
           );
           present[field] = to;
           adjusted.push({ channel, field, from, to });
@@ -131,8 +129,7 @@ export class CommandPath {
           ['power', limits.max_power],
         ] as const) {
           const value = present[field];
-          if (value !== undefined && value > max && hasCommand(driver, `set_${field}`))
-            await lower(field, max);
+          if (value !== undefined && value > max && setterOf(driver, field)) await lower(field, max);
         }
         // A supply's power is its two setpoints together: lower the current limit to fit.
         const { voltage, current } = present;
@@ -170,16 +167,16 @@ export class CommandPath {
   private async present(
     id: string,
     driver: Driver,
-    action: string,
+    command: CommandInfo,
     params: Record<string, unknown>,
     channel: number,
   ): Promise<Setpoints> {
-    const setpoint = SETPOINTS[action];
-    if (!setpoint || typeof params[setpoint.field] !== 'number') return {};
+    const sets = command.sets;
+    if (!sets || typeof params[sets.param] !== 'number') return {};
     const needed =
       this.safety.emergencyStop.active ||
       this.safety.needsSetpoints(id, driver.info, channel) ||
-      rampRate(this.limitsOf(id, driver.info, channel), setpoint.field) !== null;
+      rampRate(this.limitsOf(id, driver.info, channel), sets.quantity) !== null;
     return needed ? readSetpoints(driver, channel) : {};
   }
 
@@ -187,50 +184,60 @@ export class CommandPath {
   private judge(
     id: string,
     model: ModelInfo,
-    action: string,
+    command: CommandInfo,
     params: Record<string, unknown>,
     channel: number,
     present: Setpoints,
     lane: Lane,
   ): void {
-    this.safety.assertNotStopped(action, params);
-    const setpoint = SETPOINTS[action];
-    const value = setpoint ? params[setpoint.field] : undefined;
-    if (!setpoint || typeof value !== 'number') return;
-    const now = present[setpoint.field];
-    if (this.safety.emergencyStop.active && now !== undefined) {
-      const increase = setpoint.rising ? value > now : value < now;
-      if (increase) this.safety.refuseIncrease(setpoint.field, now, value);
+    this.safety.assertNotStopped(command, params);
+    const sets = command.sets;
+    const value = sets ? params[sets.param] : undefined;
+    if (!sets || typeof value !== 'number') return;
+    const now = present[sets.quantity];
+    if (this.safety.emergencyStop.active && now !== undefined && delivers(sets.quantity, now, value)) {
+      this.safety.refuseIncrease(sets.param, now, value);
     }
-    this.safety.check(id, model, action, params, {
+    this.safety.check(id, model, command, params, this.planned(lane, channel, present));
+  }
+
+  /** Both setpoints of a supply's channel as the lane will leave them (ramps in progress at their targets). */
+  private planned(lane: Lane, channel: number, present: Setpoints) {
+    return {
       voltage: lane.planned('voltage', channel, present.voltage) ?? 0,
       current: lane.planned('current', channel, present.current) ?? 0,
-    });
+    };
   }
 
   private limitsOf(id: string, model: ModelInfo, channel: number): EffectiveLimits | undefined {
     return this.safety.limits(id, model).find((l) => l.channel === channel);
   }
 
-  /** Registers a ramp when the change is due one (a supply's voltage or current with a slew rate). */
+  /**
+   * Registers a ramp when the change is due one (a supply's voltage or current with a slew rate). Any setpoint of
+   * the same output replaces a ramp in progress, ramped or not.
+   */
   private startRamp(
     id: string,
     model: ModelInfo,
-    action: string,
+    command: CommandInfo,
     params: Record<string, unknown>,
     channel: number,
     present: Setpoints,
     lane: Lane,
   ): Ramp | null {
-    if (model.type !== 'power_supply' || (action !== 'set_voltage' && action !== 'set_current')) return null;
-    const field = action === 'set_voltage' ? 'voltage' : 'current';
-    const target = params[field] as number;
+    const field = command.sets?.quantity;
+    if (model.type !== 'power_supply' || (field !== 'voltage' && field !== 'current')) return null;
+    const key = `${field}@${channel}`;
+    const previous = lane.ramps.get(key);
+    if (previous) {
+      previous.superseded = true;
+      lane.ramps.delete(key);
+    }
+    const target = params[command.sets?.param ?? field] as number;
     const from = present[field];
     const rate = rampRate(this.limitsOf(id, model, channel), field);
     if (rate === null || from === undefined || rampPlan(from, target, rate).steps.length === 0) return null;
-    const key = `${field}@${channel}`;
-    const previous = lane.ramps.get(key);
-    if (previous) previous.superseded = true;
     const ramp: Ramp = { field, channel, target, superseded: false };
     lane.ramps.set(key, ramp);
     return ramp;
@@ -243,12 +250,13 @@ export class CommandPath {
    */
   private async runRamp(
     target: Target,
+    command: CommandInfo,
     ramp: Ramp,
     params: Record<string, unknown>,
     lane: Lane,
   ): Promise<unknown> {
     const key = `${ramp.field}@${ramp.channel}`;
-    const action = `set_${ramp.field}`;
+    const param = command.sets?.param ?? ramp.field;
     try {
       let plan: ReturnType<typeof rampPlan> | null = null;
       let result: unknown;
@@ -268,19 +276,16 @@ export class CommandPath {
           // The plan is made once, from the first step's present value; a cleared slew rate finishes at once.
           plan ??= rampPlan(from, ramp.target, rate);
           const value = rate === null ? ramp.target : (plan.steps[i] ?? ramp.target);
-          const stepParams = { ...params, [ramp.field]: value };
+          const stepParams = { ...params, [param]: value };
           try {
-            this.judge(target.id, driver.info, action, stepParams, ramp.channel, present, lane);
+            this.judge(target.id, driver.info, command, stepParams, ramp.channel, present, lane);
             // The ramp's own target must still be allowed too: a lowered limit ends it now, not at the crossing.
             this.safety.check(
               target.id,
               driver.info,
-              action,
-              { ...params, [ramp.field]: ramp.target },
-              {
-                voltage: present.voltage ?? 0,
-                current: present.current ?? 0,
-              },
+              command,
+              { ...params, [param]: ramp.target },
+              this.planned(lane, ramp.channel, present),
             );
           } catch (err) {
             if (err instanceof HttpError) {
@@ -294,7 +299,7 @@ export class CommandPath {
             }
             throw err;
           }
-          result = await driver.execute(action, stepParams);
+          result = await driver.execute(command.name, stepParams);
           return { value, last: value === ramp.target, tickMs: plan.tickMs };
         });
         if (step.last) return result ?? { ramped: true };
@@ -310,8 +315,9 @@ function channelOf(params: Record<string, unknown>): number {
   return typeof params.channel === 'number' ? params.channel : 1;
 }
 
-function hasCommand(driver: Driver, name: string): boolean {
-  return driver.commands.some((c) => c.name === name);
+/** The command that sets `quantity`, as the driver declares it. */
+function setterOf(driver: Driver, quantity: SetpointQuantity): CommandInfo | undefined {
+  return driver.commands.find((c) => c.sets?.quantity === quantity);
 }
 
 function rampRate(limits: EffectiveLimits | undefined, field: string): number | null {
@@ -323,7 +329,7 @@ function rampRate(limits: EffectiveLimits | undefined, field: string): number | 
 
 /** A supply's voltage and current setpoints; a load's setpoint of its active mode. */
 async function readSetpoints(driver: Driver, channel: number): Promise<Setpoints> {
-  if (hasCommand(driver, 'get_setpoints')) {
+  if (driver.commands.some((c) => c.name === 'get_setpoints')) {
     return (await driver.execute('get_setpoints', { channel })) as Setpoints;
   }
   if (driver.info.type === 'electronic_load' && driver.readings) {

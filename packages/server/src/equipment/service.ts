@@ -10,6 +10,7 @@ import {
   connectInstrument,
   connectionType,
   type Driver,
+  findDriver,
   InstrumentError,
   InstrumentIOError,
   InstrumentTimeoutError,
@@ -18,6 +19,7 @@ import {
   parseResource,
   type Readings,
   ResourceSyntaxError,
+  reconnectDelay,
   type ScopeMeasurements,
   type SessionState,
   UnknownCommandError,
@@ -36,7 +38,6 @@ import {
   type EquipmentInfo,
   type EquipmentState,
   type EquipmentView,
-  type StreamType,
 } from './types.js';
 
 export interface ConnectRequest {
@@ -58,8 +59,6 @@ const ID_PREFIX: Record<string, string> = {
 
 /** An e-stop reply never waits longer than this for one instrument; a hung one is reported as not safe. */
 const SAFE_STATE_TIMEOUT_MS = 5000;
-const RETRY_INITIAL_MS = 1000;
-const RETRY_MAX_MS = 30_000;
 
 /** One instrument LabLink manages, connected or not. */
 interface Managed {
@@ -73,7 +72,8 @@ interface Managed {
   state: EquipmentState;
   error: string | null;
   retry: NodeJS.Timeout | null;
-  retryDelayMs: number;
+  /** Failed attempts to open it since it last connected (the session's own reconnect policy times them). */
+  retryAttempt: number;
   unsubscribe: (() => void) | null;
 }
 
@@ -191,7 +191,7 @@ export class EquipmentService {
       state: 'connecting',
       error: null,
       retry: null,
-      retryDelayMs: RETRY_INITIAL_MS,
+      retryAttempt: 0,
       unsubscribe: null,
     };
     this.items.set(id, item);
@@ -228,7 +228,7 @@ export class EquipmentService {
         state: 'connecting',
         error: null,
         retry: null,
-        retryDelayMs: RETRY_INITIAL_MS,
+        retryAttempt: 0,
         unsubscribe: null,
       };
       this.items.set(row.id, item);
@@ -520,7 +520,7 @@ export class EquipmentService {
         await driver.close();
         return;
       }
-      item.retryDelayMs = RETRY_INITIAL_MS;
+      item.retryAttempt = 0;
       item.info = infoOf(item.id, item.resource, driver, item.nickname);
       await this.attach(item, driver);
     } catch (err) {
@@ -536,9 +536,7 @@ export class EquipmentService {
 
   private scheduleReopen(item: Managed): void {
     if (this.closed || item.retry) return;
-    const delay = item.retryDelayMs;
-    item.retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
-    item.retry = setTimeout(() => void this.reopen(item), delay);
+    item.retry = setTimeout(() => void this.reopen(item), reconnectDelay(item.retryAttempt++));
     item.retry.unref();
   }
 
@@ -608,21 +606,9 @@ function view(item: Managed): EquipmentView {
     error: item.error,
     model,
     firmware_version: item.driver?.identity.firmware_version ?? null,
-    stream_types: streamTypes(item.info.type),
+    // Declared by the driver; known from the model before the instrument has (re)connected.
+    stream_types: [...(item.driver?.readingKinds ?? findDriver(item.info.model)?.readingKinds ?? [])],
   };
-}
-
-export function streamTypes(type: EquipmentInfo['type']): StreamType[] {
-  switch (type) {
-    case 'oscilloscope':
-      return ['measurements', 'waveform'];
-    case 'power_supply':
-    case 'electronic_load':
-    case 'multimeter':
-      return ['readings'];
-    default:
-      return [];
-  }
 }
 
 function infoOf(id: string, resource: string, driver: Driver, nickname: string | null): EquipmentInfo {

@@ -116,7 +116,7 @@ export interface PollerStats {
 
 interface ClaimState {
   request: ClaimRequest;
-  /** Clock time of the last reading handed to this claim. */
+  /** Deadline of the tick whose reading was last handed to this claim. */
   lastDelivered: number;
   freshness: Freshness;
   reason: string;
@@ -181,6 +181,8 @@ class Poller {
     const { bus, source, clock } = this.deps;
     const { equipment_id, kind, channel } = this.key;
     this.lastTick = tick;
+    // The tick's deadline, not the read's end, times each claim's deliveries: read durations vary, deadlines not.
+    const due = this.anchor + tick * this.interval;
     const view = source.find(equipment_id);
     if (!view || view.state === 'disconnected') this.deps.onGone(this);
     if (this.stopped) return;
@@ -196,7 +198,7 @@ class Poller {
         this.lastRead = clock.now();
         // ReadingSource returns unknown: the reading is the key's kind (the equipment service's typed methods).
         if (!this.stopped)
-          this.deliver(bus.publishReading(this.key, data as Parameters<Bus['publishReading']>[1]));
+          this.deliver(bus.publishReading(this.key, data as Parameters<Bus['publishReading']>[1]), due);
       } catch (err) {
         this.stats.errors += 1;
         this.stats.last_error = err instanceof Error ? err.message : String(err);
@@ -211,12 +213,11 @@ class Poller {
   }
 
   /** Hands the reading to each claim whose own period has come (half a poller period of tolerance for jitter). */
-  private deliver(message: Published): void {
-    const now = this.deps.clock.now();
+  private deliver(message: Published, due: number): void {
     for (const claim of this.claims.values()) {
       this.setClaimFreshness(claim, 'live', 'reading');
-      if (now - claim.lastDelivered < claim.request.interval_ms - this.interval / 2) continue;
-      claim.lastDelivered = now;
+      if (due - claim.lastDelivered < claim.request.interval_ms - this.interval / 2) continue;
+      claim.lastDelivered = due;
       claim.request.onReading?.(message);
     }
   }
