@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { RealtimeStats } from '@lablink/protocol/rest';
 import {
   announceMachine,
   type Child,
@@ -255,11 +256,6 @@ async function run(
     start_errors: startErrors,
     cpu_pct: cpuPct,
   };
-}
-
-interface RealtimeStats {
-  connections: { coalesced: number }[];
-  pollers: { reads: number; skipped: number; errors: number }[];
 }
 
 let sim: Child | undefined;

@@ -19,7 +19,10 @@ export const CLIENT_TYPES = {
 } as const;
 export type ClientType = (typeof CLIENT_TYPES)[keyof typeof CLIENT_TYPES];
 
-/** Replies and notices the server sends (events and stream data are listed in EVENT_TYPES / DATA_TYPES). */
+/**
+ * Replies and notices the server sends. Events are listed in EVENT_TYPES; a topic's data comes in `stream_data`,
+ * `acquisition_stream` and `batch` messages.
+ */
 export const REPLY_TYPES = {
   welcome: 'welcome',
   helloOk: 'hello_ok',
@@ -36,12 +39,6 @@ export const REPLY_TYPES = {
 
 /** Several stream_data messages in one frame, for a client that asked for batching (hello batch_ms). */
 export const BATCH_TYPE = 'batch';
-
-/** Messages that carry a topic's data; they have `topic`, `seq` and `timestamp`. */
-export const DATA_TYPES = {
-  streamData: 'stream_data',
-  acquisitionStream: 'acquisition_stream',
-} as const;
 
 /** Event topics a client may subscribe to. A client that never sends `subscribe` receives all of them. */
 export const TOPICS = {

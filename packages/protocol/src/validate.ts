@@ -14,13 +14,7 @@ import {
   type StreamType,
 } from './const.js';
 import { AcquisitionBlock, EventPayloads, ReadingPayloads, Readings } from './payloads.js';
-import {
-  type ClientMessageMap,
-  ClientMessages,
-  type ServerMessage,
-  ServerMessages,
-  StreamDataMessages,
-} from './schemas.js';
+import { type ClientMessageMap, ClientMessages, ServerMessages, StreamDataMessages } from './schemas.js';
 
 type Validator = ReturnType<typeof Compile>;
 const cache = new Map<object, Validator>();
@@ -243,8 +237,4 @@ export function validatePayload(type: string, topic: string, data: unknown): str
   if (type === 'stream_data') return validateReading(topic.split(':').at(-2) ?? '', data);
   if (type === 'acquisition_stream') return problems(AcquisitionBlock, data, `${type}.data`);
   return validateEventPayload(type, data);
-}
-
-export function isServerMessage(value: unknown): value is ServerMessage {
-  return validateServerMessage(value).length === 0;
 }

@@ -11,6 +11,7 @@
 // instrument (`onEnd`).
 
 import { ERROR_CODES, ProtocolError, STOP_REASONS, type StreamType, streamTopic } from '@lablink/protocol';
+import type { PollerStats } from '@lablink/protocol/rest';
 import type { Bus, Published } from '../bus.js';
 import type { EquipmentView } from '../equipment/types.js';
 
@@ -94,24 +95,6 @@ export interface Claim {
   reason(): string;
   /** Gives up this claim; the poller stops with its last claim. Idempotent. */
   release(): void;
-}
-
-export interface PollerStats {
-  topic: string;
-  equipment_id: string;
-  stream_type: StreamType;
-  channel: number;
-  interval_ms: number;
-  subscribers: number;
-  consumers: string[];
-  reads: number;
-  /** Failed reads: nothing was published for them. */
-  errors: number;
-  /** Deadlines skipped because a read overran. */
-  skipped: number;
-  /** Ticks without a read because the instrument was not connected (error, reconnecting, disconnected). */
-  not_connected: number;
-  last_error: string | null;
 }
 
 interface ClaimState {

@@ -11,9 +11,10 @@ import {
   PROTOCOL_VERSION,
   timestamp,
 } from '@lablink/protocol';
+import type { ConnectionStats, PollerStats } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { Bus, Published } from '../bus.js';
-import type { Claim, ClaimRequest, PollerStats } from '../readings/pipeline.js';
+import type { Claim, ClaimRequest } from '../readings/pipeline.js';
 import { Connection } from './connection.js';
 import { FrameCache, type StreamSubscription, type Subscription } from './frames.js';
 import { clientFrameBytes, InputBudget } from './input-budget.js';
@@ -53,23 +54,6 @@ export interface GatewayDeps {
   /** The acquisition service, once it exists: the gateway only asks whether an acquisition exists. */
   acquisitions?: { find(id: string): unknown };
   logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
-}
-
-export interface ConnectionStats {
-  id: number;
-  remote: string;
-  connected_at: string;
-  /** ws readyState: 1 open, 2 closing (e.g. closed with 4008, waiting for the client's close frame). */
-  ready_state: number;
-  topics: string[];
-  streams: string[];
-  /** Frames waiting in the writer, not yet handed to the socket. */
-  queued: number;
-  /** Bytes handed to the socket but not yet to the kernel. */
-  buffered_bytes: number;
-  sent: number;
-  coalesced: number;
-  received: number;
 }
 
 export class Gateway {

@@ -2,9 +2,9 @@
 // (in the manner of pvws's /socket page) showing each client's queue and each poller's counters.
 
 import type { EventEmitter } from 'node:events';
-import { Type } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import { ERROR_CODES, encode, LIMITS } from '@lablink/protocol';
+import { RealtimeStats } from '@lablink/protocol/rest';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Gateway, type GatewayDeps, type GatewayOptions } from './gateway.js';
@@ -14,34 +14,6 @@ export interface RealtimeOptions extends Omit<GatewayDeps, 'logger'>, Partial<Ga
   /** Gives the gateway to the caller (tests, other plugins). */
   onGateway?: (gateway: Gateway) => void;
 }
-
-const Stats = Type.Object({
-  server_instance: Type.String(),
-  connections: Type.Array(
-    Type.Object({
-      id: Type.Integer(),
-      remote: Type.String(),
-      connected_at: Type.String(),
-      ready_state: Type.Integer({ description: '1 open, 2 closing' }),
-      topics: Type.Array(Type.String()),
-      streams: Type.Array(Type.String()),
-      queued: Type.Integer({ description: 'Frames waiting in the writer' }),
-      buffered_bytes: Type.Integer({ description: 'Bytes handed to the socket, not yet to the kernel' }),
-      sent: Type.Integer(),
-      coalesced: Type.Integer({ description: 'Stream frames replaced by a newer reading while queued' }),
-      received: Type.Integer(),
-    }),
-  ),
-  pollers: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-  max_connections: Type.Integer({ description: 'More WebSocket clients are refused with HTTP 503' }),
-  input: Type.Object(
-    {
-      held_bytes: Type.Integer({ description: 'Client input received but not yet a whole message' }),
-      max_bytes: Type.Integer({ description: 'Beyond it the connection holding the most is closed (1009)' }),
-    },
-    { description: 'The budget for incomplete client messages, across all connections' },
-  ),
-});
 
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions): Promise<void> {
   const { onGateway, bus, readings, acquisitions, ...limits } = options;
@@ -97,13 +69,13 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
         tags: ['realtime'],
         summary:
           'WebSocket clients (queues, coalesced frames) and stream pollers (reads, errors, skipped ticks)',
-        response: { 200: Stats },
+        response: { 200: RealtimeStats },
       },
     },
     async () => ({
       server_instance: gateway.instance,
       connections: gateway.stats(),
-      pollers: (readings.list?.() ?? []) as unknown as Record<string, unknown>[],
+      pollers: readings.list?.() ?? [],
       max_connections: gateway.options.maxConnections,
       input: { held_bytes: gateway.inputHeld, max_bytes: gateway.options.maxInputBytes },
     }),
