@@ -1,24 +1,74 @@
-// One shape for every HTTP error: {"detail": "<what went wrong, in words>", "code": "<stable string>",
-// "field"?: "<the offending field>"}. `detail` is what the original LabLink's clients already display.
+// The HTTP edge of errors. One shape for every HTTP error: {"detail": "<what went wrong, in words>", "code":
+// "<stable string>", "field"?: "<the offending field>", ...extra}. `detail` is what the original LabLink's clients
+// already display. Domain code throws DomainError (errors.ts), which knows no status; HTTP_STATUS below gives each
+// of its codes the status clients see, and the error handler answers with it.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type DomainErrorCode } from './errors.js';
 
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly extra?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
+/** The HTTP status of each domain error code. Every code has one: a code missing here does not compile. */
+export const HTTP_STATUS = {
+  invalid_request: 400,
+  invalid_field: 400,
+  invalid_resource: 400,
+  invalid_parameter: 400,
+  unknown_command: 400,
+  invalid_limits: 422,
+  limit_exceeded: 422,
+  not_found: 404,
+  unknown_equipment: 404,
+  unsupported: 501,
+  unsupported_stream: 501,
+  conflict: 409,
+  locked: 409,
+  emergency_stop_active: 409,
+  ramp_superseded: 409,
+  not_lock_owner: 403,
+  raw_write_refused: 403,
+  /** 421 Misdirected Request: the Host names another server (DNS rebinding). */
+  host_not_allowed: 421,
+  cross_origin_refused: 403,
+  queue_full: 429,
+  too_many_sessions: 429,
+  not_connected: 503,
+  instrument_error: 502,
+  instrument_io: 502,
+  instrument_timeout: 504,
+  internal: 500,
+} as const satisfies Record<DomainErrorCode, number>;
+
+/** The status the HTTP edge answers a domain error with. */
+export function httpStatus(error: DomainError): number {
+  return HTTP_STATUS[error.code];
 }
 
-export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
-export const badRequest = (field: string, message: string) =>
-  new HttpError(400, 'invalid_request', message, field);
+/**
+ * A domain error as the HTTP edge sees it: every DomainError, with its `statusCode` from HTTP_STATUS (this module
+ * gives DomainError that read-only property; domain code never reads it). `err instanceof HttpError` holds for
+ * every DomainError.
+ */
+export type HttpError = DomainError & { readonly statusCode: number };
+export const HttpError = {
+  [Symbol.hasInstance](value: unknown): value is HttpError {
+    return value instanceof DomainError;
+  },
+};
+Object.defineProperty(DomainError.prototype, 'statusCode', {
+  get(this: DomainError) {
+    return httpStatus(this);
+  },
+  configurable: true,
+});
+
+/** A refusal made at the HTTP edge itself (the Host and Origin guard). */
+export function httpError(
+  code: DomainErrorCode,
+  detail: string,
+  field?: string,
+  extra?: Record<string, unknown>,
+): HttpError {
+  return new DomainError(code, detail, field, extra) as HttpError;
+}
 
 export interface ErrorBody {
   detail: string;
@@ -28,11 +78,11 @@ export interface ErrorBody {
 }
 
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError) {
-      const body: ErrorBody = { ...error.extra, detail: error.message, code: error.code };
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (error instanceof DomainError) {
+      const body: ErrorBody = { ...error.extra, detail: error.detail, code: error.code };
       if (error.field) body.field = error.field;
-      return reply.status(error.statusCode).send(body);
+      return reply.status(httpStatus(error)).send(body);
     }
     if (error.validation) {
       const first = error.validation[0];

@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './http-errors.js';
+import { type HttpError, httpError } from './http-errors.js';
 
 export interface GuardSettings {
   /** The address the server listens on (config `host`). */
@@ -24,6 +24,7 @@ export interface GuardSettings {
   allowedOrigins: readonly string[];
 }
 
+/** Their statuses (421 and 403) are in HTTP_STATUS (http-errors.ts) with every other error code. */
 export const REFUSAL_CODES = {
   host: 'host_not_allowed',
   crossOrigin: 'cross_origin_refused',
@@ -77,8 +78,7 @@ export class RequestGuard {
     if (header === undefined || this.anyHost) return null;
     const authority = parseAuthority(header);
     if (authority && this.hostAllowed(authority.name)) return null;
-    return new HttpError(
-      421,
+    return httpError(
       REFUSAL_CODES.host,
       `Host ${JSON.stringify(header)} does not name this LabLink server, so the request was refused (protection ` +
         'against DNS rebinding). Open LabLink by its address, or add the name to allowed_hosts ' +
@@ -155,8 +155,7 @@ export function installRequestGuard(app: FastifyInstance, settings: GuardSetting
 }
 
 function crossOrigin(what: string, field: string): HttpError {
-  return new HttpError(
-    403,
+  return httpError(
     REFUSAL_CODES.crossOrigin,
     `cross-origin request refused: ${what}. LabLink acts only on requests from its own pages and from ` +
       'scripts; to trust another web origin, add it to allowed_origins (--allowed-origin, LABLINK_ALLOWED_ORIGINS).',

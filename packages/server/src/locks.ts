@@ -12,7 +12,7 @@ import { MAX_LOCK_QUEUE, MAX_METADATA_BYTES, MAX_SESSIONS, TIMEOUT_SECONDS } fro
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
-import { badRequest, HttpError } from './http-errors.js';
+import { DomainError, invalidRequest } from './errors.js';
 
 export type LockMode = 'exclusive' | 'observer';
 
@@ -217,7 +217,7 @@ export class LockService {
   // ---- the control rule ------------------------------------------------------------------------------------------
 
   /**
-   * Throws 409 `locked` naming the holder unless `sessionId` may control the instrument: anybody while no
+   * Throws `locked` naming the holder unless `sessionId` may control the instrument: anybody while no
    * exclusive lock is held, only the holder while one is. Control by the holder counts as activity on its lock.
    */
   assertCanControl(equipmentId: string, sessionId: string | undefined): void {
@@ -251,8 +251,7 @@ export class LockService {
 
     if (mode === 'observer') {
       if (held) {
-        throw new HttpError(
-          409,
+        throw new DomainError(
           'locked',
           `Equipment ${equipment_id} has exclusive lock by session ${held.session_id}`,
           undefined,
@@ -278,8 +277,7 @@ export class LockService {
       let index = state.queue.findIndex((e) => e.session_id === session_id);
       if (index < 0) {
         if (state.queue.length >= MAX_LOCK_QUEUE) {
-          throw new HttpError(
-            429,
+          throw new DomainError(
             'queue_full',
             `${MAX_LOCK_QUEUE} sessions already wait for the lock on ${equipment_id}; try again later`,
             'queue_if_busy',
@@ -316,8 +314,7 @@ export class LockService {
     if (state && held) {
       const forced = held.session_id !== session_id;
       if (forced && !request.force) {
-        throw new HttpError(
-          403,
+        throw new DomainError(
           'not_lock_owner',
           `Cannot release lock: owned by session ${held.session_id}`,
           undefined,
@@ -439,8 +436,7 @@ export class LockService {
     const metadata = checkMetadata(request.metadata ?? {});
     this.sweep();
     if (this.sessions.size >= MAX_SESSIONS) {
-      throw new HttpError(
-        429,
+      throw new DomainError(
         'too_many_sessions',
         `${MAX_SESSIONS} sessions are open; end unused ones (DELETE /api/locks/sessions/{id}) or let them expire`,
       );
@@ -744,7 +740,7 @@ function deadline(item: { lastActivity: number; timeoutSeconds: number }): numbe
 function checkTimeout(seconds: number): number {
   const { min, max } = TIMEOUT_SECONDS;
   if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
-    throw badRequest(
+    throw invalidRequest(
       'timeout_seconds',
       `timeout_seconds must be a whole number of seconds from ${min} to ${max} (a day), not ${seconds}`,
     );
@@ -755,7 +751,7 @@ function checkTimeout(seconds: number): number {
 function checkMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
   const size = Buffer.byteLength(JSON.stringify(metadata));
   if (size > MAX_METADATA_BYTES) {
-    throw badRequest(
+    throw invalidRequest(
       'metadata',
       `metadata takes ${size} bytes as JSON; at most ${MAX_METADATA_BYTES} are kept`,
     );
@@ -764,9 +760,8 @@ function checkMetadata(metadata: Record<string, unknown>): Record<string, unknow
 }
 
 /** The original's wording, which its clients show; `hint` adds what the caller can do about it. */
-function lockedError(held: Lock, hint = ''): HttpError {
-  return new HttpError(
-    409,
+function lockedError(held: Lock, hint = ''): DomainError {
+  return new DomainError(
     'locked',
     `Equipment ${held.equipment_id} is locked by session ${held.session_id}${hint}`,
     undefined,

@@ -6,7 +6,7 @@
 import type { Profile } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { CommandContext, EquipmentView } from './equipment/types.js';
-import { badRequest, HttpError, notFound } from './http-errors.js';
+import { DomainError, invalidRequest, notFound } from './errors.js';
 import type { Db } from './storage/database.js';
 
 /** A stored profile: the shape the REST API documents (@lablink/protocol/rest). */
@@ -153,7 +153,7 @@ export class ProfileService {
     return row && fromRow(row);
   }
 
-  /** 409 when the name is taken. */
+  /** Refused (`conflict`) when the name is taken. */
   create(input: ProfileInput): EquipmentProfile {
     const at = new Date(this.now()).toISOString();
     const profile: EquipmentProfile = {
@@ -171,7 +171,7 @@ export class ProfileService {
     return profile;
   }
 
-  /** Changes the given fields; a new `name` renames it (409 if taken). 404 for an unknown profile. */
+  /** Changes the given fields; a new `name` renames it (`conflict` if taken); `not_found` for an unknown profile. */
   update(name: string, changes: Partial<ProfileInput>): EquipmentProfile {
     const existing = this.require(name);
     const profile: EquipmentProfile = {
@@ -206,13 +206,13 @@ export class ProfileService {
   async apply(
     name: string,
     equipmentId: string,
-    options: { sessionId?: string; channel?: number } = {},
+    options: { sessionId?: string; user?: string; channel?: number } = {},
   ): Promise<ApplyResult> {
     const profile = this.require(name);
     const view = this.equipment.find(equipmentId);
     if (!view) throw notFound(`Equipment ${equipmentId}`);
     if (profile.equipment_type !== view.info.type) {
-      throw badRequest(
+      throw invalidRequest(
         'equipment_type',
         `Profile '${name}' is for a ${profile.equipment_type}, but ${equipmentId} is a ${view.info.type}`,
       );
@@ -225,6 +225,7 @@ export class ProfileService {
     const ctx: CommandContext = {
       source: 'profile',
       ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+      ...(options.user ? { user: options.user } : {}),
     };
     const applied: AppliedSetting[] = [];
     for (const step of plan.steps) {
@@ -312,8 +313,8 @@ const SWEEPS = ['AUTO', 'NORMAL', 'SINGLE'];
 /**
  * Turns a profile's settings into driver commands for an instrument of `type`, in the order they must be sent:
  * an output or input being switched off goes first (nothing changes on a live output), setpoints next, and an
- * output being switched on last, so it comes on at the new setpoints. Throws 400 naming the first setting that is
- * unknown for the type or has a value of the wrong kind, before anything is sent.
+ * output being switched on last, so it comes on at the new setpoints. Throws invalid_request naming the first
+ * setting that is unknown for the type or has a value of the wrong kind, before anything is sent.
  */
 export function planSettings(
   type: string,
@@ -324,12 +325,12 @@ export function planSettings(
     const v = settings[key];
     const ok = kind === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === kind;
     if (!ok)
-      throw badRequest(`settings.${key}`, `setting ${key} must be a ${kind}, not ${JSON.stringify(v)}`);
+      throw invalidRequest(`settings.${key}`, `setting ${key} must be a ${kind}, not ${JSON.stringify(v)}`);
     return v as K extends 'number' ? number : K extends 'boolean' ? boolean : string;
   };
   const checkChannel = (n: number, key: string) => {
     if (!Number.isInteger(n) || n < 1 || n > target.channels) {
-      throw badRequest(
+      throw invalidRequest(
         key,
         `channel ${n} does not exist: this instrument has channel 1 to ${target.channels}`,
       );
@@ -345,7 +346,7 @@ export function planSettings(
     (enabled ? last : first).push({ setting, action, params: { enabled, ...extra } });
   };
   const unknown = (key: string) =>
-    badRequest(
+    invalidRequest(
       `settings.${key}`,
       `setting ${key} is not known for a ${type} (known: ${known(type).join(', ')})`,
     );
@@ -353,7 +354,7 @@ export function planSettings(
   if (type === 'power_supply') {
     const channel = checkChannel(target.channel, 'channel');
     if ('current' in settings && 'current_limit' in settings) {
-      throw badRequest('settings.current', 'give current_limit or current, not both');
+      throw invalidRequest('settings.current', 'give current_limit or current, not both');
     }
     for (const key of Object.keys(settings)) {
       if (key === 'voltage')
@@ -406,7 +407,7 @@ export function planSettings(
       } else throw unknown(key);
     }
     if (timebase && timebase.params.scale === undefined) {
-      throw badRequest(
+      throw invalidRequest(
         'settings.timebase_offset',
         'timebase_offset needs timebase_scale in the same profile',
       );
@@ -450,27 +451,30 @@ function by(order: string[]) {
 }
 
 /** The equipment service's error for one setting, re-worded to say where the profile stopped. */
-function stoppedAt(name: string, failed: AppliedSetting, applied: AppliedSetting[], err: unknown): HttpError {
+function stoppedAt(
+  name: string,
+  failed: AppliedSetting,
+  applied: AppliedSetting[],
+  err: unknown,
+): DomainError {
   const cause =
-    err instanceof HttpError
+    err instanceof DomainError
       ? err
-      : new HttpError(502, 'instrument_error', (err as Error)?.message ?? String(err));
+      : new DomainError('instrument_error', (err as Error)?.message ?? String(err));
   const before = applied.length
     ? `applied before it: ${applied.map((s) => s.setting).join(', ')}`
     : 'nothing was applied';
-  return new HttpError(
-    cause.statusCode,
+  return new DomainError(
     cause.code,
-    `Profile '${name}' stopped at ${failed.setting} (${failed.action}): ${cause.message}; ${before}`,
-    cause.statusCode === 400 || cause.statusCode === 422
-      ? `settings.${failed.setting.split(',')[0]}`
-      : undefined,
+    `Profile '${name}' stopped at ${failed.setting} (${failed.action}): ${cause.detail}; ${before}`,
+    // A value refused names the profile's setting; a lock, the emergency stop or a failure names no field.
+    cause.kind === 'invalid' ? `settings.${failed.setting.split(',')[0]}` : undefined,
     { ...cause.extra, setting: failed.setting, applied },
   );
 }
 
-function nameTaken(name: string): HttpError {
-  return new HttpError(409, 'conflict', `Profile '${name}' already exists`, 'name');
+function nameTaken(name: string): DomainError {
+  return new DomainError('conflict', `Profile '${name}' already exists`, 'name');
 }
 
 function definedOnly<T extends object>(changes: T): Partial<T> {

@@ -6,7 +6,7 @@ import type { ChannelRating, CommandInfo, ModelInfo } from '@lablink/instruments
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { EQUIPMENT_EVENTS } from './equipment/types.js';
-import { HttpError } from './http-errors.js';
+import { DomainError } from './errors.js';
 import type { Db } from './storage/database.js';
 
 /** Limits of one channel. Unset fields fall back to the rating (max) or 0 (min); slew rates to none. */
@@ -94,12 +94,11 @@ export class SafetyService {
     return model.ratings.map((rating) => effective(rating, saved[String(rating.channel)] ?? {}));
   }
 
-  /** Sets limits of one channel; a limit above the model's rating is refused (422), nothing is stored. */
+  /** Sets limits of one channel; a limit above the model's rating is refused (limit_exceeded), nothing is stored. */
   setLimits(equipmentId: string, model: ModelInfo, channel: number, limits: ChannelLimits): EffectiveLimits {
     const rating = model.ratings.find((r) => r.channel === channel);
     if (!rating)
-      throw new HttpError(
-        400,
+      throw new DomainError(
         'invalid_request',
         `channel ${channel} does not exist on ${model.model}`,
         'channel',
@@ -124,8 +123,7 @@ export class SafetyService {
       // The slowest rate allowed still crosses the whole rated range within the longest ramp LabLink runs.
       const slowest = ceiling / (MAX_RAMP_MS / 1000);
       if (rate !== undefined && rate !== 0 && !(rate >= slowest)) {
-        throw new HttpError(
-          422,
+        throw new DomainError(
           'invalid_limits',
           `${field} ${rate} is too slow: a ramp over the ${ceiling} ${field === 'voltage_slew_rate' ? 'V' : 'A'} range would take more than an hour; use at least ${slowest.toPrecision(3)} per second, or 0 for no ramp`,
           field,
@@ -136,16 +134,14 @@ export class SafetyService {
     const merged = { ...this.savedLimits(equipmentId)[String(channel)], ...limits };
     const result = effective(rating, merged);
     if (result.min_voltage > result.max_voltage) {
-      throw new HttpError(
-        422,
+      throw new DomainError(
         'invalid_limits',
         `min_voltage ${result.min_voltage} is above max_voltage ${result.max_voltage}`,
         'min_voltage',
       );
     }
     if (result.min_current > result.max_current) {
-      throw new HttpError(
-        422,
+      throw new DomainError(
         'invalid_limits',
         `min_current ${result.min_current} is above max_current ${result.max_current}`,
         'min_current',
@@ -158,7 +154,7 @@ export class SafetyService {
   }
 
   /**
-   * Refuses (422, naming the limit and the attempted value) a setpoint outside the channel's limits.
+   * Refuses (limit_exceeded, naming the limit and the attempted value) a setpoint outside the channel's limits.
    * `setpoints` gives the channel's present setpoints for the power check.
    */
   check(
@@ -213,10 +209,9 @@ export class SafetyService {
     return limits !== undefined && limits.max_power < limits.max_voltage * limits.max_current;
   }
 
-  /** Refuses (409) a setpoint that would deliver more than now while the emergency stop is active. */
+  /** Refuses (emergency_stop_active) a setpoint that would deliver more than now while the emergency stop is active. */
   refuseIncrease(field: string, present: number, attempted: number): never {
-    throw new HttpError(
-      409,
+    throw new DomainError(
       'emergency_stop_active',
       `Emergency stop is active since ${this.estop.stop_time}: ${field} may be lowered but not raised (${present} → ${attempted}) until it is deactivated`,
       field,
@@ -231,8 +226,7 @@ export class SafetyService {
 
   assertNotStopped(command: SafetyCommand, params: Record<string, unknown>): void {
     if (this.estop.active && turnsSomethingOn(command, params)) {
-      throw new HttpError(
-        409,
+      throw new DomainError(
         'emergency_stop_active',
         `Emergency stop is active since ${this.estop.stop_time}: outputs stay off until it is deactivated`,
       );
@@ -349,10 +343,9 @@ function limitError(
   limit: string,
   limitValue: number,
   channel: number,
-): HttpError {
+): DomainError {
   const above = attempted > limitValue;
-  return new HttpError(
-    422,
+  return new DomainError(
     'limit_exceeded',
     `${field} ${attempted} ${above ? 'exceeds' : 'is below'} the limit ${limit} = ${limitValue} on channel ${channel}`,
     field,

@@ -6,7 +6,7 @@
 // the power limit by each being checked against the other's old value.
 
 import type { CommandInfo, Driver, ModelInfo, SetpointQuantity } from '@lablink/instruments';
-import { HttpError } from '../http-errors.js';
+import { DomainError } from '../errors.js';
 import { type EffectiveLimits, rampPlan, type SafetyService } from '../safety.js';
 import type { CommandContext } from './types.js';
 
@@ -19,7 +19,7 @@ export interface LockGuard {
 /** An instrument as the command path sees it. */
 export interface Target {
   id: string;
-  /** The connected driver; throws (503) when the instrument is not connected at this moment. */
+  /** The connected driver; throws (`not_connected`) when the instrument is not connected at this moment. */
   driver(): Driver;
 }
 
@@ -263,8 +263,7 @@ export class CommandPath {
       for (let i = 0; ; i++) {
         const step = await lane.run(async () => {
           if (ramp.superseded) {
-            throw new HttpError(
-              409,
+            throw new DomainError(
               'ramp_superseded',
               `ramp of ${ramp.field} to ${ramp.target} replaced by a newer setpoint`,
             );
@@ -288,11 +287,10 @@ export class CommandPath {
               this.planned(lane, ramp.channel, present),
             );
           } catch (err) {
-            if (err instanceof HttpError) {
-              throw new HttpError(
-                err.statusCode,
+            if (err instanceof DomainError) {
+              throw new DomainError(
                 err.code,
-                `ramp of ${ramp.field} to ${ramp.target} stopped at ${from}: ${err.message}`,
+                `ramp of ${ramp.field} to ${ramp.target} stopped at ${from}: ${err.detail}`,
                 err.field,
                 err.extra,
               );

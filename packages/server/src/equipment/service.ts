@@ -28,7 +28,7 @@ import {
 } from '@lablink/instruments';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
-import { HttpError, notFound } from '../http-errors.js';
+import { DomainError, notFound } from '../errors.js';
 import type { ChannelLimits, EffectiveLimits, SafetyService, StopResult } from '../safety.js';
 import type { Db } from '../storage/database.js';
 import { type Adjustment, CommandPath, type LockGuard } from './commands.js';
@@ -155,7 +155,7 @@ export class EquipmentService {
       assertOpenable(parseResource(resource));
     } catch (err) {
       if (err instanceof ResourceSyntaxError || err instanceof UnsupportedInterfaceError) {
-        throw new HttpError(400, 'invalid_resource', err.message, 'resource_string');
+        throw new DomainError('invalid_resource', err.message, 'resource_string');
       }
       throw err;
     }
@@ -164,13 +164,12 @@ export class EquipmentService {
 
     const driver = await this.open(resource, request.model ? { model: request.model } : {}).catch(
       (err: unknown) => {
-        throw toHttpError(err, `cannot connect to ${resource}`);
+        throw toDomainError(err, `cannot connect to ${resource}`);
       },
     );
     if (request.equipment_type && request.equipment_type !== driver.info.type) {
       await driver.close();
-      throw new HttpError(
-        400,
+      throw new DomainError(
         'invalid_request',
         `the instrument at ${resource} is a ${driver.info.type} (${driver.identity.model}), not a ${request.equipment_type}`,
         'equipment_type',
@@ -264,8 +263,7 @@ export class EquipmentService {
   async readings(id: string, channel?: number): Promise<Readings> {
     const driver = this.connected(id);
     if (!driver.readings) {
-      throw new HttpError(
-        501,
+      throw new DomainError(
         'unsupported',
         `${driver.info.model} (${driver.info.type}) has no readings; use measurements or waveform`,
       );
@@ -299,8 +297,7 @@ export class EquipmentService {
     const driver = this.connected(id);
     const command = driver.commands.find((c) => c.name === action);
     if (!command) {
-      throw new HttpError(
-        400,
+      throw new DomainError(
         'unknown_command',
         `${driver.info.model} has no command ${action} (it has: ${driver.commands.map((c) => c.name).join(', ')})`,
         'action',
@@ -324,11 +321,10 @@ export class EquipmentService {
     const driver = this.connected(id);
     this.safety.setLimits(id, driver.info, channel, limits);
     const adjusted = await this.commandPath.enforceLimits(this.target(id)).catch((err: unknown) => {
-      const cause = toHttpError(err);
-      throw new HttpError(
-        cause.statusCode,
+      const cause = toDomainError(err);
+      throw new DomainError(
         cause.code,
-        `the limits are saved, but the present setpoints could not be checked against them: ${cause.message}`,
+        `the limits are saved, but the present setpoints could not be checked against them: ${cause.detail}`,
       );
     });
     for (const a of adjusted) {
@@ -358,10 +354,10 @@ export class EquipmentService {
   }
 
   /**
-   * Raw SCPI. Every raw command respects the lock: while another session holds it, queries are refused too (409
-   * naming the holder). Writes — and queries that act, such as `*TST?` (a self-test), `*CAL?` (a calibration) and
-   * those the driver declares — are refused on supplies and loads, because they could bypass the safety limits and
-   * the emergency stop. A query gets a short timeout; one left unanswered (an unknown header, say) costs that
+   * Raw SCPI. Every raw command respects the lock: while another session holds it, queries are refused too
+   * (`locked`, naming the holder). Writes — and queries that act, such as `*TST?` (a self-test), `*CAL?` (a
+   * calibration) and those the driver declares — are refused on supplies and loads, because they could bypass the
+   * safety limits and the emergency stop. A query gets a short timeout; one left unanswered (an unknown header, say) costs that
    * timeout and a resync of the link, never a reconnect.
    */
   async raw(id: string, command: string, ctx: CommandContext): Promise<string | undefined> {
@@ -372,8 +368,7 @@ export class EquipmentService {
         kind === 'write'
           ? 'raw SCPI writes (a chained command counts as one)'
           : `raw queries that act (${command.trim().split(/\s/, 1)[0]} runs a self-test, a calibration or the like)`;
-      throw new HttpError(
-        403,
+      throw new DomainError(
         'raw_write_refused',
         `${what} to a ${driver.info.type} are refused: they would bypass its safety limits and the emergency stop; use the named commands (plain queries are fine)`,
         'command',
@@ -446,8 +441,7 @@ export class EquipmentService {
   private connected(id: string): Driver {
     const item = this.require(id);
     if (!item.driver || item.state !== 'connected') {
-      throw new HttpError(
-        503,
+      throw new DomainError(
         'not_connected',
         `Equipment ${id} is ${item.state}${item.error ? `: ${item.error}` : ''}`,
       );
@@ -457,8 +451,7 @@ export class EquipmentService {
 
   private checkChannel(driver: Driver, channel: number): void {
     if (!Number.isInteger(channel) || channel < 1 || channel > Math.max(1, driver.info.channels)) {
-      throw new HttpError(
-        400,
+      throw new DomainError(
         'invalid_request',
         `channel must be an integer from 1 to ${Math.max(1, driver.info.channels)}`,
         'channel',
@@ -632,37 +625,37 @@ function safeConnectionType(resource: string): EquipmentInfo['connection_type'] 
   }
 }
 
-/** Runs driver I/O, turning the instruments package's typed errors into HTTP errors. */
+/** Runs driver I/O, turning the instruments package's typed errors into domain errors. */
 async function call<T>(task: () => Promise<T>): Promise<T> {
   try {
     return await task();
   } catch (err) {
-    throw toHttpError(err);
+    throw toDomainError(err);
   }
 }
 
-export function toHttpError(err: unknown, context?: string): HttpError {
-  if (err instanceof HttpError) return err;
+/** The domain error of a failure in driver I/O (a DomainError passes through); `context` prefixes its detail. */
+export function toDomainError(err: unknown, context?: string): DomainError {
+  if (err instanceof DomainError) return err;
   const prefix = context ? `${context}: ` : '';
   if (err instanceof OutOfRangeError) {
-    return new HttpError(422, 'limit_exceeded', `${prefix}${err.message}`, err.field, {
+    return new DomainError('limit_exceeded', `${prefix}${err.message}`, err.field, {
       limit: err.bound === 'max' ? 'rating' : 'minimum',
       limit_value: err.limit,
       attempted: err.value,
     });
   }
   if (err instanceof UnknownCommandError)
-    return new HttpError(400, 'unknown_command', `${prefix}${err.message}`, 'action');
+    return new DomainError('unknown_command', `${prefix}${err.message}`, 'action');
   if (err instanceof ParameterError)
-    return new HttpError(400, 'invalid_parameter', `${prefix}${err.message}`, err.field);
+    return new DomainError('invalid_parameter', `${prefix}${err.message}`, err.field);
   if (err instanceof InstrumentTimeoutError)
-    return new HttpError(504, 'instrument_timeout', `${prefix}${err.message}`);
-  if (err instanceof InstrumentIOError) return new HttpError(502, 'instrument_io', `${prefix}${err.message}`);
-  if (err instanceof InstrumentError)
-    return new HttpError(502, 'instrument_error', `${prefix}${err.message}`);
+    return new DomainError('instrument_timeout', `${prefix}${err.message}`);
+  if (err instanceof InstrumentIOError) return new DomainError('instrument_io', `${prefix}${err.message}`);
+  if (err instanceof InstrumentError) return new DomainError('instrument_error', `${prefix}${err.message}`);
   const code = (err as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-    return new HttpError(502, 'instrument_io', `${prefix}${(err as Error).message}`);
+    return new DomainError('instrument_io', `${prefix}${(err as Error).message}`);
   }
-  return new HttpError(500, 'internal', `${prefix}${(err as Error)?.message ?? String(err)}`);
+  return new DomainError('internal', `${prefix}${(err as Error)?.message ?? String(err)}`);
 }

@@ -26,11 +26,18 @@ export interface EquipmentInfo {
   nickname: string | null;
 }
 
-/** Who asks for a command, so locks, safety and the audit trail know. */
+/**
+ * Who asks for a command, so locks, safety and the audit trail know. Every caller of EquipmentService.execute and
+ * the command path (equipment/commands.ts) passes one: REST routes, WebSocket handlers, profiles, scheduler jobs,
+ * the MQTT bridge; the server itself (the readings pipeline's queries) as `system`.
+ */
 export interface CommandContext {
-  /** The lock session the caller acts for; undefined for anonymous REST callers. */
+  /** Where the command came from. */
+  source: 'rest' | 'ws' | 'scheduler' | 'profile' | 'mqtt' | 'system';
+  /** The lock session the caller acts for; undefined for anonymous callers. */
   sessionId?: string;
-  source: 'rest' | 'ws' | 'scheduler' | 'profile' | 'system';
+  /** The signed-in user the caller acts for; undefined until there is authentication, and for `system`. */
+  user?: string;
 }
 
 export interface EquipmentView {

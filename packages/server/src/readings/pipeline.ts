@@ -10,10 +10,11 @@
 // Only a WebSocket stream, whose protocol promises a `stream_stopped`, asks to be ended when a user disconnects the
 // instrument (`onEnd`).
 
-import { ERROR_CODES, ProtocolError, STOP_REASONS, type StreamType, streamTopic } from '@lablink/protocol';
+import { STOP_REASONS, type StreamType, streamTopic } from '@lablink/protocol';
 import type { PollerStats } from '@lablink/protocol/rest';
 import type { Bus, Published } from '../bus.js';
 import type { EquipmentView } from '../equipment/types.js';
+import { DomainError } from '../errors.js';
 
 /** What the pipeline needs from the equipment service. */
 export interface ReadingSource {
@@ -237,25 +238,24 @@ export class ReadingsPipeline {
 
   /**
    * Claims readings of (instrument, kind, channel) at a rate, starting the key's poller if needed. The instrument
-   * must be known (connected now or earlier); it need not be connected. Throws ProtocolError (unknown_equipment,
+   * must be known (connected now or earlier); it need not be connected. Throws DomainError (unknown_equipment,
    * unsupported_stream, invalid_field) when the claim can never be served.
    */
   claim(request: ClaimRequest): Claim {
     const { equipment_id, kind, channel, interval_ms } = request;
     const view = this.deps.equipment.find(equipment_id);
-    if (!view)
-      throw new ProtocolError(ERROR_CODES.unknownEquipment, `no equipment "${equipment_id}"`, 'equipment_id');
+    if (!view) throw new DomainError('unknown_equipment', `no equipment "${equipment_id}"`, 'equipment_id');
     if (!view.stream_types.includes(kind)) {
-      throw new ProtocolError(
-        ERROR_CODES.unsupportedStream,
+      throw new DomainError(
+        'unsupported_stream',
         `equipment "${equipment_id}" cannot stream ${kind} (it can stream: ${view.stream_types.join(', ') || 'nothing'})`,
         'stream_type',
       );
     }
     const channels = view.model?.channels ?? 0;
     if (channels > 0 && channel > channels) {
-      throw new ProtocolError(
-        ERROR_CODES.invalidField,
+      throw new DomainError(
+        'invalid_field',
         `equipment "${equipment_id}" has channels 1–${channels}, not ${channel}`,
         'channel',
       );

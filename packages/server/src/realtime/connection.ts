@@ -13,7 +13,9 @@ import {
   type StreamType,
   timestamp,
 } from '@lablink/protocol';
+import { DomainError } from '../errors.js';
 import type { Claim } from '../readings/pipeline.js';
+import { wsErrorCode } from './errors.js';
 import type { Gateway } from './gateway.js';
 import { handlers } from './handlers.js';
 import type { WireSocket } from './socket.js';
@@ -69,6 +71,16 @@ export class Connection {
     this.send({ type: 'error', code, detail, ...(field ? { field } : {}) }, requestId);
   }
 
+  /** A refusal from domain code (the readings pipeline …), with its WebSocket error code (realtime/errors.ts). */
+  private domainError(err: DomainError, requestId?: string | number): void {
+    const code = wsErrorCode(err);
+    if (!code) {
+      // No WebSocket request should meet this code; answer anyway, and say so in the log.
+      this.gateway.logger.error({ err, connection: this.id }, 'domain error with no WebSocket error code');
+    }
+    this.error(code ?? ERROR_CODES.internal, err.detail, requestId, err.field);
+  }
+
   /** A stream of this client ended on the server side (instrument gone, shutdown). */
   streamEnded(topic: string, reason: string): void {
     const stream = this.streams.get(topic);
@@ -113,6 +125,7 @@ export class Connection {
     } catch (err) {
       if (err instanceof ProtocolError)
         this.error(err.code, err.message, err.requestId ?? requestId, err.field);
+      else if (err instanceof DomainError) this.domainError(err, requestId);
       else {
         this.gateway.logger.error({ err, connection: this.id }, 'websocket handler failed');
         this.error(ERROR_CODES.internal, 'internal error; the request had no effect', requestId);

@@ -1,6 +1,8 @@
 // One handler per client message type. A handler validates what the schema cannot (instrument, stream type,
 // acquisition), acts, and replies; it throws ProtocolError for a refused request, which the connection turns
-// into an `error` reply with the request's request_id. The message has already passed its schema.
+// into an `error` reply with the request's request_id. A DomainError from the services it calls (the readings
+// pipeline refusing a claim) gets its WebSocket error code there too (realtime/errors.ts). The message has already
+// passed its schema.
 
 import {
   acquisitionTopic,

@@ -31,7 +31,7 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { discover } from '../equipment/discovery.js';
-import { HttpError, notFound } from '../http-errors.js';
+import { DomainError, notFound } from '../errors.js';
 import { ErrorResponses } from './schemas.js';
 
 /**
@@ -50,7 +50,7 @@ function assertSerialPathFromNetwork(resourceString: string): void {
     assertSerialDevicePath(resource);
   } catch (err) {
     if (err instanceof ResourceNotAllowedError)
-      throw new HttpError(400, 'invalid_resource', err.message, 'resource_string');
+      throw new DomainError('invalid_resource', err.message, 'resource_string');
     throw err;
   }
 }

@@ -28,7 +28,7 @@ import {
   SessionRequest,
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
-import { notFound } from '../http-errors.js';
+import { notFound } from '../errors.js';
 import type { DEFAULT_LOCK_TIMEOUT, DEFAULT_SESSION_TIMEOUT } from '../locks.js';
 import { ErrorResponses } from './schemas.js';
 

@@ -14,7 +14,7 @@ import {
   UpdateProfileRequest,
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
-import { notFound } from '../http-errors.js';
+import { notFound } from '../errors.js';
 import { ErrorResponses } from './schemas.js';
 
 const tags = ['profiles'];

@@ -11,7 +11,7 @@ import {
   SafetyStatus,
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
-import { notFound } from '../http-errors.js';
+import { notFound } from '../errors.js';
 import { ErrorResponses } from './schemas.js';
 
 export async function safetyRoutes(app: AppInstance): Promise<void> {
