@@ -3,6 +3,7 @@
 // already display. Domain code throws DomainError (errors.ts), which knows no status; HTTP_STATUS below gives each
 // of its codes the status clients see, and the error handler answers with it.
 
+import type { ErrorBody } from '@lablink/protocol/rest';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type DomainErrorCode } from './errors.js';
 
@@ -68,13 +69,6 @@ export function httpError(
   extra?: Record<string, unknown>,
 ): HttpError {
   return new DomainError(code, detail, field, extra) as HttpError;
-}
-
-export interface ErrorBody {
-  detail: string;
-  code: string;
-  field?: string;
-  [extra: string]: unknown;
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

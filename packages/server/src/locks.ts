@@ -8,133 +8,38 @@
 
 import { randomUUID } from 'node:crypto';
 import type { EventPayload, LockEndReason } from '@lablink/protocol';
-import { MAX_LOCK_QUEUE, MAX_METADATA_BYTES, MAX_SESSIONS, TIMEOUT_SECONDS } from '@lablink/protocol/rest';
+import {
+  type AcquireLockRequest,
+  type AcquireLockResult,
+  type AllLocks,
+  type CreateSessionRequest,
+  DEFAULT_LOCK_TIMEOUT,
+  DEFAULT_SESSION_TIMEOUT,
+  type LockEvent,
+  type LockEventName,
+  type LockMode,
+  type LockStatus,
+  type Lock as LockView,
+  MAX_LOCK_QUEUE,
+  MAX_METADATA_BYTES,
+  MAX_SESSIONS,
+  type QueueEntry as QueueEntryView,
+  type ReleaseLockRequest,
+  type ReleaseLockResult,
+  type SessionEvent,
+  type Session as SessionView,
+  TIMEOUT_SECONDS,
+} from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
-import { EQUIPMENT_EVENTS } from './equipment/types.js';
 import { DomainError, invalidRequest } from './errors.js';
 
-export type LockMode = 'exclusive' | 'observer';
-
-export const DEFAULT_LOCK_TIMEOUT = 300;
-export const DEFAULT_SESSION_TIMEOUT = 600;
 /** Lock events kept per instrument, and per session. */
 const HISTORY = 100;
 /** Sessions whose event history is kept after they end, oldest dropped first. */
 const ENDED_SESSION_HISTORIES = 1000;
 /** setTimeout's ceiling (about 24.8 days), far above the longest timeout (a day); kept as a guard. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-export type LockEventName =
-  | 'lock_acquired'
-  | 'lock_refreshed'
-  | 'observer_lock_acquired'
-  | 'lock_released'
-  | 'lock_force_released'
-  | 'lock_expired'
-  | 'queued'
-  | 'queue_processed'
-  | 'observer_lock_released';
-
-/** A lock as the API shows it. Times are ISO-8601 UTC. */
-export interface LockView {
-  lock_id: string;
-  equipment_id: string;
-  session_id: string;
-  lock_mode: LockMode;
-  acquired_at: string;
-  last_activity: string;
-  timeout_seconds: number;
-  expires_at: string;
-}
-
-export interface QueueEntryView {
-  queue_id: string;
-  equipment_id: string;
-  session_id: string;
-  lock_mode: LockMode;
-  queued_at: string;
-  /** 0 = next in line. */
-  position: number;
-}
-
-export interface LockEvent {
-  event: LockEventName;
-  equipment_id: string;
-  session_id: string;
-  timestamp: string;
-  [detail: string]: unknown;
-}
-
-export interface SessionView {
-  session_id: string;
-  client_name: string | null;
-  client_ip: string | null;
-  created_at: string;
-  last_activity: string;
-  timeout_seconds: number;
-  /** Seconds until the session expires without activity. */
-  time_remaining: number;
-  duration_seconds: number;
-  metadata: Record<string, unknown>;
-}
-
-export interface SessionEvent {
-  event: 'session_created' | 'session_ended' | 'session_expired';
-  session_id: string;
-  timestamp: string;
-  [detail: string]: unknown;
-}
-
-export interface LockStatus {
-  equipment_id: string;
-  locked: boolean;
-  lock_mode: LockMode | null;
-  session_id: string | null;
-  lock_id: string | null;
-  acquired_at: string | null;
-  time_remaining: number | null;
-  observer_count: number;
-  observer_sessions: string[];
-  queue_length: number;
-}
-
-export interface AcquireRequest {
-  equipment_id: string;
-  session_id: string;
-  lock_mode?: LockMode;
-  timeout_seconds?: number;
-  queue_if_busy?: boolean;
-}
-
-export type AcquireResult =
-  | { success: true; status: 'locked' | 'refreshed'; lock: LockView }
-  | { success: true; status: 'observer'; observer_count: number }
-  | {
-      success: false;
-      status: 'queued';
-      message: string;
-      current_lock: LockView;
-      queue_entry: QueueEntryView;
-    };
-
-export interface ReleaseRequest {
-  equipment_id: string;
-  session_id: string;
-  force?: boolean;
-}
-
-export type ReleaseResult =
-  | { success: true; status: 'released'; was_forced: boolean }
-  | { success: true; status: 'observer_released' }
-  | { success: false; status: 'not_locked'; message: string };
-
-export interface CreateSessionRequest {
-  client_name?: string | null;
-  client_ip?: string | null;
-  timeout_seconds?: number;
-  metadata?: Record<string, unknown> | null;
-}
 
 interface Lock {
   lock_id: string;
@@ -233,7 +138,7 @@ export class LockService {
 
   // ---- locks -------------------------------------------------------------------------------------------------------
 
-  acquire(request: AcquireRequest): AcquireResult {
+  acquire(request: AcquireLockRequest): AcquireLockResult {
     const { equipment_id, session_id } = request;
     const mode = request.lock_mode ?? 'exclusive';
     const timeout = checkTimeout(request.timeout_seconds ?? DEFAULT_LOCK_TIMEOUT);
@@ -265,7 +170,7 @@ export class LockService {
       } else {
         const lock = this.newLock(equipment_id, session_id, 'observer', timeout);
         state.observers.set(session_id, lock);
-        this.announce(EQUIPMENT_EVENTS.lockAcquired, lockFields(lock));
+        this.announce('lock_acquired', lockFields(lock));
       }
       this.record(state, 'observer_lock_acquired', session_id, { timeout_seconds: timeout });
       this.arm();
@@ -305,7 +210,7 @@ export class LockService {
     return { success: true, status: 'locked', lock: this.lockView(this.grant(state, session_id, timeout)) };
   }
 
-  release(request: ReleaseRequest): ReleaseResult {
+  release(request: ReleaseLockRequest): ReleaseLockResult {
     const { equipment_id, session_id } = request;
     this.sweep();
     this.touchSession(session_id);
@@ -404,11 +309,7 @@ export class LockService {
     return (this.equipment.get(equipmentId)?.queue ?? []).map(queueView);
   }
 
-  all(): {
-    exclusive_locks: Record<string, LockView>;
-    observer_locks: Record<string, string[]>;
-    queues: Record<string, QueueEntryView[]>;
-  } {
+  all(): AllLocks {
     this.sweep();
     const result = {
       exclusive_locks: {} as Record<string, LockView>,
@@ -585,7 +486,7 @@ export class LockService {
       lock_mode: 'exclusive',
       timeout_seconds: timeout,
     });
-    this.announce(EQUIPMENT_EVENTS.lockAcquired, { ...lockFields(lock), ...(via ? { via } : {}) });
+    this.announce('lock_acquired', { ...lockFields(lock), ...(via ? { via } : {}) });
     this.logger.info({ equipment_id: lock.equipment_id, session_id: sessionId, via }, 'lock acquired');
     this.arm();
     return lock;
@@ -605,8 +506,7 @@ export class LockService {
       ...detail,
       duration_seconds: (this.now() - lock.acquiredAt) / 1000,
     });
-    const type =
-      ending.event === 'lock_expired' ? EQUIPMENT_EVENTS.lockExpired : EQUIPMENT_EVENTS.lockReleased;
+    const type = ending.event === 'lock_expired' ? 'lock_expired' : 'lock_released';
     this.announce(type, { ...lockFields(lock), ...detail });
     const log = ending.event === 'lock_force_released' ? this.logger.warn : this.logger.info;
     log.call(

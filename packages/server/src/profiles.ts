@@ -3,7 +3,7 @@
 // command sent through the equipment service, so locks, the emergency stop and safety limits apply to profiles
 // exactly as to any other caller, and a profile can never exceed a limit.
 
-import type { Profile } from '@lablink/protocol/rest';
+import type { ApplyProfileResult, Profile } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { CommandContext, EquipmentView } from './equipment/types.js';
 import { DomainError, invalidRequest, notFound } from './errors.js';
@@ -16,19 +16,7 @@ export type ProfileInput = Pick<EquipmentProfile, 'name' | 'equipment_type'> &
   Partial<Pick<EquipmentProfile, 'description' | 'model' | 'settings' | 'tags'>>;
 
 /** One driver command a setting became. */
-export interface AppliedSetting {
-  setting: string;
-  action: string;
-  params: Record<string, unknown>;
-}
-
-export interface ApplyResult {
-  success: true;
-  message: string;
-  applied: AppliedSetting[];
-  /** Settings the instrument has no command for (e.g. a scope's trigger sweep), with why. */
-  skipped: { setting: string; reason: string }[];
-}
+export type AppliedSetting = ApplyProfileResult['applied'][number];
 
 /** What profiles need from the equipment service. */
 export interface ProfileTarget {
@@ -207,7 +195,7 @@ export class ProfileService {
     name: string,
     equipmentId: string,
     options: { sessionId?: string; user?: string; channel?: number } = {},
-  ): Promise<ApplyResult> {
+  ): Promise<ApplyProfileResult> {
     const profile = this.require(name);
     const view = this.equipment.find(equipmentId);
     if (!view) throw notFound(`Equipment ${equipmentId}`);

@@ -3,28 +3,21 @@
 // equipment service calls `check`/`plan` for every control command before the driver sees it.
 
 import type { ChannelRating, CommandInfo, ModelInfo } from '@lablink/instruments';
+import type { EventPayload, StopResult } from '@lablink/protocol';
+import type { ChannelLimits as ChannelLimitsInForce, LimitsUpdate } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
-import { EQUIPMENT_EVENTS } from './equipment/types.js';
 import { DomainError } from './errors.js';
 import type { Db } from './storage/database.js';
 
-/** Limits of one channel. Unset fields fall back to the rating (max) or 0 (min); slew rates to none. */
-export interface ChannelLimits {
-  max_voltage?: number;
-  min_voltage?: number;
-  max_current?: number;
-  min_current?: number;
-  max_power?: number;
-  /** Volts per second; a voltage change is ramped at this rate. */
-  voltage_slew_rate?: number;
-  /** Amps per second; a current change is ramped at this rate. */
-  current_slew_rate?: number;
-}
+/**
+ * The limits a user set on one channel, as PUT /api/safety/limits/{id} sets them. Unset fields fall back to the
+ * rating (max) or 0 (min); slew rates to none.
+ */
+export type ChannelLimits = Omit<LimitsUpdate, 'channel'>;
 
-export type EffectiveLimits = Required<
-  Pick<ChannelLimits, 'max_voltage' | 'min_voltage' | 'max_current' | 'min_current' | 'max_power'>
-> & { channel: number; voltage_slew_rate: number | null; current_slew_rate: number | null };
+/** The limits in force on one channel: the user's, capped by the ratings (the protocol's ChannelLimits). */
+export type EffectiveLimits = ChannelLimitsInForce;
 
 /** What the safety layer reads of a command: the driver declares which quantity it sets and what turns on. */
 export type SafetyCommand = Pick<CommandInfo, 'name' | 'sets' | 'enables'>;
@@ -32,15 +25,6 @@ export type SafetyCommand = Pick<CommandInfo, 'name' | 'sets' | 'enables'>;
 /** A command that turns an output or a load input on: refused while the emergency stop is active. */
 export function turnsSomethingOn(command: SafetyCommand, params: Record<string, unknown>): boolean {
   return command.enables !== undefined && params[command.enables] === true;
-}
-
-/** What the emergency stop did to one instrument. */
-export interface StopResult {
-  equipment_id: string;
-  /** True once every output and input of the instrument is confirmed off. */
-  safe: boolean;
-  /** Why it could not be made safe (not connected, not answering, an instrument error). */
-  error?: string;
 }
 
 /** The longest ramp LabLink runs, and the most steps it takes: slew rates are bounded so no ramp exceeds them. */
@@ -62,12 +46,8 @@ export function rampPlan(from: number, to: number, rate: number | null): { steps
   return { steps, tickMs: Math.max(RAMP_TICK_MS, durationMs / n) };
 }
 
-export interface EmergencyStopState {
-  active: boolean;
-  stop_time: string | null;
-  equipment_count: number;
-  stopped_equipment: string[];
-}
+/** The emergency stop's state, as its events and GET /api/safety/emergency-stop/status show it. */
+export type EmergencyStopState = EventPayload<'emergency_stop_deactivated'>;
 
 export class SafetyService {
   private estop: EmergencyStopState;
@@ -263,7 +243,7 @@ export class SafetyService {
     if (failed.length > 0)
       this.logger.error({ stopped, failed }, 'emergency stop: some instruments could not be made safe');
     else this.logger.warn({ stopped }, 'emergency stop activated');
-    this.bus.publishEvent(EQUIPMENT_EVENTS.emergencyStopActivated, {
+    this.bus.publishEvent('emergency_stop_activated', {
       ...this.estop,
       failed,
       results: [...results],
@@ -277,7 +257,7 @@ export class SafetyService {
     this.persistStop();
     this.record('emergency_stop_deactivated', null, { stop_time: was.stop_time });
     this.logger.warn('emergency stop deactivated');
-    this.bus.publishEvent(EQUIPMENT_EVENTS.emergencyStopDeactivated, { ...this.estop });
+    this.bus.publishEvent('emergency_stop_deactivated', { ...this.estop });
     return this.estop;
   }
 

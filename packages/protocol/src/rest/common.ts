@@ -47,10 +47,6 @@ export const MAX_METADATA_BYTES = 4096;
 export const MAX_SESSIONS = 10_000;
 export const MAX_LOCK_QUEUE = 100;
 
-// ------------------------------------------------------------------------------------------------- vocabularies
-
-// EQUIPMENT_TYPES, EquipmentType, ConnectionType, EQUIPMENT_STATES, EquipmentState: payloads.ts (re-exported above).
-
 // ------------------------------------------------------------------------------------------------------- errors
 
 /** The one error body, for every error status (the server's http-errors.ts). */
@@ -62,4 +58,5 @@ export const ErrorBody = Type.Object(
   },
   { additionalProperties: true },
 );
-export type ErrorBody = Static<typeof ErrorBody>;
+/** Some errors add details (a `locked` error names the holder in `locked_by`). */
+export type ErrorBody = Static<typeof ErrorBody> & { [extra: string]: unknown };

@@ -6,6 +6,7 @@
 // the power limit by each being checked against the other's old value.
 
 import type { CommandInfo, Driver, ModelInfo, SetpointQuantity } from '@lablink/instruments';
+import type { EquipmentLimits } from '@lablink/protocol/rest';
 import { DomainError } from '../errors.js';
 import { type EffectiveLimits, rampPlan, type SafetyService } from '../safety.js';
 import type { CommandContext } from './types.js';
@@ -24,12 +25,7 @@ export interface Target {
 }
 
 /** A setpoint a lowered limit brought down, as the limits reply reports it. */
-export interface Adjustment {
-  channel: number;
-  field: 'voltage' | 'current' | 'power';
-  from: number;
-  to: number;
-}
+export type Adjustment = NonNullable<EquipmentLimits['adjusted']>[number];
 
 /** A higher setpoint delivers more, except a resistance (a load in CR draws more at a lower one). */
 const delivers = (quantity: SetpointQuantity, from: number, to: number) =>

@@ -3,27 +3,10 @@
 // *IDN? with a short timeout.
 
 import { ScpiSession } from '@lablink/instruments';
+import type { DiscoveredDevice } from '@lablink/protocol/rest';
 import { SerialPort } from 'serialport';
 import type { Services } from '../services.js';
 import { browseMdns } from './mdns.js';
-
-export interface DiscoveredDevice {
-  device_id: string;
-  resource_name: string;
-  manufacturer: string | null;
-  model: string | null;
-  serial_number: string | null;
-  firmware_version: string | null;
-  discovery_method: 'simulated' | 'config' | 'mdns' | 'serial';
-  /** The name the instrument announced (mDNS), or null. */
-  friendly_name: string | null;
-  discovered_at: string;
-  is_connected: boolean;
-  equipment_id: string | null;
-  status: 'available' | 'connected' | 'unreachable' | 'unprobed';
-  error: string | null;
-  response_time_ms: number | null;
-}
 
 const PROBE_TIMEOUT_MS = 800;
 const MDNS_BROWSE_MS = 1500;

@@ -26,19 +26,14 @@ import {
   UnsupportedInterfaceError,
   type Waveform,
 } from '@lablink/instruments';
+import type { EquipmentInfo, EquipmentState, StopResult } from '@lablink/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
 import { DomainError, notFound } from '../errors.js';
-import type { ChannelLimits, EffectiveLimits, SafetyService, StopResult } from '../safety.js';
+import type { ChannelLimits, EffectiveLimits, SafetyService } from '../safety.js';
 import type { Db } from '../storage/database.js';
 import { type Adjustment, CommandPath, type LockGuard } from './commands.js';
-import {
-  type CommandContext,
-  EQUIPMENT_EVENTS,
-  type EquipmentInfo,
-  type EquipmentState,
-  type EquipmentView,
-} from './types.js';
+import type { CommandContext, EquipmentView } from './types.js';
 
 export interface ConnectRequest {
   resource_string: string;
@@ -196,7 +191,7 @@ export class EquipmentService {
     this.items.set(id, item);
     this.persist(item, driver, request.simKey !== undefined);
     await this.attach(item, driver);
-    this.bus.publishEvent(EQUIPMENT_EVENTS.connected, { equipment_id: id, info: item.info });
+    this.bus.publishEvent('equipment_connected', { equipment_id: id, info: item.info });
     return view(item);
   }
 
@@ -244,7 +239,7 @@ export class EquipmentService {
     await this.release(item, 'disconnected by user');
     this.locks.releaseAll(id);
     this.db.prepare('UPDATE equipment SET auto_connect = 0 WHERE id = ?').run(id);
-    this.bus.publishEvent(EQUIPMENT_EVENTS.disconnected, {
+    this.bus.publishEvent('equipment_disconnected', {
       equipment_id: id,
       reason: 'disconnected by user',
     });
@@ -538,7 +533,7 @@ export class EquipmentService {
     item.state = state;
     item.error = error;
     this.logger.info({ equipment_id: item.id, state, error }, 'equipment state');
-    this.bus.publishEvent(EQUIPMENT_EVENTS.state, { equipment_id: item.id, state, error });
+    this.bus.publishEvent('equipment_state', { equipment_id: item.id, state, error });
   }
 
   private async release(item: Managed, reason: string): Promise<void> {

@@ -9,8 +9,6 @@ import {
   AllLocks,
   CleanupResult,
   CreateSessionRequest,
-  DEFAULT_LOCK_TIMEOUT as DOCUMENTED_LOCK_TIMEOUT,
-  DEFAULT_SESSION_TIMEOUT as DOCUMENTED_SESSION_TIMEOUT,
   EndSessionResult,
   LockActivityResult,
   LockEquipmentParams,
@@ -29,14 +27,7 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { notFound } from '../errors.js';
-import type { DEFAULT_LOCK_TIMEOUT, DEFAULT_SESSION_TIMEOUT } from '../locks.js';
 import { ErrorResponses } from './schemas.js';
-
-// The defaults src/locks.ts applies are the ones the protocol documents: this compiles only while they agree.
-const _sameDefaults: [typeof DEFAULT_LOCK_TIMEOUT, typeof DEFAULT_SESSION_TIMEOUT] = [
-  DOCUMENTED_LOCK_TIMEOUT,
-  DOCUMENTED_SESSION_TIMEOUT,
-];
 
 const tags = ['locks'];
 
