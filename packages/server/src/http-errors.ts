@@ -43,34 +43,6 @@ export function httpStatus(error: DomainError): number {
   return HTTP_STATUS[error.code];
 }
 
-/**
- * A domain error as the HTTP edge sees it: every DomainError, with its `statusCode` from HTTP_STATUS (this module
- * gives DomainError that read-only property; domain code never reads it). `err instanceof HttpError` holds for
- * every DomainError.
- */
-export type HttpError = DomainError & { readonly statusCode: number };
-export const HttpError = {
-  [Symbol.hasInstance](value: unknown): value is HttpError {
-    return value instanceof DomainError;
-  },
-};
-Object.defineProperty(DomainError.prototype, 'statusCode', {
-  get(this: DomainError) {
-    return httpStatus(this);
-  },
-  configurable: true,
-});
-
-/** A refusal made at the HTTP edge itself (the Host and Origin guard). */
-export function httpError(
-  code: DomainErrorCode,
-  detail: string,
-  field?: string,
-  extra?: Record<string, unknown>,
-): HttpError {
-  return new DomainError(code, detail, field, extra) as HttpError;
-}
-
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {

@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { type HttpError, httpError } from './http-errors.js';
+import { DomainError } from './errors.js';
 
 export interface GuardSettings {
   /** The address the server listens on (config `host`). */
@@ -68,17 +68,17 @@ export class RequestGuard {
   }
 
   /** The refusal for this request, or null when it may proceed. */
-  check(request: GuardedRequest): HttpError | null {
+  check(request: GuardedRequest): DomainError | null {
     return this.hostRefusal(request) ?? this.originRefusal(request);
   }
 
-  hostRefusal(request: GuardedRequest): HttpError | null {
+  hostRefusal(request: GuardedRequest): DomainError | null {
     const header = first(request.headers.host);
     // HTTP/1.0 without Host: not a browser (browsers always send it), nothing to compare.
     if (header === undefined || this.anyHost) return null;
     const authority = parseAuthority(header);
     if (authority && this.hostAllowed(authority.name)) return null;
-    return httpError(
+    return new DomainError(
       REFUSAL_CODES.host,
       `Host ${JSON.stringify(header)} does not name this LabLink server, so the request was refused (protection ` +
         'against DNS rebinding). Open LabLink by its address, or add the name to allowed_hosts ' +
@@ -87,7 +87,7 @@ export class RequestGuard {
     );
   }
 
-  originRefusal(request: GuardedRequest): HttpError | null {
+  originRefusal(request: GuardedRequest): DomainError | null {
     const upgrade = isUpgrade(request);
     if (!upgrade && SAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) return null;
     const site = first(request.headers['sec-fetch-site'])?.toLowerCase();
@@ -154,8 +154,8 @@ export function installRequestGuard(app: FastifyInstance, settings: GuardSetting
   return guard;
 }
 
-function crossOrigin(what: string, field: string): HttpError {
-  return httpError(
+function crossOrigin(what: string, field: string): DomainError {
+  return new DomainError(
     REFUSAL_CODES.crossOrigin,
     `cross-origin request refused: ${what}. LabLink acts only on requests from its own pages and from ` +
       'scripts; to trust another web origin, add it to allowed_origins (--allowed-origin, LABLINK_ALLOWED_ORIGINS).',

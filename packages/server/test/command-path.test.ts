@@ -13,7 +13,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus.js';
 import { CommandPath } from '../src/equipment/commands.js';
-import { HttpError } from '../src/http-errors.js';
+import { DomainError } from '../src/errors.js';
+import { httpStatus } from '../src/http-errors.js';
 import { SafetyService } from '../src/safety.js';
 import { type Db, openDatabase } from '../src/storage/database.js';
 import { tempDir } from './helpers.js';
@@ -94,7 +95,7 @@ const refusal = async (task: Promise<unknown>) => {
   try {
     await task;
   } catch (err) {
-    if (err instanceof HttpError) return { status: err.statusCode, code: err.code, field: err.field };
+    if (err instanceof DomainError) return { status: httpStatus(err), code: err.code, field: err.field };
     throw err;
   }
   return null;

@@ -11,8 +11,13 @@ import { type EquipmentInfo, LabLinkClient } from '@lablink/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.js';
+import type { DomainError } from '../src/errors.js';
+import { httpStatus } from '../src/http-errors.js';
 import { isLoopback, localMachineNames, RequestGuard } from '../src/http-guard.js';
 import { http, type Json, startTestServer, type TestServer, tempDir, until } from './helpers.js';
+
+/** The HTTP status a guard refusal is answered with; undefined when the request passes. */
+const statusOf = (refusal: DomainError | null) => (refusal ? httpStatus(refusal) : undefined);
 
 let server: TestServer;
 let psu: EquipmentInfo;
@@ -364,14 +369,14 @@ describe('the guard on its own', () => {
       expect(guard.check(request(host)), host).toBeNull();
     }
     for (const host of ['evil.example:8000', '192.168.7.21:8000', 'benchpi.evil.example']) {
-      expect(guard.check(request(host))?.statusCode, host).toBe(421);
+      expect(statusOf(guard.check(request(host))), host).toBe(421);
     }
   });
 
   it('re-reads the machine’s addresses when a Host is not found (a new DHCP lease)', () => {
     let addresses = ['192.168.7.20'];
     const guard = new RequestGuard({ host: '::', allowedHosts: [], allowedOrigins: [] }, () => addresses);
-    expect(guard.check(request('192.168.7.99:8000'))?.statusCode).toBe(421);
+    expect(statusOf(guard.check(request('192.168.7.99:8000')))).toBe(421);
     addresses = ['192.168.7.99'];
     expect(guard.check(request('192.168.7.99:8000'))).toBeNull();
   });
@@ -380,7 +385,7 @@ describe('the guard on its own', () => {
     const guard = new RequestGuard({ host: '127.0.0.1', allowedHosts: ['bench'], allowedOrigins: [] }, () => [
       '192.168.7.20',
     ]);
-    expect(guard.check(request('192.168.7.20:8000'))?.statusCode).toBe(421);
+    expect(statusOf(guard.check(request('192.168.7.20:8000')))).toBe(421);
     expect(guard.check(request('bench:8000'))).toBeNull();
     expect(guard.check(request('[::1]:8000'))).toBeNull();
   });
@@ -396,7 +401,7 @@ describe('the guard on its own', () => {
   it('allowed_hosts * accepts any Host (the origin check still applies)', () => {
     const guard = new RequestGuard({ host: '127.0.0.1', allowedHosts: ['*'], allowedOrigins: [] });
     expect(guard.check(request('anything.example'))).toBeNull();
-    expect(guard.check(request('anything.example', { origin: EVIL }, 'POST'))?.statusCode).toBe(403);
+    expect(statusOf(guard.check(request('anything.example', { origin: EVIL }, 'POST')))).toBe(403);
     expect(
       guard.check(request('anything.example', { origin: 'http://anything.example' }, 'POST')),
     ).toBeNull();
@@ -408,11 +413,11 @@ describe('the guard on its own', () => {
     for (const method of ['GET', 'HEAD', 'OPTIONS'])
       expect(guard.check(request('localhost', cross, method))).toBeNull();
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND']) {
-      expect(guard.check(request('localhost', cross, method))?.statusCode, method).toBe(403);
+      expect(statusOf(guard.check(request('localhost', cross, method))), method).toBe(403);
     }
     // An own Origin on the default port: Host without a port means port 80 for http.
     expect(guard.check(request('localhost', { origin: 'http://localhost' }, 'POST'))).toBeNull();
-    expect(guard.check(request('localhost', { origin: 'http://localhost:8000' }, 'POST'))?.statusCode).toBe(
+    expect(statusOf(guard.check(request('localhost', { origin: 'http://localhost:8000' }, 'POST')))).toBe(
       403,
     );
   });

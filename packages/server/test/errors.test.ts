@@ -9,7 +9,7 @@ import { ERROR_CODES } from '@lablink/protocol';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { DOMAIN_ERRORS, DomainError, type DomainErrorCode } from '../src/errors.js';
-import { HTTP_STATUS, HttpError, httpStatus, installErrorHandler } from '../src/http-errors.js';
+import { HTTP_STATUS, httpStatus, installErrorHandler } from '../src/http-errors.js';
 import { REFUSAL_CODES } from '../src/http-guard.js';
 import { WS_ERROR_CODES } from '../src/realtime/errors.js';
 
@@ -97,8 +97,7 @@ describe('domain code stays transport-neutral', () => {
     expect(Object.keys(err)).not.toContain('statusCode');
     expect(err.detail).toBe(err.message);
     expect(err.kind).toBe('conflict');
-    expect(err instanceof HttpError).toBe(true);
-    expect((err as HttpError).statusCode).toBe(409);
+    expect(httpStatus(err)).toBe(409);
   });
 
   it('the Fastify error handler answers a DomainError with its status and the one error body', async () => {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../src/config.js';
-import { HttpError } from '../src/http-errors.js';
+import { DomainError } from '../src/errors.js';
+import { httpStatus } from '../src/http-errors.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import { watchPayloads } from './bus-payloads.js';
 
@@ -138,15 +139,29 @@ export async function http(
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Runs `fn`, expecting it to throw an HttpError, and returns that error (any other outcome fails the test). */
-export function httpErrorOf(fn: () => unknown): HttpError {
+/** A domain error as a REST client would see it: its code, field and facts, and the HTTP status of its code. */
+export type HttpView = Pick<DomainError, 'code' | 'detail' | 'message' | 'field' | 'extra'> & {
+  statusCode: number;
+};
+
+/** Runs `fn`, expecting it to throw a DomainError, and returns it as the HTTP edge answers it. */
+export function httpErrorOf(fn: () => unknown): HttpView {
   try {
     fn();
   } catch (err) {
-    if (err instanceof HttpError) return err;
+    if (err instanceof DomainError) {
+      return {
+        code: err.code,
+        detail: err.detail,
+        message: err.message,
+        field: err.field,
+        extra: err.extra,
+        statusCode: httpStatus(err),
+      };
+    }
     throw err;
   }
-  throw new Error('expected an HttpError');
+  throw new Error('expected a DomainError');
 }
 
 /** A port nothing listens on: bound by the OS, then released. */
