@@ -199,7 +199,7 @@ class Poller {
   /** Hands the reading to each claim whose own period has come (half a poller period of tolerance for jitter). */
   private deliver(message: Published, due: number): void {
     for (const claim of this.claims.values()) {
-      this.setClaimFreshness(claim, 'live', 'reading');
+      if (claim.freshness !== 'live') this.setClaimFreshness(claim, 'live', 'reading');
       if (due - claim.lastDelivered < claim.request.interval_ms - this.interval / 2) continue;
       claim.lastDelivered = due;
       claim.request.onReading?.(message);

@@ -62,8 +62,8 @@ export class Gateway {
   readonly options: GatewayOptions;
   private readonly connections = new Set<Connection>();
   private readonly subscribers = new Map<string, Map<Connection, Subscription>>();
-  /** Each reading's encoded frames, shared by the clients it is delivered to; gone with the reading. */
-  private readonly streamFrames = new WeakMap<Published, FrameCache>();
+  /** The reading being delivered and its encoded frames, shared by the clients it is delivered to. */
+  private streamFrames: { message: Published; frames: FrameCache } | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribeBus: () => void;
   private nextId = 1;
@@ -194,13 +194,11 @@ export class Gateway {
    * topics are not fanned out from the bus. Clients of the same stream and rate share one encoded frame.
    */
   deliverStream(conn: Connection, message: Published, sub: StreamSubscription): void {
-    if (this.subscribers.get(message.topic)?.get(conn) !== sub) return; // stopped meanwhile
-    let frames = this.streamFrames.get(message);
-    if (!frames) {
-      frames = new FrameCache(message, sub);
-      this.streamFrames.set(message, frames);
+    // The pipeline hands one reading to all its claims in a row: one slot caches its frames for all of them.
+    if (this.streamFrames?.message !== message) {
+      this.streamFrames = { message, frames: new FrameCache(message, sub) };
     }
-    this.push(conn, message, sub, frames);
+    this.push(conn, message, sub, this.streamFrames.frames);
   }
 
   private push(
@@ -267,11 +265,12 @@ export class Gateway {
   }
 
   private fanOut(message: Published): void {
+    // Readings reach their streams through the streams' claims, each at its client's rate (deliverStream).
+    if (message.type === 'stream_data') return;
     const subs = this.subscribers.get(message.topic);
     if (!subs) return;
     let frames: FrameCache | undefined;
     for (const [conn, sub] of subs) {
-      if (sub.kind === 'stream') continue; // delivered by the stream's claim, at its own rate (deliverStream)
       frames ??= new FrameCache(message, sub);
       conn.writer.push(frames.for(sub));
     }
