@@ -75,6 +75,22 @@ export type LockEndReason = (typeof LOCK_END_REASONS)[number];
 export const ALARM_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
 
+/**
+ * States of an alarm occurrence (ISA-18.2 / IEC 62682): `active` (in alarm, unacknowledged), `acknowledged` (in
+ * alarm, acknowledged), `returned` (a latching alarm back to normal, not yet acknowledged), `shelved` (hidden by a
+ * person until its expiry), `suppressed` (its instrument is not communicating: one `communication` alarm stands for
+ * it), `cleared` (over; kept in the history).
+ */
+export const ALARM_STATES = [
+  'active',
+  'acknowledged',
+  'returned',
+  'shelved',
+  'suppressed',
+  'cleared',
+] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+
 // ---------------------------------------------------------------------------------------------- equipment shapes
 
 /** An item of GET /api/equipment/list, and the `info` of `equipment_connected`. */
@@ -293,24 +309,42 @@ export const EventPayloads = {
     alarm_id: Id,
     alarm_name: Type.String(),
     severity: literals(ALARM_SEVERITIES),
-    state: Type.String(),
+    state: literals(ALARM_STATES),
     /** The instrument it watches; null for an alarm of no instrument. */
     equipment_id: Nullable(Type.String()),
     /** The reading field it watches (e.g. voltage_actual). */
     parameter: Nullable(Type.String()),
+    /** The value that raised it (for deviation and rate_of_change alarms: the deviation, the rate). */
     value: NullableNumber,
     threshold: NullableNumber,
     message: Type.String(),
     /** When it was raised. */
     timestamp: Timestamp,
   }),
+  /** A change of an open alarm: acknowledged, returned to normal (latching), shelved, unshelved, suppressed … */
   alarm_updated: exact({
     event_id: Id,
-    state: Type.String(),
+    alarm_id: Id,
+    state: literals(ALARM_STATES),
+    severity: literals(ALARM_SEVERITIES),
     acknowledged_at: Nullable(Timestamp),
     acknowledged_by: Nullable(Type.String()),
+    /** The acknowledgment's note. */
+    note: Nullable(Type.String()),
+    /** While shelved: when the shelving expires. */
+    shelved_until: Nullable(Timestamp),
+    /** The latest value evaluated. */
+    value: NullableNumber,
+    /** When the change happened. */
+    timestamp: Timestamp,
   }),
-  alarm_cleared: exact({ event_id: Id }),
+  alarm_cleared: exact({
+    event_id: Id,
+    alarm_id: Id,
+    cleared_at: Timestamp,
+    /** Who cleared it: a user, or `system` (returned to normal, alarm deleted or disabled). */
+    cleared_by: Nullable(Type.String()),
+  }),
   // scheduler
   job_created: JobSummary,
   job_updated: JobSummary,

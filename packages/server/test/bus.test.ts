@@ -24,7 +24,7 @@ describe('publishing', () => {
     const seen: Published[] = [];
     bus.subscribe('*', (m) => seen.push(m));
     bus.publishEvent('equipment_state', { equipment_id: 'psu', state: 'reconnecting', error: 'refused' });
-    bus.publishEvent('alarm_cleared', { event_id: 'e1' });
+    bus.publishEvent('alarm_cleared', { event_id: 'e1', alarm_id: 'a1', cleared_at: T, cleared_by: null });
     bus.publishEvent('job_deleted', { job_id: 'j1' });
     bus.publishEvent('lock_acquired', {
       equipment_id: 'psu',
@@ -63,7 +63,7 @@ describe('publishing', () => {
     // What the compiler was told to let through, the payload check of every suite's server catches.
     const published = bus.publishEvent('alarm_cleared', {} as never);
     expect(payloadProblems(published)).toEqual([
-      'alarm_cleared on alarms: alarm_cleared.data: must have required properties event_id',
+      'alarm_cleared on alarms: alarm_cleared.data: must have required properties event_id, alarm_id, cleared_at, cleared_by',
     ]);
   });
 });

@@ -14,6 +14,26 @@ import type { Gateway, GatewayOptions } from '../src/realtime/gateway.js';
 import { realtimePlugin } from '../src/realtime/plugin.js';
 import { invalidMessages, seqsOf, TestClient, validation } from './realtime-client.js';
 
+/** Alarm payloads for publishing on a bare bus. */
+const cleared = (event_id: string) => ({
+  event_id,
+  alarm_id: 'alarm_1',
+  cleared_at: new Date().toISOString(),
+  cleared_by: null,
+});
+const updated = (event_id: string, by: string) => ({
+  event_id,
+  alarm_id: 'alarm_1',
+  state: 'acknowledged' as const,
+  severity: 'warning' as const,
+  acknowledged_at: null,
+  acknowledged_by: by,
+  note: null,
+  shelved_until: null,
+  value: null,
+  timestamp: new Date().toISOString(),
+});
+
 type View = Pick<EquipmentView, 'state' | 'stream_types' | 'model'>;
 
 interface Harness {
@@ -392,11 +412,11 @@ describe('events and subscriptions', () => {
       lock_mode: 'exclusive',
       lock_id: 'l1',
     });
-    h.bus.publishEvent('alarm_cleared', { event_id: 'ev1' });
+    h.bus.publishEvent('alarm_cleared', cleared('ev1'));
     await client.waitFor((m) => m.type === 'alarm_cleared');
     expect(client.messages.some((m) => m.type === 'lock_acquired')).toBe(false);
     expect(await client.request({ type: 'unsubscribe', topics: ['alarms'] })).toMatchObject({ topics: [] });
-    h.bus.publishEvent('alarm_cleared', { event_id: 'ev2' });
+    h.bus.publishEvent('alarm_cleared', cleared('ev2'));
     await client.roundTrip();
     expect(client.messages.filter((m) => m.type === 'alarm_cleared')).toHaveLength(1);
   });
@@ -490,10 +510,8 @@ describe('batching (hello batch_ms)', () => {
       const mark = { event_id: `batch-${i}`, seq: h.bus.seq(topics[0] as string) };
       marks.push(mark);
       h.bus.publishEvent('alarm_updated', {
-        event_id: mark.event_id,
-        state: 'acknowledged',
+        ...updated(mark.event_id, 'tester'),
         acknowledged_at: new Date().toISOString(),
-        acknowledged_by: 'tester',
       });
     }
     await client.waitForCount((m) => m.type === 'batch', 8);
@@ -630,12 +648,7 @@ describe('limits', () => {
     const openCount = () => small.gateway.stats().filter((c) => c.ready_state === 1).length;
     while (openCount() === 2 && sent < 20_000) {
       for (let i = 0; i < 10; i++) {
-        small.bus.publishEvent('alarm_updated', {
-          event_id: `e${sent++}`,
-          state: 'acknowledged',
-          acknowledged_at: null,
-          acknowledged_by: big,
-        });
+        small.bus.publishEvent('alarm_updated', updated(`e${sent++}`, big));
       }
       await fast.waitForCount((m) => m.type === 'alarm_updated', sent, 30_000);
     }
