@@ -9,6 +9,7 @@
 // response serializer — exactly as it is, and the compiler checks each route handler against the precise type.
 
 export * from './alarms.js';
+export * from './alarm-notifications.js';
 export * from './common.js';
 export * from './equipment.js';
 export * from './locks.js';

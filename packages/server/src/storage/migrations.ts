@@ -70,4 +70,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX profiles_type ON profiles(equipment_type, modified_at);
     `,
   },
+  {
+    version: 4,
+    name: 'alarm_notifications',
+    sql: `
+      -- Alarm notification settings (src/alarms/notify.ts): one row, the settings as JSON, secrets included.
+      CREATE TABLE notification_settings (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        config     TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      -- Each notification's outcome by each method: delivered, retrying, failed, throttled.
+      CREATE TABLE notification_deliveries (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        method   TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        alarm_id TEXT,
+        event_id TEXT,
+        outcome  TEXT NOT NULL,
+        ok       INTEGER NOT NULL,
+        attempt  INTEGER NOT NULL,
+        error    TEXT
+      );
+      CREATE INDEX notification_deliveries_alarm ON notification_deliveries(alarm_id, id);
+    `,
+  },
 ];
