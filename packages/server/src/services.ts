@@ -5,6 +5,7 @@
 import { type Bench, startBench } from '@lablink/instruments/sim';
 import { LIMITS } from '@lablink/protocol';
 import type { Logger } from 'pino';
+import { NotificationService } from './alarms/notify.js';
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { EquipmentService } from './equipment/service.js';
@@ -25,6 +26,8 @@ export interface Services {
   profiles: ProfileService;
   /** Claims of readings: one poller per (instrument, kind, channel), shared by streams, alarms, acquisitions, jobs. */
   readings: ReadingsPipeline;
+  /** Alarm notifications by webhook and e-mail, their settings and delivery history. */
+  notifications: NotificationService;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
@@ -41,10 +44,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const equipment = new EquipmentService(db, bus, logger.child({ component: 'equipment' }), safety, locks);
   const profiles = new ProfileService({ db, equipment, logger: logger.child({ component: 'profiles' }) });
   const readings = new ReadingsPipeline({ bus, equipment });
+  const notifications = new NotificationService({ db, logger: logger.child({ component: 'notifications' }) });
 
   let bench: Bench | null = null;
   const close = async () => {
     readings.close();
+    await notifications.close();
     await equipment.close();
     locks.close();
     await bench?.stop();
@@ -76,6 +81,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     locks,
     profiles,
     readings,
+    notifications,
     bench,
     async close() {
       if (closed) return;
