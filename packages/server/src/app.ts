@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
+import { alarmNotificationRoutes } from './routes/alarm-notifications.js';
 import { equipmentRoutes } from './routes/equipment.js';
 import { lockRoutes } from './routes/locks.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -70,6 +71,7 @@ export async function buildApp(services: Services) {
   await app.register(safetyRoutes);
   await app.register(lockRoutes);
   await app.register(profileRoutes);
+  await app.register(alarmNotificationRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,
     readings: services.readings,

@@ -27,6 +27,7 @@ export const NOTIFICATION_LIMITS = {
 } as const;
 
 const L = NOTIFICATION_LIMITS;
+const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
 
 const HttpUrl = Type.String({
   minLength: 8,
@@ -119,7 +120,7 @@ export type NotificationConfigResponse = Static<typeof NotificationConfigRespons
 
 /** POST /api/alarms/notifications/test: one test notification by one method, now, unthrottled, not retried. */
 export const TestNotificationRequest = Type.Object(
-  { method: Type.Union(DELIVERY_METHODS.map((m) => Type.Literal(m))) },
+  { method: literals(DELIVERY_METHODS) },
   { additionalProperties: false },
 );
 export type TestNotificationRequest = Static<typeof TestNotificationRequest>;
@@ -166,9 +167,9 @@ export const NotificationHistoryQuery = Type.Object({
       default: L.historyLimit.default,
     }),
   ),
-  method: Type.Optional(Type.Union(DELIVERY_METHODS.map((m) => Type.Literal(m)))),
+  method: Type.Optional(literals(DELIVERY_METHODS)),
   alarm_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  outcome: Type.Optional(Type.Union(DELIVERY_OUTCOMES.map((o) => Type.Literal(o)))),
+  outcome: Type.Optional(literals(DELIVERY_OUTCOMES)),
 });
 export type NotificationHistoryQuery = Static<typeof NotificationHistoryQuery>;
 
