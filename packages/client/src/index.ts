@@ -1,5 +1,6 @@
 // @lablink/client: a TypeScript SDK for LabLink servers, for browsers and Node (README.md).
 
+export type * from './alarms.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { LabLinkClient, type LabLinkClientOptions } from './client.js';
 export type { Mode, Quality } from './quality.js';

@@ -3,6 +3,18 @@
 // (e.g. 422 limit_exceeded with `field: "voltage"`) instead of parsing messages.
 
 import type {
+  AlarmCheckResult,
+  AlarmConfig,
+  AlarmDefinition,
+  AlarmEvent,
+  AlarmHistoryPage,
+  AlarmHistoryQuery,
+  AlarmListQuery,
+  AlarmParameters,
+  AlarmStatistics,
+  AlarmUpdate,
+} from './alarms.js';
+import type {
   AcquireLockResult,
   ApplyProfileResult,
   CommandInfo,
@@ -257,6 +269,117 @@ export class RestApi {
     return this.request('POST', `/api/profiles/${enc(name)}/apply/${enc(equipmentId)}`, {
       body: { session_id: this.sessionId, ...options },
     });
+  }
+
+  // ---- alarms -----------------------------------------------------------------------------------------------------
+
+  /** Creates an alarm definition; a bad one is a 400/404/422 LabLinkError whose `field` names what is wrong. */
+  async createAlarm(definition: AlarmDefinition): Promise<AlarmConfig> {
+    return (await this.request<{ alarm: AlarmConfig }>('POST', '/api/alarms/create', { body: definition }))
+      .alarm;
+  }
+
+  async listAlarms(query: AlarmListQuery = {}): Promise<AlarmConfig[]> {
+    return (await this.request<{ alarms: AlarmConfig[] }>('GET', '/api/alarms', { query: { ...query } }))
+      .alarms;
+  }
+
+  async getAlarm(alarmId: string): Promise<AlarmConfig> {
+    return (await this.request<{ alarm: AlarmConfig }>('GET', `/api/alarms/${enc(alarmId)}`)).alarm;
+  }
+
+  /** Changes any writable fields of a definition. */
+  async updateAlarm(alarmId: string, changes: AlarmUpdate): Promise<AlarmConfig> {
+    return (
+      await this.request<{ alarm: AlarmConfig }>('PUT', `/api/alarms/${enc(alarmId)}`, { body: changes })
+    ).alarm;
+  }
+
+  /** Deletes a definition; its open event is cleared. */
+  deleteAlarm(alarmId: string): Promise<{ success: boolean; message: string }> {
+    return this.request('DELETE', `/api/alarms/${enc(alarmId)}`);
+  }
+
+  async enableAlarm(alarmId: string): Promise<AlarmConfig> {
+    return (await this.request<{ alarm: AlarmConfig }>('POST', `/api/alarms/${enc(alarmId)}/enable`)).alarm;
+  }
+
+  async disableAlarm(alarmId: string): Promise<AlarmConfig> {
+    return (await this.request<{ alarm: AlarmConfig }>('POST', `/api/alarms/${enc(alarmId)}/disable`)).alarm;
+  }
+
+  /** Clears the alarm's open event by hand; 404 when it has none. */
+  async clearAlarm(alarmId: string, clearedBy?: string): Promise<AlarmEvent> {
+    const body = clearedBy === undefined ? {} : { cleared_by: clearedBy };
+    return (await this.request<{ event: AlarmEvent }>('POST', `/api/alarms/${enc(alarmId)}/clear`, { body }))
+      .event;
+  }
+
+  /** Feeds one value from outside (an alarm on something LabLink does not read itself). */
+  checkAlarm(alarmId: string, value: number): Promise<AlarmCheckResult> {
+    return this.request('POST', '/api/alarms/check', { body: { alarm_id: alarmId, value } });
+  }
+
+  /** Raises a custom or system alarm through REST. */
+  async raiseAlarm(alarmId: string, options: { value?: number; message?: string } = {}): Promise<AlarmEvent> {
+    return (
+      await this.request<{ event: AlarmEvent }>('POST', '/api/alarms/raise', {
+        body: { alarm_id: alarmId, ...options },
+      })
+    ).event;
+  }
+
+  /** Every event not cleared: active, acknowledged, returned, shelved and suppressed ones. */
+  async activeAlarmEvents(): Promise<AlarmEvent[]> {
+    return (await this.request<{ events: AlarmEvent[] }>('GET', '/api/alarms/events/active')).events;
+  }
+
+  /** History, newest first, with filters and paging (`total` counts every match). */
+  alarmHistory(query: AlarmHistoryQuery = {}): Promise<AlarmHistoryPage> {
+    return this.request('GET', '/api/alarms/events', { query: { ...query } });
+  }
+
+  async getAlarmEvent(eventId: string): Promise<AlarmEvent> {
+    return (await this.request<{ event: AlarmEvent }>('GET', `/api/alarms/events/${enc(eventId)}`)).event;
+  }
+
+  async acknowledgeAlarm(
+    eventId: string,
+    options: { acknowledged_by?: string; note?: string } = {},
+  ): Promise<AlarmEvent> {
+    return (
+      await this.request<{ event: AlarmEvent }>('POST', '/api/alarms/events/acknowledge', {
+        body: { event_id: eventId, ...options },
+      })
+    ).event;
+  }
+
+  /** Hides an event for `durationSeconds` (1 s – 24 h); it comes back if still in alarm then. */
+  async shelveAlarm(
+    eventId: string,
+    durationSeconds: number,
+    options: { shelved_by?: string; note?: string } = {},
+  ): Promise<AlarmEvent> {
+    return (
+      await this.request<{ event: AlarmEvent }>('POST', `/api/alarms/events/${enc(eventId)}/shelve`, {
+        body: { duration_seconds: durationSeconds, ...options },
+      })
+    ).event;
+  }
+
+  async unshelveAlarm(eventId: string): Promise<AlarmEvent> {
+    return (await this.request<{ event: AlarmEvent }>('POST', `/api/alarms/events/${enc(eventId)}/unshelve`))
+      .event;
+  }
+
+  /** Counts, the most frequent alarms and the alarm-load figures of the last 24 h. */
+  alarmStatistics(): Promise<AlarmStatistics> {
+    return this.request('GET', '/api/alarms/statistics');
+  }
+
+  /** The reading fields (and channels) an alarm can watch on this instrument. */
+  alarmParameters(equipmentId: string): Promise<AlarmParameters> {
+    return this.request('GET', `/api/alarms/parameters/${enc(equipmentId)}`);
   }
 }
 

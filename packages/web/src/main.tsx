@@ -8,6 +8,7 @@ import { ClientProvider } from './app/client';
 import { EStopProvider } from './app/estop';
 import { NotificationsProvider } from './app/notifications';
 import { ThemeProvider } from './app/theme';
+import { AlarmsProvider } from './panels/alarms/AlarmsProvider';
 import './styles.css';
 
 const client = new LabLinkClient({ baseUrl: window.location.origin });
@@ -22,7 +23,9 @@ createRoot(root).render(
       <ClientProvider client={client}>
         <NotificationsProvider>
           <EStopProvider>
-            <App />
+            <AlarmsProvider>
+              <App />
+            </AlarmsProvider>
           </EStopProvider>
         </NotificationsProvider>
       </ClientProvider>

@@ -21,6 +21,7 @@ export function App() {
           {PANELS.map((p) => (
             <a key={p.id} href={href(p.id)} aria-current={p.id === panel.id ? 'page' : undefined}>
               {p.title}
+              {p.Badge && <p.Badge />}
             </a>
           ))}
         </nav>

@@ -14,6 +14,8 @@ export interface PlotSeries {
   scale: string;
   /** Formats a value in the legend, e.g. v => `${v.toFixed(3)} V`. */
   format(value: number): string;
+  /** Drawn as bars (counts per interval) instead of a line. */
+  bars?: boolean;
 }
 
 export interface PlotAxis {
@@ -61,7 +63,7 @@ export function Plot({
   const theme = useTheme();
   // The chart is rebuilt only when what it draws changes shape, not for every new sample.
   const layout = JSON.stringify([
-    series.map((s) => [s.label, s.color, s.scale]),
+    series.map((s) => [s.label, s.color, s.scale, s.bars]),
     axes,
     time,
     minSpanS,
@@ -109,6 +111,7 @@ export function Plot({
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
+          ...(s.bars ? { fill: s.color, paths: uPlot.paths.bars?.({ size: [0.8, 40] }) } : {}),
           width: 1.5,
           scale: s.scale,
           spanGaps: false,

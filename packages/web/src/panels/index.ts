@@ -1,7 +1,10 @@
-// The panels of the app, in navigation order. Acquisition, Alarms and the Scheduler each become one more entry
-// when they exist; nothing is listed before it works.
+// The panels of the app, in navigation order. Acquisition and the Scheduler each become one more entry when they
+// exist; nothing is listed before it works. A panel may show a badge beside its name in the navigation (Alarms:
+// the count of unacknowledged alarms), visible from every panel.
 
 import type { ComponentType } from 'react';
+import { AlarmsPanel } from './alarms/AlarmsPanel';
+import { AlarmBadge } from './alarms/AlarmsProvider';
 import { EquipmentPanel } from './equipment/EquipmentPanel';
 
 export interface PanelProps {
@@ -13,8 +16,11 @@ export interface PanelDefinition {
   id: string;
   title: string;
   Component: ComponentType<PanelProps>;
+  /** Shown beside the title in the navigation. */
+  Badge?: ComponentType;
 }
 
 export const PANELS: readonly PanelDefinition[] = [
   { id: 'equipment', title: 'Equipment', Component: EquipmentPanel },
+  { id: 'alarms', title: 'Alarms', Component: AlarmsPanel, Badge: AlarmBadge },
 ];
