@@ -180,6 +180,7 @@ export function AlarmBadge() {
     <span
       className={`nav-count${critical ? ' nav-count-critical' : ''}`}
       data-testid="alarm-badge"
+      data-count={unacknowledged}
       title={`${unacknowledged} unacknowledged alarm${unacknowledged === 1 ? '' : 's'}`}
     >
       <span aria-hidden="true">{unacknowledged}</span>
