@@ -13,6 +13,7 @@ import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { alarmNotificationRoutes } from './routes/alarm-notifications.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { equipmentRoutes } from './routes/equipment.js';
 import { lockRoutes } from './routes/locks.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -71,6 +72,7 @@ export async function buildApp(services: Services) {
   await app.register(safetyRoutes);
   await app.register(lockRoutes);
   await app.register(profileRoutes);
+  await app.register(alarmRoutes);
   await app.register(alarmNotificationRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,

@@ -41,6 +41,8 @@ export const DOMAIN_ERRORS = {
   unknown_command: 'invalid',
   /** Limits that contradict each other or the model (min above max, a slew rate too slow). */
   invalid_limits: 'invalid',
+  /** An alarm definition that is well formed but cannot be (an unknown instrument or reading field, a missing threshold). */
+  invalid_definition: 'invalid',
   /** A setpoint or limit beyond a limit or rating; extra: limit, limit_value, attempted, channel. */
   limit_exceeded: 'invalid',
   not_found: 'not_found',
@@ -57,6 +59,8 @@ export const DOMAIN_ERRORS = {
   emergency_stop_active: 'conflict',
   /** A ramp replaced by a newer setpoint of the same quantity and channel. */
   ramp_superseded: 'conflict',
+  /** An alarm occurrence whose state does not allow that step (acknowledging a cleared alarm …); extra: state. */
+  invalid_transition: 'conflict',
   not_lock_owner: 'forbidden',
   /** Raw SCPI that could bypass the safety limits of a supply or load. */
   raw_write_refused: 'forbidden',

@@ -15,6 +15,7 @@ export const HTTP_STATUS = {
   invalid_parameter: 400,
   unknown_command: 400,
   invalid_limits: 422,
+  invalid_definition: 422,
   limit_exceeded: 422,
   not_found: 404,
   unknown_equipment: 404,
@@ -24,6 +25,7 @@ export const HTTP_STATUS = {
   locked: 409,
   emergency_stop_active: 409,
   ramp_superseded: 409,
+  invalid_transition: 409,
   not_lock_owner: 403,
   raw_write_refused: 403,
   /** 421 Misdirected Request: the Host names another server (DNS rebinding). */

@@ -49,8 +49,12 @@ export function rampPlan(from: number, to: number, rate: number | null): { steps
 /** The emergency stop's state, as its events and GET /api/safety/emergency-stop/status show it. */
 export type EmergencyStopState = EventPayload<'emergency_stop_deactivated'>;
 
+/** Hears an entry of the safety history: its kind ('setpoint_refused', 'limits_changed' …), instrument and detail. */
+export type SafetyListener = (kind: string, equipmentId: string | null, detail: unknown) => void;
+
 export class SafetyService {
   private estop: EmergencyStopState;
+  private readonly listeners = new Set<SafetyListener>();
 
   constructor(
     private readonly db: Db,
@@ -267,6 +271,22 @@ export class SafetyService {
     this.db
       .prepare('INSERT INTO safety_events (at, kind, equipment_id, detail) VALUES (?, ?, ?, ?)')
       .run(new Date().toISOString(), kind, equipmentId, JSON.stringify(detail));
+    for (const listener of this.listeners) {
+      try {
+        listener(kind, equipmentId, detail);
+      } catch (err) {
+        this.logger.error({ err, kind }, 'safety history listener failed');
+      }
+    }
+  }
+
+  /**
+   * Hears each entry of the safety history once it is stored (the alarm engine raises `safety` alarms for refused
+   * setpoints). A listener's failure is logged, never thrown into the command path. Returns the function that stops.
+   */
+  onRecord(listener: SafetyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   events(

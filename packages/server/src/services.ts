@@ -5,6 +5,7 @@
 import { type Bench, startBench } from '@lablink/instruments/sim';
 import { LIMITS } from '@lablink/protocol';
 import type { Logger } from 'pino';
+import { AlarmService } from './alarms/engine.js';
 import { NotificationService } from './alarms/notify.js';
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
@@ -28,6 +29,8 @@ export interface Services {
   readings: ReadingsPipeline;
   /** Alarm notifications by webhook and e-mail, their settings and delivery history. */
   notifications: NotificationService;
+  /** The alarm engine: definitions, evaluation on live readings, the ISA-18.2 lifecycle of each occurrence. */
+  alarms: AlarmService;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
@@ -45,9 +48,19 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const profiles = new ProfileService({ db, equipment, logger: logger.child({ component: 'profiles' }) });
   const readings = new ReadingsPipeline({ bus, equipment });
   const notifications = new NotificationService({ db, logger: logger.child({ component: 'notifications' }) });
+  const alarms = new AlarmService({
+    db,
+    bus,
+    logger: logger.child({ component: 'alarms' }),
+    equipment,
+    readings,
+    safety,
+    notifier: notifications,
+  });
 
   let bench: Bench | null = null;
   const close = async () => {
+    alarms.close();
     readings.close();
     await notifications.close();
     await equipment.close();
@@ -65,6 +78,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
           logger.warn({ resource: entry.resource, err: err.message }, 'configured instrument not connected'),
         );
     }
+    // After the instruments it may watch are known: open occurrences as they were, evaluation resumed.
+    alarms.start();
   } catch (err) {
     await close();
     throw err;
@@ -82,6 +97,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     profiles,
     readings,
     notifications,
+    alarms,
     bench,
     async close() {
       if (closed) return;

@@ -96,4 +96,66 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notification_deliveries_alarm ON notification_deliveries(alarm_id, id);
     `,
   },
+  {
+    version: 5,
+    name: 'alarms',
+    sql: `
+      -- Alarm definitions (src/alarms/store.ts): the definition as JSON, with the fields lists filter on.
+      CREATE TABLE alarms (
+        alarm_id     TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        equipment_id TEXT,
+        alarm_type   TEXT NOT NULL,
+        severity     TEXT NOT NULL,
+        enabled      INTEGER NOT NULL,
+        -- What a built-in definition stands for ('communication:<equipment_id>', 'safety' …); null for users'.
+        builtin      TEXT UNIQUE,
+        config       TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+      );
+      -- Occurrences of alarms, from raised to cleared, kept as history (ISA-18.2 states).
+      CREATE TABLE alarm_events (
+        event_id            TEXT PRIMARY KEY,
+        alarm_id            TEXT NOT NULL,
+        alarm_name          TEXT NOT NULL,
+        alarm_type          TEXT NOT NULL,
+        severity            TEXT NOT NULL,
+        state               TEXT NOT NULL,
+        -- The state to go back to when a suppression ends.
+        prior_state         TEXT,
+        in_alarm            INTEGER NOT NULL,
+        equipment_id        TEXT,
+        channel             INTEGER,
+        parameter           TEXT,
+        value               REAL,
+        threshold           REAL,
+        message             TEXT NOT NULL,
+        triggered_at        TEXT NOT NULL,
+        returned_at         TEXT,
+        acknowledged_at     TEXT,
+        acknowledged_by     TEXT,
+        acknowledgment_note TEXT,
+        shelved_until       TEXT,
+        shelved_by          TEXT,
+        cleared_at          TEXT,
+        cleared_by          TEXT
+      );
+      CREATE INDEX alarm_events_alarm ON alarm_events(alarm_id, triggered_at);
+      CREATE INDEX alarm_events_triggered ON alarm_events(triggered_at);
+      CREATE INDEX alarm_events_open ON alarm_events(state) WHERE state <> 'cleared';
+      -- Every transition of every occurrence, in order: the audit trail of the lifecycle.
+      CREATE TABLE alarm_transitions (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id   TEXT NOT NULL,
+        alarm_id   TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        from_state TEXT,
+        to_state   TEXT NOT NULL,
+        by         TEXT,
+        note       TEXT
+      );
+      CREATE INDEX alarm_transitions_event ON alarm_transitions(event_id, id);
+    `,
+  },
 ];
