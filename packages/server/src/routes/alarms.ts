@@ -2,7 +2,6 @@
 // matches fixed paths (/events, /statistics, /check …) before /{alarm_id}, whatever the order. The engine is
 // src/alarms/engine.ts; docs/alarms.md is the user guide.
 
-import { Type } from '@fastify/type-provider-typebox';
 import {
   AcknowledgeRequest,
   ActiveAlarmEvents,
@@ -27,10 +26,16 @@ import {
   UnshelveRequest,
   UpdateAlarmRequest,
 } from '@lablink/protocol/rest';
+import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../app.js';
 import { ErrorResponses } from './schemas.js';
 
 const tags = ['alarms'];
+
+/** Routes whose body is all optional accept no body at all (as LabLink 1.x clients send them): it counts as {}. */
+async function noBodyIsEmpty(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
 
 export async function alarmRoutes(app: AppInstance): Promise<void> {
   const { alarms } = app.services;
@@ -174,12 +179,13 @@ export async function alarmRoutes(app: AppInstance): Promise<void> {
         summary: 'End the shelving now',
         description: 'Acknowledged if still in alarm, else cleared.',
         params: AlarmEventParams,
-        body: Type.Optional(UnshelveRequest),
+        body: UnshelveRequest,
         response: { 200: AlarmEventResponse, ...ErrorResponses },
       },
+      preValidation: noBodyIsEmpty,
     },
     async (request) => {
-      const event = alarms.unshelve(request.params.event_id, request.body?.unshelved_by ?? null);
+      const event = alarms.unshelve(request.params.event_id, request.body.unshelved_by ?? null);
       return { success: true, message: `Alarm event ${event.state}`, event };
     },
   );
@@ -318,12 +324,13 @@ export async function alarmRoutes(app: AppInstance): Promise<void> {
         summary: "Clear an alarm's open occurrence",
         description: '404 when it has none. If the condition still holds, the next reading raises it again.',
         params: AlarmParams,
-        body: Type.Optional(ClearRequest),
+        body: ClearRequest,
         response: { 200: AlarmEventResponse, ...ErrorResponses },
       },
+      preValidation: noBodyIsEmpty,
     },
     async (request) => {
-      const event = alarms.clearAlarm(request.params.alarm_id, request.body?.cleared_by ?? null);
+      const event = alarms.clearAlarm(request.params.alarm_id, request.body.cleared_by ?? null);
       return { success: true, message: `Alarm ${request.params.alarm_id} cleared`, event };
     },
   );
