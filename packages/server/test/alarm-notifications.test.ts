@@ -603,3 +603,104 @@ describe('notification settings over REST', () => {
     }
   });
 });
+
+// ---- end to end: an alarm raised through the engine reaches the receivers --------------------------------------------
+
+describe('alarms raised by the engine are notified', () => {
+  let server: TestServer;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+
+  beforeAll(async () => {
+    [server, receiver, sink] = await Promise.all([startTestServer(), startReceiver(), startSmtpSink()]);
+    const configured = await http(`${server.url}/api/alarms/notifications/configure`, {
+      body: {
+        webhook_enabled: true,
+        webhook_url: receiver.url,
+        webhook_auth_token: 'e2e-token',
+        email_enabled: true,
+        smtp_server: '127.0.0.1',
+        smtp_port: sink.port,
+        smtp_use_tls: false,
+        email_from: 'lablink@lab.example',
+        email_recipients: ['oncall@lab.example'],
+      },
+    });
+    expect(configured.status).toBe(200);
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    await receiver?.close();
+    await sink?.close();
+  });
+
+  it('a raised and a cleared alarm reach the webhook and the mailbox', async () => {
+    const created = await http(`${server.url}/api/alarms/create`, {
+      body: {
+        name: 'Chiller fault',
+        alarm_type: 'custom',
+        parameter: 'chiller',
+        severity: 'error',
+        description: 'Reported by the chiller script',
+        notifications: ['websocket', 'webhook', 'email'],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const alarmId = created.body.alarm_id;
+    const raised = await http(`${server.url}/api/alarms/raise`, {
+      body: { alarm_id: alarmId, value: 1, message: 'Chiller fault: compressor stopped' },
+    });
+    expect(raised.status, JSON.stringify(raised.body)).toBe(200);
+    const eventId = raised.body.event.event_id;
+
+    await until(() => receiver.received.length >= 1 && sink.mails.length >= 1, 'the raised notifications');
+    const hook = receiver.received[0] as Received;
+    expect(hook.headers.authorization).toBe('Bearer e2e-token');
+    expect(hook.body).toMatchObject({
+      event_type: 'alarm',
+      kind: 'raised',
+      event_id: eventId,
+      alarm_id: alarmId,
+      alarm_name: 'Chiller fault',
+      severity: 'error',
+      state: 'active',
+      message: 'Chiller fault: compressor stopped',
+      description: 'Reported by the chiller script',
+    });
+    expect(sink.mails[0]?.subject).toBe('[LabLink Alarm] ERROR: Chiller fault');
+    expect(sink.mails[0]?.to).toEqual(['oncall@lab.example']);
+
+    const cleared = await http(`${server.url}/api/alarms/${alarmId}/clear`, { body: { cleared_by: 'ana' } });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    await until(() => receiver.received.length >= 2 && sink.mails.length >= 2, 'the cleared notifications');
+    expect(receiver.received[1]?.body).toMatchObject({
+      kind: 'cleared',
+      event_id: eventId,
+      state: 'cleared',
+    });
+    expect(sink.mails[1]?.subject).toBe('[LabLink Alarm] ERROR: Chiller fault (cleared)');
+
+    const history = await http(`${server.url}/api/alarms/notifications/history?alarm_id=${alarmId}`);
+    expect(history.body.deliveries.map((d: Json) => [d.method, d.kind, d.outcome])).toEqual(
+      expect.arrayContaining([
+        ['webhook', 'raised', 'delivered'],
+        ['email', 'raised', 'delivered'],
+        ['webhook', 'cleared', 'delivered'],
+        ['email', 'cleared', 'delivered'],
+      ]),
+    );
+  });
+
+  it('an alarm that lists only websocket sends nothing outside LabLink', async () => {
+    const before = receiver.received.length;
+    const created = await http(`${server.url}/api/alarms/create`, {
+      body: { name: 'Quiet note', alarm_type: 'custom', parameter: 'note' },
+    });
+    const raised = await http(`${server.url}/api/alarms/raise`, {
+      body: { alarm_id: created.body.alarm_id },
+    });
+    expect(raised.status).toBe(200);
+    await server.services.notifications.idle();
+    expect(receiver.received.length).toBe(before);
+  });
+});
