@@ -367,9 +367,13 @@ export class RestApi {
     ).event;
   }
 
-  async unshelveAlarm(eventId: string): Promise<AlarmEvent> {
-    return (await this.request<{ event: AlarmEvent }>('POST', `/api/alarms/events/${enc(eventId)}/unshelve`))
-      .event;
+  /** Ends the shelving now: the event is acknowledged if still in alarm, cleared if not. */
+  async unshelveAlarm(eventId: string, options: { unshelved_by?: string } = {}): Promise<AlarmEvent> {
+    return (
+      await this.request<{ event: AlarmEvent }>('POST', `/api/alarms/events/${enc(eventId)}/unshelve`, {
+        body: { ...options },
+      })
+    ).event;
   }
 
   /** Counts, the most frequent alarms and the alarm-load figures of the last 24 h. */

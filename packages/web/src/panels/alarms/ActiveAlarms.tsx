@@ -172,7 +172,14 @@ function AlarmRow({ event, instrument }: { event: AlarmEvent; instrument: string
             className="secondary"
             disabled={busy}
             onClick={() =>
-              act('unshelved', () => rest.unshelveAlarm(event.event_id), `${event.alarm_name} unshelved`)
+              act(
+                'unshelved',
+                () => {
+                  const by = savedOperator();
+                  return rest.unshelveAlarm(event.event_id, by ? { unshelved_by: by } : {});
+                },
+                `${event.alarm_name} unshelved`,
+              )
             }
           >
             Unshelve

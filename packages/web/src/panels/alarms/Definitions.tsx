@@ -202,24 +202,26 @@ function DefinitionRow({
           <span className="switch-text">{alarm.enabled ? 'On' : 'Off'}</span>
         </button>
       </td>
-      <td className="row-actions">
-        <a className="button-link secondary" href={href('alarms', 'definitions', alarm.alarm_id)}>
-          Edit
-        </a>
-        {confirming ? (
-          <span className="confirm">
-            <button type="button" className="danger" onClick={remove} disabled={busy}>
-              Delete {alarm.name}
+      <td>
+        <div className="row-actions">
+          <a className="button-link secondary" href={href('alarms', 'definitions', alarm.alarm_id)}>
+            Edit
+          </a>
+          {confirming ? (
+            <span className="confirm">
+              <button type="button" className="danger" onClick={remove} disabled={busy}>
+                Delete {alarm.name}
+              </button>
+              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                Keep
+              </button>
+            </span>
+          ) : (
+            <button type="button" className="secondary" onClick={() => setConfirming(true)} disabled={busy}>
+              Delete…
             </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </span>
-        ) : (
-          <button type="button" className="secondary" onClick={() => setConfirming(true)} disabled={busy}>
-            Delete…
-          </button>
-        )}
+          )}
+        </div>
       </td>
     </tr>
   );
