@@ -523,12 +523,45 @@ describe('notification settings over REST', () => {
     expect(JSON.stringify(clear.body)).not.toContain('Sm7p-P4ssword');
   });
 
+  it('accepts the whole configuration a LabLink 1.x client sends, SMS and Slack off', async () => {
+    const legacy = {
+      email_enabled: false,
+      smtp_server: 'smtp.lab.example',
+      smtp_port: 587,
+      smtp_username: null,
+      smtp_password: null,
+      smtp_use_tls: true,
+      email_from: 'lablink@lab.example',
+      email_recipients: ['alice@lab.example'],
+      sms_enabled: false,
+      sms_provider: 'twilio',
+      sms_api_key: null,
+      sms_api_secret: 'twilio-secret',
+      sms_from_number: null,
+      sms_recipients: [],
+      websocket_enabled: true,
+      slack_enabled: false,
+      slack_webhook_url: null,
+      webhook_enabled: false,
+      webhook_url: null,
+      webhook_auth_token: null,
+      throttle_minutes: 5,
+      max_notifications_per_hour: 10,
+    };
+    const res = await http(`${base}/configure`, { body: legacy });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.config).toMatchObject({ smtp_server: 'smtp.lab.example', smtp_password_set: false });
+    expect(JSON.stringify(res.body)).not.toContain('twilio-secret');
+    expect(res.body.config).not.toHaveProperty('sms_api_secret');
+  });
+
   it('refuses a bad setting with a 400 naming the field, and stores nothing', async () => {
     const before = (await http(`${base}/config`)).body.config;
     const bad: [Json, string | RegExp][] = [
       [{ webhook_url: 'ftp://files.lab.example/x' }, 'webhook_url'],
       [{ webhook_url: 'javascript:alert(1)' }, 'webhook_url'],
       [{ webhook_url: 'http://' }, 'webhook_url'],
+      [{ webhook_url: 'https://user:pw@hooks.lab.example/x' }, 'webhook_url'],
       [{ webhook_url: `https://a.example/${'x'.repeat(3000)}` }, 'webhook_url'],
       [{ smtp_port: 0 }, 'smtp_port'],
       [{ smtp_port: 65_536 }, 'smtp_port'],
@@ -545,9 +578,12 @@ describe('notification settings over REST', () => {
       [{ max_notifications_per_hour: 1.5 }, 'max_notifications_per_hour'],
       [{ websocket_enabled: false }, 'websocket_enabled'],
       [{ sms_enabled: true }, 'sms_enabled'],
+      [{ slack_enabled: true }, 'slack_enabled'],
+      [{ slack_webhook_url: 'x'.repeat(3000) }, 'slack_webhook_url'],
+      [{ nonsense: 1 }, 'nonsense'],
       [{ webhook_enabled: true, webhook_url: null }, 'webhook_url'],
-      [{ email_recipients: [], throttle_minutes: 3 }, 'email_recipients'],
-      [{ smtp_server: null }, 'smtp_server'],
+      [{ email_enabled: true, email_recipients: [], throttle_minutes: 3 }, 'email_recipients'],
+      [{ email_enabled: true, smtp_server: null }, 'smtp_server'],
     ];
     for (const [body, field] of bad) {
       const res = await http(`${base}/configure`, { body });

@@ -99,6 +99,18 @@ export const ConfigureNotificationsRequest = Type.Object(
     webhook_auth_token: Type.Optional(Nullable(Secret)),
     throttle_minutes: Type.Optional(ThrottleMinutes),
     max_notifications_per_hour: Type.Optional(MaxPerHour),
+    // LabLink 1.x's SMS and Slack settings, accepted so its clients can send their whole config, and ignored:
+    // only webhook and e-mail deliver outside LabLink, so they can be off only.
+    sms_enabled: Type.Optional(Type.Literal(false, { description: 'Accepted as false only (no SMS)' })),
+    slack_enabled: Type.Optional(
+      Type.Literal(false, { description: 'Accepted as false only (use webhook_url)' }),
+    ),
+    sms_provider: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
+    sms_api_key: Type.Optional(Nullable(Type.String({ maxLength: L.maxSecretLength }))),
+    sms_api_secret: Type.Optional(Nullable(Type.String({ maxLength: L.maxSecretLength }))),
+    sms_from_number: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
+    sms_recipients: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: L.maxRecipients })),
+    slack_webhook_url: Type.Optional(Nullable(Type.String({ maxLength: L.maxUrlLength }))),
     websocket_enabled: Type.Optional(
       Type.Boolean({
         description:

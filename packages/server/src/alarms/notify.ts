@@ -122,6 +122,17 @@ export const DEFAULT_NOTIFICATION_SETTINGS: Readonly<StoredSettings> = Object.fr
   updated_at: null,
 });
 
+/** LabLink 1.x's SMS and Slack settings: accepted while off, never stored. */
+const IGNORED_KEYS: Record<string, unknown> = { sms_enabled: false, slack_enabled: false };
+const IGNORED_ANY = new Set([
+  'sms_provider',
+  'sms_api_key',
+  'sms_api_secret',
+  'sms_from_number',
+  'sms_recipients',
+  'slack_webhook_url',
+]);
+
 const SETTING_KEYS = Object.keys(DEFAULT_NOTIFICATION_SETTINGS).filter(
   (k) => k !== 'updated_at',
 ) as (keyof StoredSettings)[];
@@ -346,6 +357,16 @@ export class NotificationService {
         }
         continue;
       }
+      if (key in IGNORED_KEYS) {
+        if (given[key] !== IGNORED_KEYS[key] && given[key] !== undefined) {
+          throw invalidRequest(
+            key,
+            `${key.replace('_enabled', '')} notifications are not available: use the webhook or e-mail`,
+          );
+        }
+        continue;
+      }
+      if (IGNORED_ANY.has(key)) continue;
       if (!(SETTING_KEYS as string[]).includes(key)) throw invalidRequest(key, `unknown setting ${key}`);
       if (given[key] === undefined) continue;
       (next as unknown as Record<string, unknown>)[key] = given[key];
@@ -749,6 +770,13 @@ function checkSettings(s: StoredSettings): void {
     } catch {}
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
       throw invalidRequest('webhook_url', 'webhook_url must be an http:// or https:// URL');
+    }
+    if (url.username || url.password) {
+      // It would be shown by GET /config, and fetch refuses such URLs anyway.
+      throw invalidRequest(
+        'webhook_url',
+        'webhook_url must not hold a user or password: use webhook_auth_token',
+      );
     }
   }
   if (!Number.isInteger(s.smtp_port) || s.smtp_port < 1 || s.smtp_port > 65_535) {
