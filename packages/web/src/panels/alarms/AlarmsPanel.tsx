@@ -20,7 +20,7 @@ const VIEWS = [
 
 export function AlarmsPanel({ path }: PanelProps) {
   const view = VIEWS.find((v) => v.id === (path[0] ?? '')) ?? VIEWS[0];
-  const { unacknowledged } = useActiveAlarms();
+  const { events } = useActiveAlarms();
   return (
     <div className="alarms-panel">
       <header className="alarms-header">
@@ -33,7 +33,7 @@ export function AlarmsPanel({ path }: PanelProps) {
               aria-current={v.id === view.id ? 'page' : undefined}
             >
               {v.title}
-              {v.id === '' && unacknowledged > 0 ? ` (${unacknowledged})` : ''}
+              {v.id === '' && events.length > 0 ? ` (${events.length})` : ''}
             </a>
           ))}
         </nav>
