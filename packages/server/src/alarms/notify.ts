@@ -560,6 +560,8 @@ export class NotificationService {
 
   private attempt(method: DeliveryMethod, message: Message, attempt: number): void {
     const run = (async () => {
+      // The caller (the alarm engine) gets control back before any of the sending starts.
+      await null;
       let error: string | null = null;
       try {
         await this.send(method, message);
