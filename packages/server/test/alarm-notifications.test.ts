@@ -727,6 +727,34 @@ describe('alarms raised by the engine are notified', () => {
     );
   });
 
+  it('a threshold crossed by a value fed to /api/alarms/check reaches the webhook', async () => {
+    const created = await http(`${server.url}/api/alarms/create`, {
+      body: {
+        name: 'Bath temperature',
+        parameter: 'temperature',
+        condition: 'greater_than',
+        threshold: 30,
+        severity: 'warning',
+        notifications: ['websocket', 'webhook'],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const alarmId = created.body.alarm_id;
+    const before = receiver.received.length;
+    const check = await http(`${server.url}/api/alarms/check`, { body: { alarm_id: alarmId, value: 35.5 } });
+    expect(check.body).toMatchObject({ success: true, triggered: true });
+    await until(() => receiver.received.length > before, 'the webhook');
+    expect(receiver.received.at(-1)?.body).toMatchObject({
+      kind: 'raised',
+      alarm_id: alarmId,
+      event_id: check.body.event.event_id,
+      severity: 'warning',
+      parameter: 'temperature',
+      value: 35.5,
+      threshold: 30,
+    });
+  });
+
   it('an alarm that lists only websocket sends nothing outside LabLink', async () => {
     const before = receiver.received.length;
     const created = await http(`${server.url}/api/alarms/create`, {
