@@ -59,6 +59,32 @@ describe.skipIf(!chromiumAvailable('alarms panel'))('Alarms panel in Chromium', 
     browser = await launchBrowser();
     page = await browser.context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Desktop notifications allowed, and recorded; the beep's oscillators counted.
+    await page.addInitScript(() => {
+      const w = globalThis as unknown as Record<string, unknown> & {
+        AudioContext?: { prototype: { createOscillator(): unknown } };
+      };
+      const shown: { title: string; body: string }[] = [];
+      w.shownNotifications = shown;
+      w.Notification = class {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        onclick: unknown = null;
+        constructor(title: string, options?: { body?: string }) {
+          shown.push({ title, body: options?.body ?? '' });
+        }
+        close() {}
+      };
+      w.oscillators = 0;
+      const proto = w.AudioContext?.prototype;
+      if (proto) {
+        const create = proto.createOscillator;
+        proto.createOscillator = function (this: unknown) {
+          w.oscillators = (w.oscillators as number) + 1;
+          return create.call(this);
+        };
+      }
+    });
     await page.routeWebSocket(/\/ws$/, (ws) => {
       if (refuseSockets) return ws.close({ code: 4001, reason: 'cut by the test' });
       ws.connectToServer();
@@ -173,6 +199,15 @@ describe.skipIf(!chromiumAvailable('alarms panel'))('Alarms panel in Chromium', 
     expect(await badge().textContent()).toMatch(/3 unacknowledged alarms/);
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
 
+    // One desktop notification per alarm, and the beep (three tones) for the critical one only.
+    const shown = () =>
+      page.evaluate(
+        () => (globalThis as unknown as { shownNotifications: { title: string }[] }).shownNotifications,
+      );
+    await expect.poll(async () => (await shown()).length, LIVE_TIMEOUT).toBe(3);
+    expect((await shown()).map((n) => n.title)).toContain(`LabLink alarm — Critical: ${ALARM}`);
+    expect(await page.evaluate(() => (globalThis as unknown as { oscillators: number }).oscillators)).toBe(3);
+
     // The badge is in the shell: it shows from the Equipment panel too.
     await page
       .getByRole('navigation', { name: 'Panels' })
@@ -259,6 +294,26 @@ describe.skipIf(!chromiumAvailable('alarms panel'))('Alarms panel in Chromium', 
     const load = page.getByRole('region', { name: 'Alarm load' });
     await load.getByRole('figure', { name: /Alarms per 10 minutes/ }).waitFor(LIVE_TIMEOUT);
     await load.getByText('Time in flood (24 h)').waitFor(LIVE_TIMEOUT);
+  }, 60_000);
+
+  it('remembers in this browser when desktop notifications and the sound are turned off', async () => {
+    const desktop = page.getByRole('checkbox', { name: 'Desktop notifications' });
+    const sound = page.getByRole('checkbox', { name: 'Sound for critical alarms' });
+    await desktop.uncheck();
+    await sound.uncheck();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Alarms', level: 2 }).waitFor();
+    expect(await desktop.isChecked()).toBe(false);
+    expect(await sound.isChecked()).toBe(false);
+    expect(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { localStorage: { getItem(k: string): string | null } }
+        ).localStorage.getItem('lablink.alarms.alerts'),
+      ),
+    ).toBe(JSON.stringify({ desktop: false, sound: false }));
+    await desktop.check();
+    await sound.check();
   }, 60_000);
 
   it('raised no uncaught errors in the page', () => {
