@@ -13,6 +13,8 @@ export interface BenchState {
   sessions: Json[];
   profiles: Json[];
   estop: Json;
+  /** Users' alarm definitions (built-in ones appear on demand; occurrences move by themselves). */
+  alarms: Json[];
 }
 
 const byId = (a: Json, b: Json) =>
@@ -59,11 +61,12 @@ export async function snapshot(base: string): Promise<BenchState> {
       }
     }),
   );
-  const [all, sessions, profiles, estop] = await Promise.all([
+  const [all, sessions, profiles, estop, alarms] = await Promise.all([
     get(base, '/api/locks/all'),
     get(base, '/api/locks/sessions'),
     get(base, '/api/profiles/list'),
     get(base, '/api/safety/emergency-stop/status'),
+    get(base, '/api/alarms'),
   ]);
   const lockOf = (l: Json) => pick(l, ['lock_id', 'session_id', 'lock_mode', 'timeout_seconds']);
   return {
@@ -88,6 +91,7 @@ export async function snapshot(base: string): Promise<BenchState> {
     ],
     profiles: [profiles.status, ...((profiles.body.profiles ?? []) as Json[]).sort(byId)],
     estop: { status: estop.status, ...pick(estop.body, ['active', 'stop_time', 'equipment_count']) },
+    alarms: [alarms.status, ...((alarms.body.alarms ?? []) as Json[]).filter((a) => !a.builtin)],
   };
 }
 
@@ -164,6 +168,25 @@ export async function restore(base: string, target: BenchState): Promise<void> {
     await send('/api/profiles/create', {
       body: { name, description, equipment_type, model, settings, tags },
     });
+  }
+
+  // Alarm definitions: those added since go, those deleted or changed come back (a deleted one under a new id).
+  const alarmsNow = ((await http(`${base}/api/alarms`)).body.alarms as Json[]).filter((a) => !a.builtin);
+  const wantedAlarms = new Map((target.alarms.slice(1) as Json[]).map((a) => [a.alarm_id, a]));
+  for (const a of alarmsNow) {
+    const was = wantedAlarms.get(a.alarm_id);
+    if (was && JSON.stringify(was) === JSON.stringify(a)) wantedAlarms.delete(a.alarm_id);
+    else await send(`/api/alarms/${a.alarm_id}`, { method: 'DELETE' });
+  }
+  // An instrument reconnected under a new id takes its alarms along; one gone for good, its alarms too.
+  const newId = new Map(target.equipment.map((e: Json) => [e.id, ids.get(e.resource_string)]));
+  for (const a of wantedAlarms.values()) {
+    const { alarm_id, builtin, created_at, created_by, updated_at, ...writable } = a;
+    if (writable.equipment_id !== null) {
+      writable.equipment_id = newId.get(writable.equipment_id);
+      if (writable.equipment_id === undefined) continue;
+    }
+    await send('/api/alarms/create', { body: writable });
   }
 
   // Instruments come back by themselves after a reconnect; wait for every one of them.

@@ -46,6 +46,8 @@ interface Live {
   profiles: string[];
   ports: number[];
   closedPort: number;
+  alarms: string[];
+  alarmEvents: string[];
 }
 
 /** A value the schema accepts (roughly), with domain hints from the field's name. */
@@ -172,6 +174,14 @@ function hint(g: Gen, name: string, live: Live, ctx: Json): unknown {
       ]);
     case 'channel':
       return g(fc.integer, { min: 1, max: 4 });
+    case 'alarm_id':
+      return chance(g, 80) && live.alarms.length > 0 ? oneOf(g, live.alarms) : undefined;
+    case 'event_id':
+      return chance(g, 80) && live.alarmEvents.length > 0 ? oneOf(g, live.alarmEvents) : undefined;
+    case 'parameter':
+      return chance(g, 70)
+        ? oneOf(g, ['voltage_actual', 'current_actual', 'power', 'voltage', 'value', 'vpp', 'output_enabled'])
+        : undefined;
     case 'timeout_seconds':
       return g(fc.integer, { min: 1, max: 86_400 });
     case 'limit':
@@ -305,6 +315,10 @@ async function refreshLive(): Promise<void> {
   );
   const profiles = ((await http(`${base}/api/profiles/list`)).body.profiles as Json[]).map((p) => p.name);
   const ports = equipment.map((e) => Number(String(e.resource_string).split('::')[2]));
+  const alarms = ((await http(`${base}/api/alarms`)).body.alarms as Json[]).map((a) => a.alarm_id);
+  const alarmEvents = ((await http(`${base}/api/alarms/events?limit=20`)).body.events as Json[]).map(
+    (e) => e.event_id,
+  );
   live = {
     equipment,
     commands,
@@ -312,6 +326,8 @@ async function refreshLive(): Promise<void> {
     profiles,
     ports,
     closedPort: live?.closedPort ?? (await closedPort()),
+    alarms,
+    alarmEvents,
   };
 }
 
@@ -378,6 +394,22 @@ async function fixtures(): Promise<void> {
     method: 'PUT',
     body: { channel: 2, max_voltage: 12 },
   });
+  // An alarm on the supply that never fires, and a custom one raised (an occurrence to acknowledge, shelve …).
+  const alarms = (await http(`${server.url}/api/alarms`)).body.alarms as Json[];
+  if (!alarms.some((a) => a.name === 'fuzz threshold')) {
+    await http(`${server.url}/api/alarms/create`, {
+      body: { name: 'fuzz threshold', equipment_id: psu, parameter: 'voltage_actual', threshold: 1e6 },
+    });
+  }
+  let custom = alarms.find((a) => a.name === 'fuzz custom')?.alarm_id;
+  if (!custom) {
+    custom = (
+      await http(`${server.url}/api/alarms/create`, {
+        body: { name: 'fuzz custom', alarm_type: 'custom', parameter: 'fuzz' },
+      })
+    ).body.alarm_id;
+  }
+  await http(`${server.url}/api/alarms/raise`, { body: { alarm_id: custom } });
   await refreshLive();
 }
 

@@ -229,7 +229,11 @@ export class AlarmService {
       patch.equipment_id !== old.equipment_id
     )
       merged.channel = null;
-    const alarm = this.validated(merged);
+    // An instrument disconnected for good does not stop its alarms from being renamed, disabled or retuned.
+    const aboutInstrument = (
+      ['equipment_id', 'channel', 'parameter', 'alarm_type', 'reference'] as const
+    ).some((k) => patch[k] !== undefined && patch[k] !== old[k]);
+    const alarm = this.validated(merged, aboutInstrument);
     this.store.updateAlarm(alarm);
     this.alarms.set(alarmId, alarm);
     this.unwatch(alarmId);
@@ -266,11 +270,11 @@ export class AlarmService {
   }
 
   /** Completes and checks a definition; throws invalid_definition naming the field. Stores nothing. */
-  private validated(alarm: AlarmConfig): AlarmConfig {
+  private validated(alarm: AlarmConfig, checkInstrument = true): AlarmConfig {
     const out: AlarmConfig = { ...alarm, tags: [...alarm.tags], notifications: [...alarm.notifications] };
     const type = out.alarm_type;
-    if (out.equipment_id !== null) {
-      const view = this.deps.equipment.find(out.equipment_id);
+    const view = out.equipment_id !== null ? this.deps.equipment.find(out.equipment_id) : undefined;
+    if (out.equipment_id !== null && (view || checkInstrument)) {
       if (!view)
         throw invalid('equipment_id', `no equipment "${out.equipment_id}" (GET /api/equipment/list)`);
       const { channels, parameters, kind } = parametersOf(view);
@@ -298,7 +302,7 @@ export class AlarmService {
             );
         }
       }
-    } else {
+    } else if (out.equipment_id === null) {
       out.channel = null;
       if (type === 'communication' || type === 'equipment_error')
         throw invalid('equipment_id', `a ${type} alarm watches one instrument: equipment_id is required`);

@@ -11,6 +11,7 @@ import type {
   AlarmState,
   AlarmType,
 } from '@lablink/protocol/rest';
+import { invalidRequest } from '../errors.js';
 import type { Db } from '../storage/database.js';
 
 /** An occurrence as stored: the API's event plus the state a suppression returns to. */
@@ -201,13 +202,16 @@ export class AlarmStore {
         args[key] = query[key];
       }
     }
-    if (query.since !== undefined) {
-      where.push('triggered_at >= @since');
-      args.since = new Date(query.since).toISOString();
-    }
-    if (query.until !== undefined) {
-      where.push('triggered_at < @until');
-      args.until = new Date(query.until).toISOString();
+    for (const [key, op] of [
+      ['since', '>='],
+      ['until', '<'],
+    ] as const) {
+      const text = query[key];
+      if (text === undefined) continue;
+      const at = Date.parse(text);
+      if (Number.isNaN(at)) throw invalidRequest(key, `${key} is not a date-time LabLink can read: ${text}`);
+      where.push(`triggered_at ${op} @${key}`);
+      args[key] = new Date(at).toISOString();
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = this.db.prepare(`SELECT COUNT(*) FROM alarm_events ${clause}`).pluck().get(args) as number;
