@@ -6,6 +6,7 @@ import type { AlarmEvent, AlarmSeverity } from '@lablink/client';
 import { type FormEvent, useId, useState } from 'react';
 import { useClient } from '../../app/client';
 import { useNotify } from '../../app/notifications';
+import { href } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { describeError } from '../../lib/errors';
 import { clockTime } from '../../lib/format';
@@ -144,7 +145,7 @@ function AlarmRow({ event, instrument }: { event: AlarmEvent; instrument: string
         <p className="alarm-facts muted small">
           {event.equipment_id && (
             <>
-              {instrument}
+              <a href={href('equipment', event.equipment_id)}>{instrument}</a>
               {event.channel ? ` CH${event.channel}` : ''}
               {event.parameter ? ` · ${event.parameter}` : ''} ·{' '}
             </>

@@ -68,6 +68,8 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
   }, [rest, form.equipment_id]);
 
   const readings = watchesReadings(form.alarm_type);
+  // LabLink's own alarms (communication, safety) keep what they watch; their handling can be tuned.
+  const fixed = alarm?.builtin ?? false;
   const range = isRange(form.condition);
   const unit = params?.parameters.find((p) => p.name === form.parameter)?.unit ?? '';
   const channels = channelList(params?.channels);
@@ -104,6 +106,12 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
       noValidate
     >
       <h3>{alarm ? `Edit ${alarm.name}` : 'New alarm'}</h3>
+      {fixed && (
+        <p className="field-note">
+          One of LabLink's own alarms: what it watches is fixed; its name, severity, notifications and the
+          rest can be changed.
+        </p>
+      )}
 
       <fieldset>
         <legend>What to watch</legend>
@@ -125,6 +133,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 id={id}
                 value={form.alarm_type}
                 aria-invalid={invalid}
+                disabled={fixed}
                 onChange={(e) => set('alarm_type', e.target.value as AlarmForm['alarm_type'])}
               >
                 {ALARM_TYPES.map((t) => (
@@ -141,6 +150,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 id={id}
                 value={form.equipment_id}
                 aria-invalid={invalid}
+                disabled={fixed}
                 onChange={(e) => {
                   set('equipment_id', e.target.value);
                   set('parameter', '');
@@ -184,7 +194,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                   id={id}
                   value={form.parameter}
                   aria-invalid={invalid}
-                  disabled={!params && !paramsError}
+                  disabled={fixed || (!params && !paramsError)}
                   onChange={(e) => set('parameter', e.target.value)}
                 >
                   <option value="">{params ? 'Choose a reading…' : 'Loading…'}</option>

@@ -376,7 +376,7 @@ export function definitionFromForm(
     equipment_id: form.equipment_id || null,
     channel: form.equipment_id && form.channel ? Number(form.channel) : null,
     alarm_type: form.alarm_type,
-    condition: readings ? form.condition : 'greater_than',
+    condition: form.condition,
     severity: form.severity,
     threshold: readings && !range ? number('threshold', true) : null,
     threshold_low: range ? number('threshold_low', true) : null,
