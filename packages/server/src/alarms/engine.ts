@@ -819,12 +819,27 @@ export class AlarmService {
       this.clear(event, `${SYSTEM}: shelving expired`, fields);
       return;
     }
-    this.change(
-      event,
-      'active',
-      { ...fields, acknowledged_at: null, acknowledged_by: null, acknowledgment_note: null },
-      `${SYSTEM}: shelving expired`,
-    );
+    const unacknowledged = {
+      ...fields,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      acknowledgment_note: null,
+    };
+    // Its instrument not communicating now: it comes back suppressed, active once the instrument answers.
+    if (
+      event.equipment_id !== null &&
+      event.alarm_type !== 'communication' &&
+      this.commDown.has(event.equipment_id)
+    ) {
+      this.change(
+        event,
+        'suppressed',
+        { ...unacknowledged, prior_state: 'active' },
+        `${SYSTEM}: shelving expired`,
+      );
+      return;
+    }
+    this.change(event, 'active', unacknowledged, `${SYSTEM}: shelving expired`);
   }
 
   // ---- instruments and safety -------------------------------------------------------------------------------------
