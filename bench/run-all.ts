@@ -13,6 +13,7 @@ const BENCHMARKS = {
   scpi: 'scpi-roundtrip.ts',
   events: 'event-latency.ts',
   streams: 'streams.ts',
+  alarms: 'alarm-latency.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 
