@@ -189,6 +189,26 @@ describe('the lifecycle', () => {
     expect(types(second)).toEqual(['alarm_updated:active']);
   });
 
+  it('a communication alarm left open by the last run ends at start when its instrument answers now', () => {
+    const { dir } = tempDir();
+    const first = rig(dir);
+    first.bus.publishEvent('equipment_state', {
+      equipment_id: 'ps_1',
+      state: 'not_responding',
+      error: 'no reply',
+    });
+    const [comm] = first.engine.activeEvents();
+    expect(comm).toMatchObject({ alarm_type: 'communication', state: 'active' });
+    first.engine.close();
+
+    const second = rig(dir);
+    expect(second.engine.activeEvents()).toEqual([]);
+    expect(second.engine.event(comm?.event_id as string)).toMatchObject({
+      state: 'cleared',
+      cleared_by: 'system',
+    });
+  });
+
   it('refuses what a state does not allow, naming the event', () => {
     const r = rig();
     const alarm = r.engine.create({ name: 'Note', alarm_type: 'custom', parameter: 'note' });

@@ -164,6 +164,13 @@ export class AlarmService {
     }
     for (const alarm of this.alarms.values()) if (alarm.enabled) this.watch(alarm);
     this.unsubscribe.push(this.deps.bus.subscribe('equipment', (m) => this.onEquipmentEvent(m)));
+    // Instruments that answer again since the last run (connected before the engine started hears no event).
+    for (const event of [...this.open.values()]) {
+      const type = event.alarm_type;
+      if ((type !== 'communication' && type !== 'equipment_error') || !event.equipment_id) continue;
+      if (this.deps.equipment.find(event.equipment_id)?.state === 'connected')
+        this.guard(() => this.instrumentRestored(type, event.equipment_id as string));
+    }
     if (this.deps.safety) {
       this.unsubscribe.push(
         this.deps.safety.onRecord((kind, equipmentId, detail) => {
