@@ -1,6 +1,6 @@
-// Safety: per-instrument limits (never above the model's ratings), slew-rate ramps, and the emergency stop.
-// Every setpoint passes here whatever its path — REST, WebSocket, a scheduled job, a profile — because the
-// equipment service calls `check`/`plan` for every control command before the driver sees it.
+// Safety: per-instrument limits (never above the model's ratings), slew-rate ramp plans, and the emergency-stop latch.
+// Every setpoint passes here whatever its path — REST, WebSocket, a scheduled job, a profile — because the command
+// path (equipment/commands.ts) calls `check` for every control command at the head of the instrument's lane.
 
 import type { ChannelRating, CommandInfo, ModelInfo } from '@lablink/instruments';
 import type { EventPayload, StopResult } from '@lablink/protocol';
