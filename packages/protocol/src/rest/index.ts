@@ -8,6 +8,7 @@
 // names what the server really sends: `Type.Unsafe<T>(schema)` keeps the JSON Schema — and so /docs and the
 // response serializer — exactly as it is, and the compiler checks each route handler against the precise type.
 
+export * from './acquisition.js';
 export * from './alarm-notifications.js';
 export * from './alarms.js';
 export * from './common.js';
