@@ -1,10 +1,13 @@
 // @lablink/client: a TypeScript SDK for LabLink servers, for browsers and Node (README.md).
 
+export type * from './acquisition.js';
 export type * from './alarms.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { LabLinkClient, type LabLinkClientOptions } from './client.js';
 export type { Mode, Quality } from './quality.js';
 export {
+  type AcquisitionStreamMessage,
+  type AcquisitionStreamOptions,
   RealtimeClient,
   type RealtimeOptions,
   type ServerEvent,

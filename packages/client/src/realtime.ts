@@ -5,7 +5,14 @@
 // promised (reference §6.4, §10.13): theirs reconnected every 5 s without jitter, lost acquisition streams, and
 // listened for messages the server never sent.
 
-import { ERROR_CODES, LIMITS, type ServerMessageMap, STOP_REASONS, streamTopic } from '@lablink/protocol';
+import {
+  acquisitionTopic,
+  ERROR_CODES,
+  LIMITS,
+  type ServerMessageMap,
+  STOP_REASONS,
+  streamTopic,
+} from '@lablink/protocol';
 import type { BackoffOptions } from './backoff.js';
 import { Connection, type ServerEvent, type Welcome } from './connection.js';
 import { poll } from './polling.js';
@@ -31,6 +38,45 @@ export interface StreamMessage<T = Record<string, unknown>> {
   /** The topic's sequence number; polled data has none of its own and carries the last one seen. */
   seq: number;
   source: 'ws' | 'poll';
+}
+
+/** One `acquisition_stream` message: the samples new since the previous one, with the session's state and stats. */
+export interface AcquisitionStreamMessage {
+  acquisition_id: string;
+  /** The topic's sequence number (+1 per block published): a jump means blocks were missed. */
+  seq: number;
+  /** Server time of the block (ISO-8601 UTC). */
+  timestamp: string;
+  state: string;
+  stats: Record<string, unknown>;
+  /** null for a block without samples (a state change). */
+  data: {
+    count: number;
+    values: Record<string, (number | null)[]>;
+    timestamps?: string[];
+  } | null;
+}
+
+export interface AcquisitionStreamOptions {
+  /** How often the server sends a block (ms; default 100, i.e. 10 Hz). */
+  interval_ms?: number;
+  /** Sample arrays as float32 binary frames (a third of the bytes, no number parsing). */
+  binary?: boolean;
+  /** Called once if the stream ends for good (the session is unknown, or was deleted); `reason` says why. */
+  onStopped?: (reason: string) => void;
+  /** Blocks were lost beyond the server's replay window: re-read the session's data over REST if it matters. */
+  onResync?: (missed: number) => void;
+}
+
+interface AcquisitionFollow {
+  acquisition_id: string;
+  topic: string;
+  onBlock: (message: AcquisitionStreamMessage) => void;
+  options: AcquisitionStreamOptions;
+  /** Confirmed by the server on the current socket. */
+  active: boolean;
+  /** Last seq delivered: replays after a reconnect start after it, duplicates are dropped. */
+  lastSeq: number | null;
 }
 
 export interface RealtimeOptions {
@@ -98,6 +144,7 @@ export class RealtimeClient {
   /** Last seq seen per event topic, to resume events after a reconnect. */
   private readonly eventSeq = new Map<string, number>();
   private readonly streams = new Map<string, Stream>();
+  private readonly acquisitions = new Map<string, AcquisitionFollow>();
   private readonly handlers = new Map<string, Set<(message: ServerEvent) => void>>();
   private readonly modeListeners = new Set<(mode: Mode) => void>();
   private readonly qualityListeners = new Set<(quality: Quality) => void>();
@@ -225,6 +272,36 @@ export class RealtimeClient {
     };
   }
 
+  /**
+   * Follows an acquisition session live (start_acquisition_stream): each block carries only the samples new since
+   * the previous one, in order, never twice. A late joiner gets the server's ring first. After a reconnect the
+   * stream resumes from the last seq delivered (the server replays what was missed, within its window; beyond it
+   * `onResync` is called). Call the returned function to stop.
+   */
+  acquisitionStream(
+    acquisitionId: string,
+    onBlock: (message: AcquisitionStreamMessage) => void,
+    options: AcquisitionStreamOptions = {},
+  ): () => void {
+    const previous = this.acquisitions.get(acquisitionId);
+    if (previous) this.stopAcquisitionOnServer(previous);
+    const follow: AcquisitionFollow = {
+      acquisition_id: acquisitionId,
+      topic: acquisitionTopic(acquisitionId),
+      onBlock,
+      options,
+      active: false,
+      lastSeq: null,
+    };
+    this.acquisitions.set(acquisitionId, follow);
+    if (this.live) this.startAcquisitionOnServer(follow);
+    return () => {
+      if (this.acquisitions.get(acquisitionId) !== follow) return;
+      this.acquisitions.delete(acquisitionId);
+      this.stopAcquisitionOnServer(follow);
+    };
+  }
+
   // ---- events -----------------------------------------------------------------------------------------------------
 
   /**
@@ -257,6 +334,7 @@ export class RealtimeClient {
       // Sequence numbers began again: resuming from old ones would skip or misorder everything.
       this.eventSeq.clear();
       for (const stream of this.streams.values()) stream.lastSeq = null;
+      for (const follow of this.acquisitions.values()) follow.lastSeq = null;
     }
     if (this.everLive) this.meter.reconnected();
     this.everLive = true;
@@ -275,6 +353,7 @@ export class RealtimeClient {
       for (const [topic, seq] of Object.entries(welcome.seq)) this.eventSeq.set(topic, seq);
     }
     for (const stream of this.streams.values()) this.startOnServer(stream);
+    for (const follow of this.acquisitions.values()) this.startAcquisitionOnServer(follow);
     this.emit('welcome', welcome as unknown as ServerEvent);
   }
 
@@ -286,6 +365,7 @@ export class RealtimeClient {
       stream.status = 'idle';
       stream.sentInterval = null;
     }
+    for (const follow of this.acquisitions.values()) follow.active = false;
     this.updateMode();
   }
 
@@ -293,6 +373,9 @@ export class RealtimeClient {
     switch (message.type) {
       case 'stream_data':
         this.onStreamData(message as unknown as ServerMessageMap['stream_data']);
+        return;
+      case 'acquisition_stream':
+        this.onAcquisitionBlock(message);
         return;
       case 'stream_stopped':
         this.onStreamStopped(message as unknown as ServerMessageMap['stream_stopped']);
@@ -348,11 +431,77 @@ export class RealtimeClient {
 
   /** The server cannot replay what was missed: count it as lost and carry on from the current seq. */
   private onResync(message: ServerMessageMap['resync_required']): void {
+    const follow = this.acquisitionOf(message.topic);
+    if (follow) {
+      const missed =
+        follow.lastSeq !== null && message.seq > follow.lastSeq ? message.seq - follow.lastSeq : 0;
+      if (missed > 0) this.meter.gap(missed);
+      follow.lastSeq = message.seq;
+      if (follow.options.onResync) guard(() => follow.options.onResync?.(missed));
+      return;
+    }
     const stream = this.streams.get(message.topic);
     const last = stream ? stream.lastSeq : this.eventSeq.get(message.topic);
     if (last !== null && last !== undefined && message.seq > last) this.meter.gap(message.seq - last);
     if (stream) stream.lastSeq = message.seq;
     else this.eventSeq.set(message.topic, message.seq);
+  }
+
+  // ---- acquisition streams ----------------------------------------------------------------------------------------
+
+  private acquisitionOf(topic: string): AcquisitionFollow | undefined {
+    for (const follow of this.acquisitions.values()) if (follow.topic === topic) return follow;
+    return undefined;
+  }
+
+  private onAcquisitionBlock(message: ServerEvent): void {
+    const id = message.acquisition_id;
+    const follow = typeof id === 'string' ? this.acquisitions.get(id) : undefined;
+    const seq = message.seq;
+    if (!follow || typeof seq !== 'number') return; // a block that crossed our stop
+    if (follow.lastSeq !== null && seq <= follow.lastSeq) return; // a replay overlapping what we have
+    if (follow.lastSeq !== null && seq > follow.lastSeq + 1) this.meter.gap(seq - follow.lastSeq - 1);
+    follow.lastSeq = seq;
+    const timestamp = String(message.timestamp);
+    this.meter.latencySample(timestamp);
+    this.meter.countDelivered();
+    const block: AcquisitionStreamMessage = {
+      acquisition_id: follow.acquisition_id,
+      seq,
+      timestamp,
+      state: String(message.state ?? 'unknown'),
+      stats: (message.stats ?? {}) as Record<string, unknown>,
+      data: (message.data ?? null) as AcquisitionStreamMessage['data'],
+    };
+    guard(() => follow.onBlock(block));
+  }
+
+  private startAcquisitionOnServer(follow: AcquisitionFollow): void {
+    const { acquisition_id, options } = follow;
+    this.connection?.send(
+      {
+        type: 'start_acquisition_stream',
+        acquisition_id,
+        interval_ms: options.interval_ms ?? LIMITS.intervalMs.default,
+        binary: options.binary ?? false,
+        ...(follow.lastSeq !== null ? { resume_from: follow.lastSeq } : {}),
+      },
+      (reply) => {
+        if (this.acquisitions.get(acquisition_id) !== follow) return;
+        if (reply.type === 'acquisition_stream_started') {
+          follow.active = true;
+          return;
+        }
+        const error = reply as unknown as ServerMessageMap['error'];
+        this.acquisitions.delete(acquisition_id);
+        if (options.onStopped) guard(() => options.onStopped?.(`${error.code}: ${error.detail}`));
+      },
+    );
+  }
+
+  private stopAcquisitionOnServer(follow: AcquisitionFollow): void {
+    if (!this.live) return;
+    this.connection?.send({ type: 'stop_acquisition_stream', acquisition_id: follow.acquisition_id });
   }
 
   // ---- streams on the server --------------------------------------------------------------------------------------

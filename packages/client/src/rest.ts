@@ -3,6 +3,22 @@
 // (e.g. 422 limit_exceeded with `field: "voltage"`) instead of parsing messages.
 
 import type {
+  AcquisitionActionResult,
+  AcquisitionCreated,
+  AcquisitionData,
+  AcquisitionExport,
+  AcquisitionExportProgress,
+  AcquisitionSessionList,
+  AcquisitionSessionRequest,
+  AcquisitionStatus,
+  ExportFormat,
+  FftResult,
+  StatsKind,
+  StatsQuery,
+  StatsResult,
+  SyncGroupStatus,
+} from './acquisition.js';
+import type {
   AlarmCheckResult,
   AlarmConfig,
   AlarmDefinition,
@@ -384,6 +400,110 @@ export class RestApi {
   /** The reading fields (and channels) an alarm can watch on this instrument. */
   alarmParameters(equipmentId: string): Promise<AlarmParameters> {
     return this.request('GET', `/api/alarms/parameters/${enc(equipmentId)}`);
+  }
+
+  // ---- acquisition ------------------------------------------------------------------------------------------------
+
+  /** Creates a session (state `idle`); a bad setting is a 4xx LabLinkError whose `field` names it. */
+  createAcquisition(request: AcquisitionSessionRequest): Promise<AcquisitionCreated> {
+    return this.request('POST', '/api/acquisition/session/create', { body: request });
+  }
+
+  startAcquisition(id: string): Promise<AcquisitionActionResult> {
+    return this.request('POST', `/api/acquisition/session/${enc(id)}/start`);
+  }
+
+  stopAcquisition(id: string): Promise<AcquisitionActionResult> {
+    return this.request('POST', `/api/acquisition/session/${enc(id)}/stop`);
+  }
+
+  pauseAcquisition(id: string): Promise<AcquisitionActionResult> {
+    return this.request('POST', `/api/acquisition/session/${enc(id)}/pause`);
+  }
+
+  resumeAcquisition(id: string): Promise<AcquisitionActionResult> {
+    return this.request('POST', `/api/acquisition/session/${enc(id)}/resume`);
+  }
+
+  /** Fires an `external` trigger. */
+  triggerAcquisition(id: string): Promise<AcquisitionActionResult> {
+    return this.request('POST', `/api/acquisition/session/${enc(id)}/trigger`);
+  }
+
+  acquisitionStatus(id: string): Promise<AcquisitionStatus> {
+    return this.request('GET', `/api/acquisition/session/${enc(id)}/status`);
+  }
+
+  /** Stored samples (all, or the last `num_samples`), of one channel or all. */
+  acquisitionData(
+    id: string,
+    options: { num_samples?: number; channel?: string } = {},
+  ): Promise<AcquisitionData> {
+    return this.request('GET', `/api/acquisition/session/${enc(id)}/data`, { query: { ...options } });
+  }
+
+  listAcquisitions(): Promise<AcquisitionSessionList> {
+    return this.request('GET', '/api/acquisition/sessions');
+  }
+
+  deleteAcquisition(id: string): Promise<{ success: boolean; message: string }> {
+    return this.request('DELETE', `/api/acquisition/session/${enc(id)}`);
+  }
+
+  createSyncGroup(body: Record<string, unknown> = {}): Promise<SyncGroupStatus> {
+    return this.request('POST', '/api/acquisition/sync/group/create', { body });
+  }
+
+  addToSyncGroup(groupId: string, equipmentId: string, acquisitionId: string): Promise<SyncGroupStatus> {
+    return this.request('POST', `/api/acquisition/sync/group/${enc(groupId)}/add`, {
+      body: { equipment_id: equipmentId, acquisition_id: acquisitionId },
+    });
+  }
+
+  /** Starts, stops, pauses or resumes every member of a sync group together. */
+  syncGroupAction(
+    groupId: string,
+    action: 'start' | 'stop' | 'pause' | 'resume',
+  ): Promise<{ success: boolean; message: string; [key: string]: unknown }> {
+    return this.request('POST', `/api/acquisition/sync/group/${enc(groupId)}/${action}`);
+  }
+
+  syncGroupStatus(groupId: string): Promise<SyncGroupStatus> {
+    return this.request('GET', `/api/acquisition/sync/group/${enc(groupId)}/status`);
+  }
+
+  syncGroupData(groupId: string): Promise<Record<string, unknown>> {
+    return this.request('GET', `/api/acquisition/sync/group/${enc(groupId)}/data`);
+  }
+
+  listSyncGroups(): Promise<{ groups?: SyncGroupStatus[]; [key: string]: unknown }> {
+    return this.request('GET', '/api/acquisition/sync/groups');
+  }
+
+  deleteSyncGroup(groupId: string): Promise<{ success: boolean; message: string }> {
+    return this.request('DELETE', `/api/acquisition/sync/group/${enc(groupId)}`);
+  }
+
+  /** Exports a session; the server names the file in its data dir. `state: "running"` → follow exportProgress. */
+  exportAcquisition(id: string, format: ExportFormat): Promise<AcquisitionExport> {
+    return this.request('POST', '/api/acquisition/export', { body: { acquisition_id: id, format } });
+  }
+
+  exportProgress(exportId: string): Promise<AcquisitionExportProgress> {
+    return this.request('GET', `/api/acquisition/exports/${enc(exportId)}`);
+  }
+
+  /** The absolute URL of an export's file (a `download_url` from the server is relative to it). */
+  downloadUrl(downloadUrl: string): string {
+    if (/^https?:\/\//.test(downloadUrl)) return downloadUrl;
+    return this.baseUrl + (downloadUrl.startsWith('/') ? '' : '/') + downloadUrl;
+  }
+
+  acquisitionStats(id: string, kind: 'fft', query?: StatsQuery): Promise<FftResult>;
+  acquisitionStats(id: string, kind: StatsKind, query?: StatsQuery): Promise<StatsResult>;
+  /** Statistics of the stored samples of a channel: rolling, fft, trend, quality, peaks, crossings. */
+  acquisitionStats(id: string, kind: StatsKind, query: StatsQuery = {}): Promise<StatsResult> {
+    return this.request('GET', `/api/acquisition/session/${enc(id)}/stats/${kind}`, { query: { ...query } });
   }
 }
 
