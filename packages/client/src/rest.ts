@@ -6,6 +6,7 @@ import type {
   AcquisitionActionResult,
   AcquisitionCreated,
   AcquisitionData,
+  AcquisitionDataQuery,
   AcquisitionExport,
   AcquisitionExportProgress,
   AcquisitionSessionList,
@@ -16,6 +17,9 @@ import type {
   StatsKind,
   StatsQuery,
   StatsResult,
+  SyncGroupAck,
+  SyncGroupData,
+  SyncGroupList,
   SyncGroupStatus,
 } from './acquisition.js';
 import type {
@@ -435,10 +439,7 @@ export class RestApi {
   }
 
   /** Stored samples (all, or the last `num_samples`), of one channel or all. */
-  acquisitionData(
-    id: string,
-    options: { num_samples?: number; channel?: string } = {},
-  ): Promise<AcquisitionData> {
+  acquisitionData(id: string, options: AcquisitionDataQuery = {}): Promise<AcquisitionData> {
     return this.request('GET', `/api/acquisition/session/${enc(id)}/data`, { query: { ...options } });
   }
 
@@ -450,21 +451,18 @@ export class RestApi {
     return this.request('DELETE', `/api/acquisition/session/${enc(id)}`);
   }
 
-  createSyncGroup(body: Record<string, unknown> = {}): Promise<SyncGroupStatus> {
-    return this.request('POST', '/api/acquisition/sync/group/create', { body });
+  createSyncGroup(options: { name?: string; group_id?: string } = {}): Promise<SyncGroupStatus> {
+    return this.request('POST', '/api/acquisition/sync/group/create', { body: options });
   }
 
-  addToSyncGroup(groupId: string, equipmentId: string, acquisitionId: string): Promise<SyncGroupStatus> {
+  addToSyncGroup(groupId: string, acquisitionId: string, equipmentId?: string): Promise<SyncGroupAck> {
     return this.request('POST', `/api/acquisition/sync/group/${enc(groupId)}/add`, {
-      body: { equipment_id: equipmentId, acquisition_id: acquisitionId },
+      body: { acquisition_id: acquisitionId, ...(equipmentId ? { equipment_id: equipmentId } : {}) },
     });
   }
 
   /** Starts, stops, pauses or resumes every member of a sync group together. */
-  syncGroupAction(
-    groupId: string,
-    action: 'start' | 'stop' | 'pause' | 'resume',
-  ): Promise<{ success: boolean; message: string; [key: string]: unknown }> {
+  syncGroupAction(groupId: string, action: 'start' | 'stop' | 'pause' | 'resume'): Promise<SyncGroupAck> {
     return this.request('POST', `/api/acquisition/sync/group/${enc(groupId)}/${action}`);
   }
 
@@ -472,11 +470,12 @@ export class RestApi {
     return this.request('GET', `/api/acquisition/sync/group/${enc(groupId)}/status`);
   }
 
-  syncGroupData(groupId: string): Promise<Record<string, unknown>> {
+  /** Each member's samples, with times relative to the group's start. */
+  syncGroupData(groupId: string): Promise<SyncGroupData> {
     return this.request('GET', `/api/acquisition/sync/group/${enc(groupId)}/data`);
   }
 
-  listSyncGroups(): Promise<{ groups?: SyncGroupStatus[]; [key: string]: unknown }> {
+  listSyncGroups(): Promise<SyncGroupList> {
     return this.request('GET', '/api/acquisition/sync/groups');
   }
 
