@@ -61,6 +61,8 @@ export const DOMAIN_ERRORS = {
   ramp_superseded: 'conflict',
   /** An alarm occurrence whose state does not allow that step (acknowledging a cleared alarm …); extra: state. */
   invalid_transition: 'conflict',
+  /** A recorded session holds too few samples for that statistic (an FFT of 3 samples); extra: num_samples. */
+  insufficient_data: 'conflict',
   not_lock_owner: 'forbidden',
   /** Raw SCPI that could bypass the safety limits of a supply or load. */
   raw_write_refused: 'forbidden',

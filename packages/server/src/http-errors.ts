@@ -26,6 +26,7 @@ export const HTTP_STATUS = {
   emergency_stop_active: 409,
   ramp_superseded: 409,
   invalid_transition: 409,
+  insufficient_data: 409,
   not_lock_owner: 403,
   raw_write_refused: 403,
   /** 421 Misdirected Request: the Host names another server (DNS rebinding). */

@@ -9,6 +9,8 @@
 // response serializer — exactly as it is, and the compiler checks each route handler against the precise type.
 
 export * from './acquisition.js';
+export * from './acquisition-export.js';
+export * from './acquisition-stats.js';
 export * from './alarm-notifications.js';
 export * from './alarms.js';
 export * from './common.js';
