@@ -1,8 +1,9 @@
-// The panels of the app, in navigation order. Acquisition and the Scheduler each become one more entry when they
-// exist; nothing is listed before it works. A panel may show a badge beside its name in the navigation (Alarms:
-// the count of unacknowledged alarms), visible from every panel.
+// The panels of the app, in navigation order. The Scheduler becomes one more entry when it exists; nothing is
+// listed before it works. A panel may show a badge beside its name in the navigation (Alarms: the count of
+// unacknowledged alarms), visible from every panel.
 
 import type { ComponentType } from 'react';
+import { AcquisitionPanel } from './acquisition/AcquisitionPanel';
 import { AlarmsPanel } from './alarms/AlarmsPanel';
 import { AlarmBadge } from './alarms/AlarmsProvider';
 import { EquipmentPanel } from './equipment/EquipmentPanel';
@@ -22,5 +23,6 @@ export interface PanelDefinition {
 
 export const PANELS: readonly PanelDefinition[] = [
   { id: 'equipment', title: 'Equipment', Component: EquipmentPanel },
+  { id: 'acquisition', title: 'Acquisition', Component: AcquisitionPanel },
   { id: 'alarms', title: 'Alarms', Component: AlarmsPanel, Badge: AlarmBadge },
 ];

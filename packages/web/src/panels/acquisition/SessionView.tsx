@@ -1,0 +1,241 @@
+// One session: its state and controls (start, pause, resume, stop, trigger), the chart — live from the
+// acquisition stream while it records, from storage (GET …/data) once it has stopped —, the quality footer, the
+// statistics of a chosen channel, and export with its progress and download.
+
+import type { AcquisitionStatus, AcquisitionStreamMessage } from '@lablink/client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type uPlot from 'uplot';
+import { useClient, useResync } from '../../app/client';
+import { useNotify } from '../../app/notifications';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { describeError } from '../../lib/errors';
+import { AcquisitionChart } from './AcquisitionChart';
+import { ExportBox } from './ExportBox';
+import {
+  actionsFor,
+  isFinished,
+  LiveBuffer,
+  type QualityFigures,
+  QualityTracker,
+  type SessionAction,
+  stateText,
+  totalSamples,
+} from './model';
+import { StatsBox } from './StatsBox';
+
+/** Stored samples drawn when a session is opened (the server's most per request). */
+const STORED_SAMPLES = 100_000;
+/** Samples kept on the live chart. */
+const LIVE_POINTS = 50_000;
+const REDRAW_MS = 100;
+
+const ACTION_TEXT: Record<SessionAction, string> = {
+  start: 'Start',
+  pause: 'Pause',
+  resume: 'Resume',
+  stop: 'Stop',
+  trigger: 'Trigger now',
+};
+
+export function SessionView({ acquisitionId }: { acquisitionId: string }) {
+  const { rest, realtime } = useClient();
+  const notify = useNotify();
+  const [status, setStatus] = useState<AcquisitionStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<SessionAction | null>(null);
+  const [data, setData] = useState<uPlot.AlignedData>([[]]);
+  const [figures, setFigures] = useState<QualityFigures | null>(null);
+  const [state, setState] = useState<string | null>(null);
+
+  const refresh = useCallback(() => {
+    rest
+      .acquisitionStatus(acquisitionId)
+      .then((s) => {
+        setStatus(s);
+        setState(s.state);
+        setError(null);
+      })
+      .catch((err) => setError(describeError(err)));
+  }, [rest, acquisitionId]);
+  useEffect(refresh, [refresh]);
+  useResync(refresh, 3000);
+
+  const channels = status?.channels ?? [];
+  const channelKey = channels.join('\n');
+  const finished = state !== null && isFinished(state);
+  const rate = typeof status?.config.sample_rate === 'number' ? status.config.sample_rate : 0;
+
+  // Live: what storage has so far, then the stream's new samples. Finished: what storage has.
+  const buffer = useRef<LiveBuffer | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: channelKey stands for channels
+  useEffect(() => {
+    if (!status || channels.length === 0) return;
+    const live = new LiveBuffer(channels, finished ? STORED_SAMPLES : LIVE_POINTS, rate);
+    buffer.current = live;
+    let current = true;
+    let dirty = false;
+    const tracker = new QualityTracker();
+    rest
+      .acquisitionData(acquisitionId, { num_samples: finished ? STORED_SAMPLES : LIVE_POINTS })
+      .then((stored) => {
+        if (!current) return;
+        live.load(stored);
+        dirty = true;
+      })
+      .catch((err) => {
+        if (current) setError(`Stored samples not read: ${describeError(err)}`);
+      });
+    const redraw = window.setInterval(() => {
+      if (dirty) {
+        dirty = false;
+        setData(live.data());
+      }
+    }, REDRAW_MS);
+    if (finished) {
+      return () => {
+        current = false;
+        window.clearInterval(redraw);
+      };
+    }
+    const quality = window.setInterval(() => setFigures(tracker.figures(Date.now())), 1000);
+    const stop = realtime.acquisitionStream(
+      acquisitionId,
+      (block: AcquisitionStreamMessage) => {
+        tracker.block(block, Date.now());
+        if (live.push(block) > 0) dirty = true;
+        setState(block.state);
+      },
+      {
+        interval_ms: 100,
+        binary: true,
+        onStopped: (reason) => setError(`Live data stopped: ${reason}`),
+        onResync: () => refresh(),
+      },
+    );
+    return () => {
+      current = false;
+      stop();
+      window.clearInterval(redraw);
+      window.clearInterval(quality);
+    };
+  }, [rest, realtime, acquisitionId, channelKey, finished, status !== null, rate]);
+
+  // A state change seen on the stream: re-read the status (stats, stop reason) once.
+  useEffect(() => {
+    if (state && status && state !== status.state) refresh();
+  }, [state, status, refresh]);
+
+  const act = async (action: SessionAction) => {
+    setBusy(action);
+    try {
+      const call = {
+        start: rest.startAcquisition,
+        pause: rest.pauseAcquisition,
+        resume: rest.resumeAcquisition,
+        stop: rest.stopAcquisition,
+        trigger: rest.triggerAcquisition,
+      }[action];
+      const result = await call.call(rest, acquisitionId);
+      notify('success', result.message || `${ACTION_TEXT[action]}: done`);
+      refresh();
+    } catch (err) {
+      notify('error', `${ACTION_TEXT[action]} refused: ${describeError(err)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (!status) {
+    return (
+      <section className="card" aria-label="Session">
+        {error ? <ErrorAlert message={error} /> : <p className="muted">Loading…</p>}
+      </section>
+    );
+  }
+
+  const triggerType = (status.config.trigger_config as { trigger_type?: string } | undefined)?.trigger_type;
+  const shownState = state ?? status.state;
+  const total = totalSamples(status.stats);
+
+  return (
+    <section className="acq-session card" aria-label={`Session ${status.name ?? status.acquisition_id}`}>
+      <header className="card-header">
+        <h3>
+          {status.name || 'Session'} <span className="muted mono small">{status.acquisition_id}</span>
+        </h3>
+        <span className={`badge acq-state acq-state-${shownState}`} data-state={shownState}>
+          {stateText(shownState)}
+        </span>
+      </header>
+      <p className="muted small">
+        {status.mode} · {rate} Hz · {channels.length} channel{channels.length === 1 ? '' : 's'}
+        {status.started_at ? ` · started ${new Date(status.started_at).toLocaleString()}` : ''}
+        {status.stopped_at ? ` · stopped ${new Date(status.stopped_at).toLocaleString()}` : ''}
+        {status.stop_reason ? ` (${status.stop_reason})` : ''}
+      </p>
+      <div className="toolbar" role="toolbar" aria-label="Session controls">
+        {actionsFor(shownState, triggerType).map((action) => (
+          <button
+            key={action}
+            type="button"
+            className={action === 'stop' ? 'danger' : action === 'start' ? '' : 'secondary'}
+            disabled={busy !== null}
+            onClick={() => act(action)}
+          >
+            {busy === action ? `${ACTION_TEXT[action]}…` : ACTION_TEXT[action]}
+          </button>
+        ))}
+      </div>
+      <ErrorAlert message={error} />
+      <AcquisitionChart
+        title={finished ? 'Recorded samples' : 'Live samples'}
+        channels={channels}
+        data={data}
+        live={!finished}
+      />
+      <section className="acq-quality" aria-label="Quality">
+        {finished ? (
+          <>
+            <Figure label="Samples" value={String(total ?? data[0]?.length ?? 0)} />
+            <Figure label="Shown" value={String(data[0]?.length ?? 0)} />
+          </>
+        ) : (
+          <>
+            <Figure
+              label="Data rate"
+              value={figures ? `${figures.samplesPerSecond} samples/s` : '—'}
+              testId="acq-rate"
+            />
+            <Figure
+              label="Latency"
+              value={figures?.latencyMs != null ? `${figures.latencyMs} ms` : '—'}
+              testId="acq-latency"
+            />
+            <Figure label="Samples" value={String(total ?? figures?.samples ?? 0)} testId="acq-samples" />
+            <Figure label="Gaps" value={String(figures?.gaps ?? 0)} testId="acq-gaps" />
+            <Figure
+              label="Buffer"
+              value={figures?.bufferUse != null ? `${Math.round(figures.bufferUse * 100)} %` : '—'}
+              testId="acq-buffer"
+            />
+          </>
+        )}
+      </section>
+      <div className="acq-tools">
+        <StatsBox acquisitionId={acquisitionId} channels={channels} />
+        <ExportBox acquisitionId={acquisitionId} />
+      </div>
+    </section>
+  );
+}
+
+function Figure({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="figure">
+      <span className="readout-label">{label}</span>
+      <span className="mono" data-testid={testId}>
+        {value}
+      </span>
+    </div>
+  );
+}
