@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
+import { acquisitionExportRoutes } from './routes/acquisition-export.js';
 import { alarmNotificationRoutes } from './routes/alarm-notifications.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { equipmentRoutes } from './routes/equipment.js';
@@ -74,6 +75,7 @@ export async function buildApp(services: Services) {
   await app.register(profileRoutes);
   await app.register(alarmRoutes);
   await app.register(alarmNotificationRoutes);
+  await app.register(acquisitionExportRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,
     readings: services.readings,
