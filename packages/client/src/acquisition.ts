@@ -8,6 +8,8 @@ import type {
   AcquisitionSourceSpec,
   AcquisitionSummary,
   CreateAcquisitionRequest,
+  StatsQuery,
+  StatsResponse,
 } from '@lablink/protocol/rest';
 
 export type {
@@ -17,10 +19,17 @@ export type {
   AcquisitionMode,
   AcquisitionState,
   AcquisitionStatus,
+  CrossingStats,
+  FftStats,
+  PeakStats,
+  QualityStats,
+  RollingStats,
+  StatsKind,
   SyncGroupAck,
   SyncGroupData,
   SyncGroupList,
   SyncGroupStatus,
+  TrendStats,
   TriggerConfig,
   TriggerEdge,
   TriggerType,
@@ -38,49 +47,36 @@ export type AcquisitionCreated = AcquisitionAck;
 /** One past or current session in GET /api/acquisition/sessions. */
 export type AcquisitionSessionSummary = AcquisitionSummary;
 
-/** POST /api/acquisition/export; `state` is `running` while a long export streams from storage. */
-export interface AcquisitionExport {
-  success: boolean;
-  message: string;
-  export_id: string;
-  format: ExportFormat;
-  filename: string;
-  download_url: string;
-  bytes?: number;
-  state: 'done' | 'running' | 'error';
-}
-
 /** GET /api/acquisition/exports/{export_id}. */
 export interface AcquisitionExportProgress {
   export_id: string;
   state: 'done' | 'running' | 'error';
-  /** 0–1, when known. */
+  /** 0–1: samples written over the samples to write. */
   progress?: number;
+  samples?: number;
+  total_samples?: number;
+  /** Size of the finished file (0 while running). */
   bytes?: number;
   filename?: string;
   download_url?: string;
+  /** Companion files (scope captures beside a CSV or Parquet export). */
+  files?: { filename: string; download_url: string; bytes: number }[];
   error?: string | null;
-  [key: string]: unknown;
 }
 
-export type StatsKind = 'rolling' | 'fft' | 'trend' | 'quality' | 'peaks' | 'crossings';
-
-/** Query of the statistics routes: which channel, and kind-specific options (window, threshold …). */
-export interface StatsQuery {
-  channel?: string;
-  [option: string]: string | number | boolean | undefined;
+/** POST /api/acquisition/export; `state` is `running` while a long export streams from storage. */
+export interface AcquisitionExport extends AcquisitionExportProgress {
+  success: boolean;
+  message: string;
+  acquisition_id?: string;
+  format: ExportFormat;
+  filename: string;
+  download_url: string;
+  /** Request fields the server ignored (a client file path). */
+  ignored?: string[];
 }
 
-/** GET /api/acquisition/session/{id}/stats/fft: the spectrum and its figures. */
-export interface FftResult {
-  frequencies?: number[];
-  magnitudes?: number[];
-  dominant_frequency?: number | null;
-  thd?: number | null;
-  snr?: number | null;
-  window?: string;
-  [key: string]: unknown;
-}
-
-/** The other statistics: figures by name, as the server computes them. */
-export type StatsResult = Record<string, unknown>;
+/** GET /api/acquisition/session/{id}/stats/{kind}: the kind's figures under its key, as LabLink 1.x wraps them. */
+export type StatsResult = StatsResponse;
+/** The statistics query: the channel (required) and each kind's options. */
+export type StatsOptions = StatsQuery;

@@ -13,9 +13,8 @@ import type {
   AcquisitionSessionRequest,
   AcquisitionStatus,
   ExportFormat,
-  FftResult,
   StatsKind,
-  StatsQuery,
+  StatsOptions,
   StatsResult,
   SyncGroupAck,
   SyncGroupData,
@@ -498,11 +497,14 @@ export class RestApi {
     return this.baseUrl + (downloadUrl.startsWith('/') ? '' : '/') + downloadUrl;
   }
 
-  acquisitionStats(id: string, kind: 'fft', query?: StatsQuery): Promise<FftResult>;
-  acquisitionStats(id: string, kind: StatsKind, query?: StatsQuery): Promise<StatsResult>;
-  /** Statistics of the stored samples of a channel: rolling, fft, trend, quality, peaks, crossings. */
-  acquisitionStats(id: string, kind: StatsKind, query: StatsQuery = {}): Promise<StatsResult> {
-    return this.request('GET', `/api/acquisition/session/${enc(id)}/stats/${kind}`, { query: { ...query } });
+  /**
+   * Statistics of a channel over its stored samples: rolling, fft, trend, quality, peaks, crossings. The figures
+   * come under the kind's key (`stats` for rolling), as LabLink 1.x wraps them.
+   */
+  acquisitionStats(id: string, kind: StatsKind, options: StatsOptions): Promise<StatsResult> {
+    return this.request('GET', `/api/acquisition/session/${enc(id)}/stats/${kind}`, {
+      query: { ...options },
+    });
   }
 }
 

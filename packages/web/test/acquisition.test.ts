@@ -19,6 +19,7 @@ import {
   requestFromForm,
   type SessionForm,
   statRows,
+  statsBody,
   toRequestSource,
   totalSamples,
   triggerFields,
@@ -252,12 +253,21 @@ describe('stored data and statistics', () => {
   });
 
   it('draws the FFT when the result has a spectrum', () => {
-    expect(fftColumns({ frequencies: [0, 1, 2], magnitudes: [5, 1] })).toEqual([
+    expect(fftColumns({ frequencies: [0, 1, 2], magnitudes: [5, null] })).toEqual([
       [0, 1],
-      [5, 1],
+      [5, null],
     ]);
     expect(fftColumns({ dominant_frequency: 5 })).toBeNull();
     expect(fftColumns(null)).toBeNull();
+  });
+
+  it('takes the figures out of their 1.x wrapping', () => {
+    const head = { success: true, acquisition_id: 'acq_1', channel: 'a' };
+    expect(statsBody('rolling', { ...head, stats: { mean: 1 } })).toEqual({ mean: 1 });
+    expect(statsBody('fft', { ...head, fft: { dominant_frequency: 50 } })).toEqual({
+      dominant_frequency: 50,
+    });
+    expect(statsBody('peaks', { ...head })).toBeNull();
   });
 
   it('lists figures as rows', () => {

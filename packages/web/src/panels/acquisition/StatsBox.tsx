@@ -2,14 +2,14 @@
 // figures, the FFT (drawn as a spectrum, with its dominant frequency, THD and SNR), trend, quality, peaks and
 // crossings.
 
-import type { FftResult, StatsKind } from '@lablink/client';
+import type { StatsKind } from '@lablink/client';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useClient } from '../../app/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Plot } from '../../components/Plot';
 import { describeError } from '../../lib/errors';
 import { siNumber } from '../../lib/format';
-import { fftColumns, statRows } from './model';
+import { fftColumns, statRows, statsBody } from './model';
 
 const KINDS: readonly { value: StatsKind; label: string }[] = [
   { value: 'rolling', label: 'Summary (mean, std, min, max, rms …)' },
@@ -46,7 +46,7 @@ export function StatsBox({
     setBusy(true);
     setError(null);
     try {
-      setResult(await rest.acquisitionStats(acquisitionId, kind, { channel }));
+      setResult(statsBody(kind, await rest.acquisitionStats(acquisitionId, kind, { channel })));
       setShownKind(kind);
     } catch (err) {
       setResult(null);
@@ -56,10 +56,12 @@ export function StatsBox({
     }
   };
 
-  const spectrum = shownKind === 'fft' ? fftColumns(result as FftResult) : null;
+  const spectrum = shownKind === 'fft' ? fftColumns(result) : null;
   const rows = statRows(
     result && spectrum
-      ? Object.fromEntries(Object.entries(result).filter(([k]) => k !== 'frequencies' && k !== 'magnitudes'))
+      ? Object.fromEntries(
+          Object.entries(result).filter(([k]) => !['frequencies', 'magnitudes', 'phases'].includes(k)),
+        )
       : result,
   );
 

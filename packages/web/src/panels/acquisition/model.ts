@@ -9,7 +9,8 @@ import type {
   AcquisitionSessionRequest,
   AcquisitionSource,
   AcquisitionStreamMessage,
-  FftResult,
+  FftStats,
+  StatsKind,
   TriggerConfig,
   TriggerEdge,
   TriggerType,
@@ -477,13 +478,35 @@ export function totalSamples(stats: Record<string, unknown> | undefined): number
 
 // ---- statistics ---------------------------------------------------------------------------------------------------
 
+/** Where each kind's figures are in its answer (LabLink 1.x wraps rolling figures as `stats`). */
+const STATS_KEY: Record<StatsKind, string> = {
+  rolling: 'stats',
+  fft: 'fft',
+  trend: 'trend',
+  quality: 'quality',
+  peaks: 'peaks',
+  crossings: 'crossings',
+};
+
+/** The figures of a statistics answer, without its wrapping (success, acquisition_id, channel). */
+export function statsBody(kind: StatsKind, response: unknown): Record<string, unknown> | null {
+  if (!response || typeof response !== 'object') return null;
+  const body = (response as Record<string, unknown>)[STATS_KEY[kind]];
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : null;
+}
+
 /** The FFT as chart columns: [frequencies (Hz), magnitudes], or null when the result holds no spectrum. */
-export function fftColumns(fft: FftResult | null | undefined): [number[], number[]] | null {
+export function fftColumns(
+  fft: Pick<FftStats, 'frequencies' | 'magnitudes'> | Record<string, unknown> | null | undefined,
+): [number[], (number | null)[]] | null {
   const f = fft?.frequencies;
-  const m = fft?.magnitudes ?? (fft as { magnitude?: number[] } | undefined)?.magnitude;
+  const m = fft?.magnitudes;
   if (!Array.isArray(f) || !Array.isArray(m) || f.length === 0) return null;
   const n = Math.min(f.length, m.length);
-  return [f.slice(0, n), m.slice(0, n)];
+  return [
+    f.slice(0, n) as number[],
+    (m.slice(0, n) as unknown[]).map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null)),
+  ];
 }
 
 /** A statistics result as rows of (name, value) for a table: numbers and short strings, nested objects flattened. */
