@@ -2,13 +2,11 @@
 // the threshold and the previous valid one below it, a falling crossing the other way round. The index is the
 // session index of the first sample past the crossing; missing samples are skipped (compared with the last valid).
 
+import { type CrossingDirection, STATS_LIMITS } from '@lablink/protocol/rest';
 import type { Series } from './series.js';
 
-export const CROSSING_DIRECTIONS = ['rising', 'falling', 'both'] as const;
-export type CrossingDirection = (typeof CROSSING_DIRECTIONS)[number];
-
 /** Crossings listed at most (each direction); `truncated` says when there were more. */
-export const MAX_CROSSINGS = 100_000;
+export const MAX_CROSSINGS: number = STATS_LIMITS.maxCrossings;
 
 export interface CrossingStats {
   threshold: number;

@@ -7,8 +7,7 @@
 // reads A whatever the window; the DC bin (and the Nyquist bin of an even length) is |X| / Σw. Missing samples are
 // replaced by the mean of the valid ones before the transform.
 
-export const FFT_WINDOWS = ['hann', 'hamming', 'blackman', 'none'] as const;
-export type FftWindow = (typeof FFT_WINDOWS)[number];
+import type { FftWindow } from '@lablink/protocol/rest';
 
 export interface FftStats {
   /** Hz, one per bin: k × sample_rate / n for k = 0 … ⌊n/2⌋. */

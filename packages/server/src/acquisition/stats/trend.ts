@@ -3,10 +3,8 @@
 // fewer than 3 valid samples (or no time between them) → unknown; R² < 0.5 → noisy; |slope| / |mean| < 0.001 (slope
 // per second) → stable; otherwise rising or falling by the slope's sign. A channel that never changes is stable.
 
+import type { TrendType } from '@lablink/protocol/rest';
 import type { Series } from './series.js';
-
-export const TREND_TYPES = ['rising', 'falling', 'stable', 'noisy', 'unknown'] as const;
-export type TrendType = (typeof TREND_TYPES)[number];
 
 export interface TrendStats {
   type: TrendType;
