@@ -219,6 +219,8 @@ export type Reading = ReadingOf<StreamType>;
 /** The samples of one acquisition block: only those new since the previous block. */
 export const AcquisitionSamples = exact({
   count: Type.Integer({ minimum: 0, description: 'Samples per channel in this block' }),
+  /** The session index of the block's first sample: blocks follow each other without overlap. */
+  start_index: Type.Optional(Type.Integer({ minimum: 0 })),
   /** By channel name, `count` values each; null where a read failed. */
   values: Type.Record(Type.String(), Type.Array(NullableNumber)),
   /** When each sample was taken, `count` of them. */

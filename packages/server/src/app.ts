@@ -13,6 +13,7 @@ import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
 import { acquisitionExportRoutes } from './routes/acquisition-export.js';
+import { acquisitionRoutes } from './routes/acquisition.js';
 import { alarmNotificationRoutes } from './routes/alarm-notifications.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { equipmentRoutes } from './routes/equipment.js';
@@ -75,10 +76,12 @@ export async function buildApp(services: Services) {
   await app.register(profileRoutes);
   await app.register(alarmRoutes);
   await app.register(alarmNotificationRoutes);
+  await app.register(acquisitionRoutes);
   await app.register(acquisitionExportRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,
     readings: services.readings,
+    acquisitions: services.acquisitions,
     maxConnections: services.config.maxWsConnections,
   });
 

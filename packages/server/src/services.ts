@@ -5,6 +5,8 @@
 import { type Bench, startBench } from '@lablink/instruments/sim';
 import { LIMITS } from '@lablink/protocol';
 import type { Logger } from 'pino';
+import { AcquisitionService } from './acquisition/engine.js';
+import { SyncGroups } from './acquisition/sync.js';
 import { AlarmService } from './alarms/engine.js';
 import { NotificationService } from './alarms/notify.js';
 import { Bus } from './bus.js';
@@ -31,6 +33,10 @@ export interface Services {
   notifications: NotificationService;
   /** The alarm engine: definitions, evaluation on live readings, the ISA-18.2 lifecycle of each occurrence. */
   alarms: AlarmService;
+  /** Acquisition sessions: recordings from polled reading fields and block sources, stored in chunks. */
+  acquisitions: AcquisitionService;
+  /** Acquisition sync groups (members started together). */
+  syncGroups: SyncGroups;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
@@ -58,8 +64,20 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     notifier: notifications,
   });
 
+  const acquisitions = new AcquisitionService({
+    db,
+    bus,
+    logger: logger.child({ component: 'acquisition' }),
+    dataDir: config.dataDir,
+    equipment,
+    readings,
+  });
+  const syncGroups = new SyncGroups(acquisitions);
+
   let bench: Bench | null = null;
   const close = async () => {
+    // Before the pipeline ends its claims: the samples recorded so far are flushed, sessions saved.
+    acquisitions.close();
     alarms.close();
     readings.close();
     await notifications.close();
@@ -80,6 +98,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     }
     // After the instruments it may watch are known: open occurrences as they were, evaluation resumed.
     alarms.start();
+    // Sessions that were running when the server stopped become `stopped`, "server restarted", data kept.
+    await acquisitions.open();
   } catch (err) {
     await close();
     throw err;
@@ -98,6 +118,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     readings,
     notifications,
     alarms,
+    acquisitions,
+    syncGroups,
     bench,
     async close() {
       if (closed) return;

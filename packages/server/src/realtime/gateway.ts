@@ -52,7 +52,11 @@ export interface GatewayDeps {
   /** The readings pipeline (the one of the service container, shared with alarms, acquisitions and jobs). */
   readings: { claim(request: ClaimRequest): Claim; list?(): PollerStats[] };
   /** The acquisition service, once it exists: the gateway only asks whether an acquisition exists. */
-  acquisitions?: { find(id: string): unknown };
+  acquisitions?: {
+    find(id: string): unknown;
+    /** The ring's rows already published, as one message numbered like the topic's latest: a late joiner's first. */
+    snapshot?(id: string): Published | null;
+  };
   logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
 }
 
@@ -216,6 +220,11 @@ export class Gateway {
       frames.for(sub, previous !== undefined && previous !== message.seq - 1 ? previous : undefined),
     );
     sub.lastSeq = message.seq;
+  }
+
+  /** One message of a topic for one client (an acquisition's ring snapshot for a late joiner). */
+  sendMessage(conn: Connection, message: Published, sub: Subscription): void {
+    this.push(conn, message, sub);
   }
 
   /** The topic's latest message, at once (a stream's current value for a client that joins a running poller). */

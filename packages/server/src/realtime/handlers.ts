@@ -153,7 +153,12 @@ export const handlers: Handlers = {
       request_id,
     );
     if (resume_from !== undefined) gateway.replay(conn, topic, resume_from, sub, request_id);
-    else gateway.sendLatest(conn, topic, sub);
+    else {
+      // A late joiner gets the ring's worth first, numbered as the latest block: the next block follows it.
+      const snapshot = gateway.acquisitions?.snapshot?.(acquisition_id);
+      if (snapshot) gateway.sendMessage(conn, snapshot, sub);
+      else gateway.sendLatest(conn, topic, sub);
+    }
   },
 
   stop_acquisition_stream(conn, { request_id, acquisition_id }) {

@@ -158,4 +158,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alarm_transitions_event ON alarm_transitions(event_id, id);
     `,
   },
+  {
+    version: 6,
+    name: 'acquisitions',
+    sql: `
+      -- Acquisition sessions: settings, state and running statistics. Their samples are in chunk files under
+      -- <dataDir>/acquisitions/<acquisition_id>/.
+      CREATE TABLE acquisition_sessions (
+        acquisition_id TEXT PRIMARY KEY,
+        equipment_id   TEXT,
+        name           TEXT,
+        mode           TEXT NOT NULL,
+        state          TEXT NOT NULL,
+        config         TEXT NOT NULL,
+        channels       TEXT NOT NULL,
+        stats          TEXT NOT NULL,
+        instruments    TEXT NOT NULL DEFAULT '{}',
+        total_samples  INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL,
+        started_at     TEXT,
+        stopped_at     TEXT,
+        stop_reason    TEXT
+      );
+      CREATE INDEX acquisition_sessions_created ON acquisition_sessions(created_at);
+    `,
+  },
 ];
