@@ -318,6 +318,8 @@ describe('QualityTracker', () => {
     q.block(block(5, t0 + 100, { a: [11] }), t0 + 2000);
     const f = q.figures(t0 + 2100);
     expect(f.samples).toBe(11);
+    q.block(block(6, t0 + 200, { a: [12] }, { total_samples: 500 }), t0 + 2050);
+    expect(q.figures(t0 + 2100).samples).toBe(500);
     expect(f.gaps).toBe(2);
     expect(f.bufferUse).toBe(0.05);
     expect(f.samplesPerSecond).toBeGreaterThan(0);

@@ -211,7 +211,11 @@ export function SessionView({ acquisitionId }: { acquisitionId: string }) {
               value={figures?.latencyMs != null ? `${figures.latencyMs} ms` : '—'}
               testId="acq-latency"
             />
-            <Figure label="Samples" value={String(total ?? figures?.samples ?? 0)} testId="acq-samples" />
+            <Figure
+              label="Samples"
+              value={String(Math.max(figures?.samples ?? 0, total ?? 0))}
+              testId="acq-samples"
+            />
             <Figure label="Gaps" value={String(figures?.gaps ?? 0)} testId="acq-gaps" />
             <Figure
               label="Buffer"

@@ -105,7 +105,7 @@ export function StatsBox({
       )}
       {rows.length > 0 && (
         <div className="table-scroll">
-          <table className="data-table compact" aria-label="Figures">
+          <table className="data-table compact" aria-label="Results">
             <tbody>
               {rows.map(([name, value]) => (
                 <tr key={name}>

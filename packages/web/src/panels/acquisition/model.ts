@@ -392,7 +392,7 @@ export interface QualityFigures {
   samplesPerSecond: number;
   /** Receipt time minus the server's timestamp of the newest sample, smoothed, ms; null before any sample. */
   latencyMs: number | null;
-  /** Samples received live. */
+  /** Samples of the session so far (the server's count, or those received live when it gives none). */
   samples: number;
   /** Blocks missed (jumps in seq). */
   gaps: number;
@@ -407,6 +407,7 @@ export class QualityTracker {
   private samples = 0;
   private latency: number | null = null;
   private buffer: number | null = null;
+  private total: number | null = null;
   /** (receipt time ms, samples) of recent blocks, for the rate. */
   private window: { at: number; count: number }[] = [];
 
@@ -431,6 +432,8 @@ export class QualityTracker {
       const sample = Math.max(0, now - (stamped - clockOffsetMs));
       this.latency = this.latency === null ? sample : this.latency + 0.2 * (sample - this.latency);
     }
+    const total = totalSamples(message.stats);
+    if (total !== null) this.total = total;
     const use = bufferUse(message.stats);
     if (use !== null) this.buffer = use;
   }
@@ -443,7 +446,7 @@ export class QualityTracker {
     return {
       samplesPerSecond: Math.round((total / span) * 10_000) / 10,
       latencyMs: this.latency === null ? null : Math.round(this.latency * 10) / 10,
-      samples: this.samples,
+      samples: Math.max(this.total ?? 0, this.samples),
       gaps: this.gapCount,
       bufferUse: this.buffer,
     };
