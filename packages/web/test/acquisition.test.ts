@@ -297,6 +297,8 @@ describe('stored data and statistics', () => {
     expect(bufferUse({ buffer_usage: 0.25 })).toBe(0.25);
     expect(bufferUse({ buffer_usage: 50 })).toBe(0.5);
     expect(bufferUse({ buffer_used: 10, buffer_size: 40 })).toBe(0.25);
+    expect(bufferUse({ buffer: { size: 1000, count: 250, utilization: 0.25 } })).toBe(0.25);
+    expect(bufferUse({ buffer: { size: 1000, count: 500 } })).toBe(0.5);
     expect(bufferUse({})).toBeNull();
   });
 

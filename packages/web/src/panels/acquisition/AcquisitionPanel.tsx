@@ -32,7 +32,7 @@ export function AcquisitionPanel({ path }: PanelProps) {
       <div className="acq-layout">
         <div className="acq-main">
           {openId ? (
-            <SessionView key={openId} acquisitionId={openId} />
+            <SessionView key={openId} acquisitionId={openId} onChanged={() => setVersion((v) => v + 1)} />
           ) : (
             <SessionSetup
               instruments={list}

@@ -37,7 +37,14 @@ const ACTION_TEXT: Record<SessionAction, string> = {
   trigger: 'Trigger now',
 };
 
-export function SessionView({ acquisitionId }: { acquisitionId: string }) {
+export function SessionView({
+  acquisitionId,
+  onChanged,
+}: {
+  acquisitionId: string;
+  /** The session's state changed (the sessions list shows it). */
+  onChanged?: () => void;
+}) {
   const { rest, realtime } = useClient();
   const notify = useNotify();
   const [status, setStatus] = useState<AcquisitionStatus | null>(null);
@@ -124,6 +131,12 @@ export function SessionView({ acquisitionId }: { acquisitionId: string }) {
   useEffect(() => {
     if (state && status && state !== status.state) refresh();
   }, [state, status, refresh]);
+  const changed = useRef(onChanged);
+  changed.current = onChanged;
+  const statusState = status?.state;
+  useEffect(() => {
+    if (statusState) changed.current?.();
+  }, [statusState]);
 
   const act = async (action: SessionAction) => {
     setBusy(action);

@@ -455,9 +455,21 @@ export class QualityTracker {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** The share of the ring in use, from the session's stats (buffer_usage as 0–1 or %, or used/size). */
+/**
+ * The share of the ring in use, from the session's stats: `buffer: {size, count, utilization}`, or flat
+ * buffer_usage (0–1 or %) or buffer_used / buffer_size.
+ */
 export function bufferUse(stats: Record<string, unknown> | undefined): number | null {
   if (!stats) return null;
+  const ring = stats.buffer;
+  if (ring && typeof ring === 'object') {
+    const r = ring as Record<string, unknown>;
+    const utilization = num(r.utilization);
+    if (utilization !== null) return Math.min(Math.max(utilization, 0), 1);
+    const count = num(r.count);
+    const size = num(r.size);
+    if (count !== null && size !== null && size > 0) return Math.min(count / size, 1);
+  }
   const usage = num(stats.buffer_usage) ?? num(stats.buffer_use);
   if (usage !== null) return usage > 1 ? Math.min(usage / 100, 1) : usage;
   const used = num(stats.buffer_used) ?? num(stats.buffer_fill) ?? num(stats.buffer_count);
