@@ -12,8 +12,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
-import { acquisitionExportRoutes } from './routes/acquisition-export.js';
 import { acquisitionRoutes } from './routes/acquisition.js';
+import { acquisitionExportRoutes } from './routes/acquisition-export.js';
+import { acquisitionStatsRoutes } from './routes/acquisition-stats.js';
 import { alarmNotificationRoutes } from './routes/alarm-notifications.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { equipmentRoutes } from './routes/equipment.js';
@@ -78,6 +79,7 @@ export async function buildApp(services: Services) {
   await app.register(alarmNotificationRoutes);
   await app.register(acquisitionRoutes);
   await app.register(acquisitionExportRoutes);
+  await app.register(acquisitionStatsRoutes, { readerOf: (id) => services.acquisitions.reader(id) });
   await app.register(realtimePlugin, {
     bus: services.bus,
     readings: services.readings,

@@ -5,7 +5,7 @@
 
 import { STATS_LIMITS } from '@lablink/protocol/rest';
 import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleChunk, SessionReader } from '../src/acquisition/reader.js';
 import { crossings } from '../src/acquisition/stats/crossings.js';
 import { dft, fft } from '../src/acquisition/stats/fft.js';
@@ -19,6 +19,7 @@ import { notFound } from '../src/errors.js';
 import { installErrorHandler } from '../src/http-errors.js';
 import { acquisitionStatsRoutes } from '../src/routes/acquisition-stats.js';
 import { installValidators } from '../src/validation.js';
+import { http, startTestServer, type TestServer } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 /** Timestamps of n samples at `rate` Hz from T0. */
@@ -457,5 +458,80 @@ describe('GET /api/acquisition/session/{id}/stats/{kind}', () => {
       expect(r.json().field, query).toBe(field);
     }
     await app.close();
+  });
+});
+
+describe('statistics of a session recorded by the engine on the simulated bench', () => {
+  let server: TestServer;
+  let id: string;
+  let channel: string;
+  const N = 60;
+
+  beforeAll(async () => {
+    server = await startTestServer({ LABLINK_SIM: 'on' });
+    const list = (await http(`${server.url}/api/equipment/list`)).body as { id: string; type: string }[];
+    const psu = list.find((e) => e.type === 'power_supply') as { id: string };
+    const command = (action: string, parameters: object) =>
+      http(`${server.url}/api/equipment/${psu.id}/command`, { body: { action, parameters } });
+    expect((await command('set_voltage', { voltage: 2, channel: 1 })).status).toBe(200);
+    expect((await command('set_output', { enabled: true, channel: 1 })).status).toBe(200);
+    const created = await http(`${server.url}/api/acquisition/session/create`, {
+      body: {
+        mode: 'single_shot',
+        sample_rate: 50,
+        num_samples: N,
+        sources: [{ equipment_id: psu.id, field: 'voltage_actual', channel: 1 }],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    id = created.body.acquisition_id;
+    expect((await http(`${server.url}/api/acquisition/session/${id}/start`, { method: 'POST' })).status).toBe(
+      200,
+    );
+    for (let tries = 0; ; tries++) {
+      const state = (await http(`${server.url}/api/acquisition/session/${id}/status`)).body.state;
+      if (state === 'stopped') break;
+      if (tries > 150) throw new Error(`the single-shot session did not stop (state ${state})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const data = await http(`${server.url}/api/acquisition/session/${id}/data?num_samples=1`);
+    channel = data.body.channels[0];
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  const stats = (kind: string, query = '') =>
+    http(
+      `${server.url}/api/acquisition/session/${id}/stats/${kind}?channel=${encodeURIComponent(channel)}${query}`,
+    );
+
+  it('answers every kind over the stored samples', async () => {
+    const rolling = await stats('rolling');
+    expect(rolling.status, JSON.stringify(rolling.body)).toBe(200);
+    expect(rolling.body).toMatchObject({ success: true, acquisition_id: id, channel });
+    expect(rolling.body.stats.num_samples).toBe(N);
+    expect(rolling.body.stats.mean).toBeCloseTo(2, 1);
+    const fftBody = (await stats('fft', '&window=hann')).body;
+    expect(fftBody.fft.num_samples).toBe(N);
+    expect(fftBody.fft.sample_rate).toBeGreaterThan(40);
+    expect(fftBody.fft.sample_rate).toBeLessThan(60);
+    expect(fftBody.fft.frequencies).toHaveLength(N / 2 + 1);
+    expect((await stats('trend')).body.trend.valid_samples).toBe(N);
+    expect((await stats('quality')).body.quality).toMatchObject({ num_samples: N });
+    expect((await stats('peaks', '&prominence=0.001')).status).toBe(200);
+    const cross = await stats('crossings', '&threshold=1&num_samples=10');
+    expect(cross.status).toBe(200);
+    expect(cross.body.crossings.count).toBe(0);
+  });
+
+  it('names an unknown channel (400) and an unknown session (404)', async () => {
+    const bad = await http(`${server.url}/api/acquisition/session/${id}/stats/rolling?channel=CH9`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe('channel');
+    expect((await http(`${server.url}/api/acquisition/session/nope/stats/rolling?channel=CH1`)).status).toBe(
+      404,
+    );
   });
 });
