@@ -205,6 +205,49 @@ describe('sessions', () => {
     expect((await waitState(id, 'stopped')).stats.total_samples).toBe(5);
   });
 
+  it('a time trigger starts at its start_time; a falling level trigger when the value goes down to the level', async () => {
+    const start_time = new Date(Date.now() + 600).toISOString();
+    const timed = await create({
+      equipment_id: dmmId,
+      mode: 'single_shot',
+      num_samples: 4,
+      sample_rate: 20,
+      trigger_config: { trigger_type: 'time', start_time },
+    });
+    await api(`/api/acquisition/session/${timed}/start`, { body: {} });
+    expect((await status(timed)).state).toBe('waiting_trigger');
+    const s = await waitState(timed, 'stopped');
+    expect(s.stats.total_samples).toBe(4);
+    expect(Date.parse(s.stats.start_time)).toBeGreaterThanOrEqual(Date.parse(start_time) - 60);
+
+    dmmSim.instrument.setInput(4);
+    const level = await create({
+      equipment_id: dmmId,
+      mode: 'triggered',
+      num_samples: 3,
+      sample_rate: 20,
+      trigger_config: { trigger_type: 'level', level: 2, edge: 'falling' },
+    });
+    await api(`/api/acquisition/session/${level}/start`, { body: {} });
+    await waitState(level, 'waiting_trigger');
+    await sleep(300);
+    expect((await status(level)).state).toBe('waiting_trigger');
+    dmmSim.instrument.setInput(1);
+    await waitState(level, 'stopped');
+    expect(((await data(level)).data.values.CH1 as number[]).every((x) => x <= 2)).toBe(true);
+  });
+
+  it('a ring too large for memory is refused naming buffer_size', async () => {
+    const res = await api('/api/acquisition/session/create', {
+      body: {
+        sample_rate: 10,
+        buffer_size: 1_000_000,
+        sources: [1, 2, 3, 4, 5].map(() => ({ equipment_id: dmmId, field: 'value' })),
+      },
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('a two-instrument session is aligned on one timestamp per row', async () => {
     await api(`/api/equipment/${psuId}/command`, {
       body: { action: 'set_voltage', parameters: { voltage: 3, channel: 1 } },
@@ -292,6 +335,9 @@ describe('acquisition_stream', () => {
     const late = await TestClient.open(`${server.url}/ws`);
     await late.waitFor((m) => m.type === 'welcome');
     await late.request({ type: 'start_acquisition_stream', acquisition_id: id });
+    const binary = await TestClient.open(`${server.url}/ws`);
+    await binary.waitFor((m) => m.type === 'welcome');
+    await binary.request({ type: 'start_acquisition_stream', acquisition_id: id, binary: true });
     await waitSamples(id, 80);
     await api(`/api/acquisition/session/${id}/stop`, { body: {} });
     await sleep(300);
@@ -311,6 +357,10 @@ describe('acquisition_stream', () => {
       return blocks;
     };
     check(early, true);
+    check(binary, true);
+    expect(binary.binaryFrames).toBeGreaterThan(0);
+    expect(binary.problems).toEqual([]);
+    await binary.close();
     const lateBlocks = check(late, true);
     // The late joiner's first message is the ring: from sample 0, more than one block's worth.
     expect(lateBlocks[0].data.start_index).toBe(0);

@@ -48,6 +48,12 @@ const DEFAULT_BUFFER = 10_000;
 const DEFAULT_DATA_SAMPLES = 1000;
 const LIVE_STATES: AcquisitionState[] = ['waiting_trigger', 'acquiring', 'paused'];
 export const RESTART_REASON = 'server restarted';
+/** Sessions kept (stored); delete old ones to make room. */
+export const MAX_SESSIONS = 10_000;
+/** Sessions recording or waiting at once. */
+export const MAX_RUNNING = 100;
+/** Values one session's ring may hold in memory (8 bytes each). */
+export const MAX_RING_VALUES = 4_000_000;
 
 export interface AcquisitionDeps {
   db: Db;
@@ -274,6 +280,19 @@ export class AcquisitionService {
     if (mode === 'single_shot' && body.num_samples === undefined) {
       throw new DomainError('invalid_request', 'a single_shot session needs num_samples', 'num_samples');
     }
+    if (this.sessions.size >= MAX_SESSIONS) {
+      throw new DomainError(
+        'too_many_sessions',
+        `at most ${MAX_SESSIONS} sessions are kept: delete old ones`,
+      );
+    }
+    if ((body.buffer_size ?? DEFAULT_BUFFER) * Math.max(1, sources.polled.length) > MAX_RING_VALUES) {
+      throw new DomainError(
+        'invalid_request',
+        `buffer_size × channels is at most ${MAX_RING_VALUES} values in memory`,
+        'buffer_size',
+      );
+    }
     const names = sources.polled.map((c) => c.name);
     if (trigger.trigger_type === 'level' || trigger.trigger_type === 'edge') {
       if (trigger.level === undefined) {
@@ -408,6 +427,10 @@ export class AcquisitionService {
       return { success: false, message: 'Already running' };
     }
     if (s.state !== 'idle') return { success: false, message: `Cannot start a session that is ${s.state}` };
+    const running = [...this.sessions.values()].filter((x) => LIVE_STATES.includes(x.state)).length;
+    if (running >= MAX_RUNNING) {
+      throw new DomainError('too_many_sessions', `at most ${MAX_RUNNING} sessions run at once`);
+    }
     const intervalMs = 1000 / s.config.sample_rate;
     const seen = new Set<string>();
     try {

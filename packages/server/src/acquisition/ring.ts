@@ -3,8 +3,8 @@
 // so a reader can ask for "the rows after index i" and never get one twice.
 
 export class SampleRing {
-  readonly timestamps: Float64Array;
-  readonly values: Float64Array[];
+  private ts: Float64Array | null = null;
+  private vs: Float64Array[] = [];
   /** Rows ever pushed. */
   total = 0;
   /** Rows that overwrote the oldest kept row (the ring was full; they are in storage all the same). */
@@ -13,9 +13,20 @@ export class SampleRing {
   constructor(
     readonly capacity: number,
     readonly channels: number,
-  ) {
-    this.timestamps = new Float64Array(capacity);
-    this.values = Array.from({ length: channels }, () => new Float64Array(capacity));
+  ) {}
+
+  /** The arrays, allocated at the first push: a session that never records costs no memory. */
+  private get timestamps(): Float64Array {
+    if (!this.ts) {
+      this.ts = new Float64Array(this.capacity);
+      this.vs = Array.from({ length: this.channels }, () => new Float64Array(this.capacity));
+    }
+    return this.ts;
+  }
+
+  private get values(): Float64Array[] {
+    void this.timestamps;
+    return this.vs;
   }
 
   get count(): number {
