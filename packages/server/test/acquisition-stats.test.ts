@@ -6,7 +6,7 @@
 import { STATS_LIMITS } from '@lablink/protocol/rest';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SampleChunk, SessionReader } from '../src/acquisition/reader.js';
+import type { BlockRecord, SampleChunk, SessionReader } from '../src/acquisition/reader.js';
 import { crossings } from '../src/acquisition/stats/crossings.js';
 import { dft, fft } from '../src/acquisition/stats/fft.js';
 import { findPeaks, localMaxima } from '../src/acquisition/stats/peaks.js';
@@ -341,7 +341,13 @@ describe('chunk boundaries', () => {
 // ---- the route, over a SessionReader ------------------------------------------------------------------------------
 
 /** An in-memory session: what the engine's reader gives, from arrays. */
-function fakeReader(id: string, timestamps: number[], channels: Record<string, number[]>): SessionReader {
+function fakeReader(
+  id: string,
+  timestamps: number[],
+  channels: Record<string, number[]>,
+  captures: BlockRecord[] = [],
+  declared: string[] = [],
+): SessionReader {
   const names = Object.keys(channels);
   return {
     acquisition_id: id,
@@ -360,9 +366,11 @@ function fakeReader(id: string, timestamps: number[], channels: Record<string, n
         yield { timestamps: Float64Array.from(timestamps.slice(i, end)), values };
       }
     },
-    async *blocks() {},
+    async *blocks(options = {}) {
+      for (const block of captures) if (!options.channel || block.channel === options.channel) yield block;
+    },
     metadata: () => ({
-      config: {},
+      config: { channels: [...names, ...declared] },
       stats: {},
       instruments: {},
       created_at: new Date(T0).toISOString(),
@@ -459,6 +467,51 @@ describe('GET /api/acquisition/session/{id}/stats/{kind}', () => {
     }
     await app.close();
   });
+
+  it("a block channel (a scope's waveform captures): its captures' samples in order, the FFT of the last capture", async () => {
+    const capture = (k: number): BlockRecord => ({
+      channel: 'scope_1.waveform.1',
+      timestamp: T0 + k * 1000,
+      x_increment: 1e-3,
+      x_origin: -0.25,
+      samples: Float32Array.from(sine(500, 50, 1, 1000, k)),
+    });
+    const scope = fakeReader(
+      'acq-scope',
+      [],
+      {},
+      [capture(0), capture(1)],
+      ['scope_1.waveform.1', 'scope_1.waveform.2'],
+    );
+    const app = await statsApp({ 'acq-scope': scope });
+    const get = (kind: string, query = '') =>
+      app.inject({
+        url: `/api/acquisition/session/acq-scope/stats/${kind}?channel=scope_1.waveform.1${query}`,
+      });
+    const rolling = (await get('rolling')).json();
+    expect(rolling.stats).toMatchObject({ num_samples: 1000, valid_samples: 1000 });
+    expect(rolling.stats.mean).toBeCloseTo(0.5, 6);
+    expect((await get('rolling', '&num_samples=500')).json().stats.mean).toBeCloseTo(1, 6);
+    const spectrum = (await get('fft', '&window=none')).json().fft;
+    expect(spectrum).toMatchObject({ num_samples: 500 });
+    expect(spectrum.sample_rate).toBeCloseTo(1000, 6);
+    expect(spectrum.dominant_frequency).toBeCloseTo(50, 6);
+    expect(spectrum.fundamental_amplitude).toBeCloseTo(1, 5);
+    // Crests at 5, 25 … in each capture; the second capture's count from 500.
+    const peaks = (await get('peaks', '&prominence=1')).json().peaks;
+    expect(peaks.indices.slice(0, 2)).toEqual([5, 25]);
+    expect(peaks.indices.slice(-1)).toEqual([985]);
+    const cross = (await get('crossings', '&threshold=1.5&direction=rising')).json().crossings;
+    expect(cross.rising[0]).toBe(502);
+    const trendBody = (await get('trend')).json().trend;
+    expect(trendBody.valid_samples).toBe(1000);
+    const empty = await app.inject({
+      url: '/api/acquisition/session/acq-scope/stats/rolling?channel=scope_1.waveform.2',
+    });
+    expect(empty.statusCode).toBe(409);
+    expect(empty.json()).toMatchObject({ code: 'insufficient_data', field: 'channel' });
+    await app.close();
+  });
 });
 
 describe('statistics of a session recorded by the engine on the simulated bench', () => {
@@ -524,6 +577,41 @@ describe('statistics of a session recorded by the engine on the simulated bench'
     const cross = await stats('crossings', '&threshold=1&num_samples=10');
     expect(cross.status).toBe(200);
     expect(cross.body.crossings.count).toBe(0);
+  });
+
+  it("a scope's waveform captures: statistics over the captures, the FFT of the last one at its own rate", async () => {
+    const list = (await http(`${server.url}/api/equipment/list`)).body as { id: string; type: string }[];
+    const scope = list.find((e) => e.type === 'oscilloscope') as { id: string };
+    const created = await http(`${server.url}/api/acquisition/session/create`, {
+      body: {
+        mode: 'single_shot',
+        sample_rate: 5,
+        num_samples: 2,
+        sources: [{ equipment_id: scope.id, kind: 'waveform', channel: 1 }],
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const scopeId = created.body.acquisition_id;
+    expect(
+      (await http(`${server.url}/api/acquisition/session/${scopeId}/start`, { method: 'POST' })).status,
+    ).toBe(200);
+    for (let tries = 0; ; tries++) {
+      const state = (await http(`${server.url}/api/acquisition/session/${scopeId}/status`)).body.state;
+      if (state === 'stopped') break;
+      if (tries > 150) throw new Error(`the waveform session did not stop (state ${state})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const status = (await http(`${server.url}/api/acquisition/session/${scopeId}/status`)).body;
+    const name = status.config.channels[0] as string;
+    const url = (kind: string) =>
+      `${server.url}/api/acquisition/session/${scopeId}/stats/${kind}?channel=${encodeURIComponent(name)}`;
+    const rolling = await http(url('rolling'));
+    expect(rolling.status, JSON.stringify(rolling.body)).toBe(200);
+    expect(rolling.body.stats.num_samples).toBeGreaterThan(100);
+    const spectrum = await http(url('fft'));
+    expect(spectrum.status, JSON.stringify(spectrum.body).slice(0, 300)).toBe(200);
+    expect(spectrum.body.fft.num_samples).toBe(rolling.body.stats.num_samples / 2);
+    expect(spectrum.body.fft.sample_rate).toBeGreaterThan(0);
   });
 
   it('names an unknown channel (400) and an unknown session (404)', async () => {
