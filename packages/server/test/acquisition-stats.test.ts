@@ -4,6 +4,7 @@
 // REST route (/api/acquisition/session/{id}/stats/{kind}) over a SessionReader.
 
 import { STATS_LIMITS } from '@lablink/protocol/rest';
+import fc from 'fast-check';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockRecord, SampleChunk, SessionReader } from '../src/acquisition/reader.js';
@@ -466,6 +467,50 @@ describe('GET /api/acquisition/session/{id}/stats/{kind}', () => {
       expect(r.json().field, query).toBe(field);
     }
     await app.close();
+  });
+
+  it('property: any stored values (NaN, ±Infinity, ±1e308, constants, few or many) and any bounded query answer 200 or a 4xx naming its field, with no NaN or Infinity on the wire', async () => {
+    const value = fc.oneof(
+      fc.double({ noDefaultInfinity: false }),
+      fc.constantFrom(0, 1, -1, 1e308, -1e308, 5e-324, Number.NaN, Number.POSITIVE_INFINITY),
+      fc.integer({ min: -3, max: 3 }),
+    );
+    const kinds = ['rolling', 'fft', 'trend', 'quality', 'peaks', 'crossings'] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(value, { minLength: 0, maxLength: 300 }),
+        fc.constantFrom(...kinds),
+        fc.record(
+          {
+            num_samples: fc.integer({ min: 1, max: STATS_LIMITS.maxSamples }),
+            window: fc.constantFrom('hann', 'hamming', 'blackman', 'none'),
+            outlier_threshold: fc.double({ min: 1e-9, max: 1000, noNaN: true }),
+            prominence: fc.double({ min: 0, max: 1e12, noNaN: true }),
+            distance: fc.integer({ min: 1, max: STATS_LIMITS.maxWindowSamples }),
+            height: fc.double({ min: -1e12, max: 1e12, noNaN: true }),
+            threshold: fc.double({ min: -1e12, max: 1e12, noNaN: true }),
+            direction: fc.constantFrom('rising', 'falling', 'both'),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.boolean(),
+        async (values, kind, options, sameTime) => {
+          const t = values.map((_, i) => (sameTime ? T0 : T0 + i * 10));
+          const app = await statsApp({ s: fakeReader('s', t, { CH1: values }) });
+          try {
+            const query = new URLSearchParams({ channel: 'CH1' });
+            for (const [k, v] of Object.entries(options)) query.set(k, String(v));
+            const res = await app.inject({ url: `/api/acquisition/session/s/stats/${kind}?${query}` });
+            expect(res.statusCode < 500, res.body).toBe(true);
+            expect(res.body).not.toMatch(/NaN|Infinity/);
+            if (res.statusCode !== 200) expect(res.json().field, res.body).toBeTruthy();
+          } finally {
+            await app.close();
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20269 },
+    );
   });
 
   it("a block channel (a scope's waveform captures): its captures' samples in order, the FFT of the last capture", async () => {

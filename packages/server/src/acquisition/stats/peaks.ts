@@ -1,7 +1,10 @@
 // Peaks of one channel, as scipy.signal.find_peaks finds them: local maxima (the middle of a flat top), then those
 // at least `height` high, then those at least `distance` samples from a higher kept peak, then those with at least
 // `prominence` (how far the peak stands above the higher of the lowest points between it and a higher sample on
-// either side, or the series' end). NaN samples are never peaks and never end a prominence search.
+// either side, or the series' end). Missing samples (NaN, ±Infinity) are never peaks and never end a prominence
+// search.
+
+import { saturate } from './rolling.js';
 
 export interface PeakOptions {
   height?: number;
@@ -50,11 +53,13 @@ export function prominenceOf(x: Float64Array, peak: number): number {
     if (v > top) break;
     if (v < rightMin) rightMin = v;
   }
-  return top - Math.max(leftMin, rightMin);
+  return saturate(top - Math.max(leftMin, rightMin));
 }
 
 /** Peaks of `values`; `offset` is the session index of values[0]. */
-export function findPeaks(values: Float64Array, options: PeakOptions = {}, offset = 0): PeakStats {
+export function findPeaks(input: Float64Array, options: PeakOptions = {}, offset = 0): PeakStats {
+  // ±Infinity is missing, as NaN: never a peak, never a bound of a prominence.
+  const values = input.map((v) => (Number.isFinite(v) ? v : Number.NaN));
   let peaks = localMaxima(values);
   if (options.height !== undefined) {
     const h = options.height;

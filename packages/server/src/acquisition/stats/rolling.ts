@@ -5,24 +5,39 @@
 
 import type { Series } from './series.js';
 
-/** Count, mean, variance, min and max of the finite values pushed (Welford). */
+/**
+ * Count, mean, variance, min and max of the finite values pushed (Welford). The running mean and sum of squares are
+ * kept in units of a power-of-two `scale` (1 until a value beyond ±1 arrives): dividing by a power of two is exact,
+ * so nothing changes for ordinary values, and nothing overflows for values near ±1.8e308.
+ */
 export class Moments {
   /** Valid (finite) values. */
   n = 0;
   /** Every value pushed, missing ones included. */
   total = 0;
-  mean = 0;
-  m2 = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
+  private scale = 1;
+  private meanS = 0;
+  private m2S = 0;
 
   push(x: number): void {
     this.total++;
     if (!Number.isFinite(x)) return;
+    const a = Math.abs(x);
+    if (a > this.scale) {
+      let next = this.scale;
+      while (next < a && next < 2 ** 1023) next *= 2;
+      const r = this.scale / next;
+      this.meanS *= r;
+      this.m2S *= r * r;
+      this.scale = next;
+    }
+    const xs = x / this.scale;
     this.n++;
-    const d = x - this.mean;
-    this.mean += d / this.n;
-    this.m2 += d * (x - this.mean);
+    const d = xs - this.meanS;
+    this.meanS += d / this.n;
+    this.m2S += d * (xs - this.meanS);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
   }
@@ -35,15 +50,25 @@ export class Moments {
     return this.total - this.n;
   }
 
-  /** Population variance (numpy's default, ddof 0). */
-  get variance(): number {
-    return this.n > 0 ? Math.max(0, this.m2 / this.n) : 0;
+  get mean(): number {
+    return this.meanS * this.scale;
   }
 
+  /** Population standard deviation (numpy's default, ddof 0). */
   get std(): number {
-    return Math.sqrt(this.variance);
+    return this.n > 0 ? saturate(Math.sqrt(Math.max(0, this.m2S / this.n)) * this.scale) : 0;
+  }
+
+  /** Root mean square: √(mean² + variance), without a sum of squares that loses precision or overflows. */
+  get rms(): number {
+    if (this.n === 0) return 0;
+    return saturate(Math.hypot(this.meanS, Math.sqrt(Math.max(0, this.m2S / this.n))) * this.scale);
   }
 }
+
+/** A figure beyond a double (the spread of values near ±1.8e308) reads as the largest double. */
+export const saturate = (x: number): number =>
+  Number.isNaN(x) ? 0 : Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, x));
 
 export async function moments(series: Series): Promise<Moments> {
   const m = new Moments();
@@ -89,16 +114,15 @@ export async function rolling(series: Series, options: { medianCap?: number } = 
   const median =
     m.n % 2 === 1
       ? await kth(series, half, m, cap)
-      : ((await kth(series, half - 1, m, cap)) + (await kth(series, half, m, cap))) / 2;
+      : (await kth(series, half - 1, m, cap)) / 2 + (await kth(series, half, m, cap)) / 2;
   return {
     mean: m.mean,
     std: m.std,
     min: m.min,
     max: m.max,
     median,
-    // sqrt(mean² + variance): no sum of squares that loses precision on a large offset.
-    rms: Math.sqrt(m.mean * m.mean + m.variance),
-    peak_to_peak: m.max - m.min,
+    rms: m.rms,
+    peak_to_peak: saturate(m.max - m.min),
     num_samples: m.total,
     valid_samples: m.n,
   };

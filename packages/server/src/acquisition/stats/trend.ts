@@ -4,6 +4,7 @@
 // per second) → stable; otherwise rising or falling by the slope's sign. A channel that never changes is stable.
 
 import type { TrendType } from '@lablink/protocol/rest';
+import { saturate } from './rolling.js';
 import type { Series } from './series.js';
 
 export interface TrendStats {
@@ -20,24 +21,55 @@ export interface TrendStats {
   valid_samples: number;
 }
 
-/** Co-moments of (x, y) pairs, updated one pair at a time. */
+/**
+ * Co-moments of (x, y) pairs, updated one pair at a time. y is kept in units of a power-of-two scale (1 until a value
+ * beyond ±1 arrives, exact), so values near ±1.8e308 do not overflow the sums.
+ */
 export class LinearFit {
   n = 0;
   mx = 0;
-  my = 0;
   sxx = 0;
-  syy = 0;
-  sxy = 0;
+  scale = 1;
+  private myS = 0;
+  private syyS = 0;
+  private sxyS = 0;
 
   push(x: number, y: number): void {
+    const a = Math.abs(y);
+    if (a > this.scale) {
+      let next = this.scale;
+      while (next < a && next < 2 ** 1023) next *= 2;
+      const r = this.scale / next;
+      this.myS *= r;
+      this.syyS *= r * r;
+      this.sxyS *= r;
+      this.scale = next;
+    }
+    const ys = y / this.scale;
     this.n++;
     const dx = x - this.mx;
-    const dy = y - this.my;
+    const dy = ys - this.myS;
     this.mx += dx / this.n;
-    this.my += dy / this.n;
+    this.myS += dy / this.n;
     this.sxx += dx * (x - this.mx);
-    this.syy += dy * (y - this.my);
-    this.sxy += dx * (y - this.my);
+    this.syyS += dy * (ys - this.myS);
+    this.sxyS += dx * (ys - this.myS);
+  }
+
+  get my(): number {
+    return this.myS * this.scale;
+  }
+
+  /** Slope and intercept (at x = 0), and R² (1 for a line through every point, a flat one included). */
+  result(): { slope: number; intercept: number; r2: number; flat: boolean } {
+    const slopeS = this.sxyS / this.sxx;
+    const r2 = this.syyS > 0 ? (this.sxyS * this.sxyS) / (this.sxx * this.syyS) : 1;
+    return {
+      slope: saturate(slopeS * this.scale),
+      intercept: saturate((this.myS - slopeS * this.mx) * this.scale),
+      r2: Math.min(1, Math.max(0, Number.isNaN(r2) ? 0 : r2)),
+      flat: !(this.syyS > 0),
+    };
   }
 }
 
@@ -60,12 +92,8 @@ export async function trend(series: Series): Promise<TrendStats> {
   if (fit.n < 3 || !(fit.sxx > 0)) {
     return { type: 'unknown', slope: 0, intercept: base.mean, r_squared: 0, confidence: 0, ...base };
   }
-  const slope = fit.sxy / fit.sxx;
-  const intercept = fit.my - slope * fit.mx;
-  if (!(fit.syy > 0)) {
-    return { type: 'stable', slope: 0, intercept: fit.my, r_squared: 1, confidence: 1, ...base };
-  }
-  const r2 = Math.min(1, Math.max(0, (fit.sxy * fit.sxy) / (fit.sxx * fit.syy)));
+  const { slope, intercept, r2, flat } = fit.result();
+  if (flat) return { type: 'stable', slope: 0, intercept: fit.my, r_squared: 1, confidence: 1, ...base };
   let type: TrendType;
   if (r2 < 0.5) type = 'noisy';
   else if (Math.abs(slope) < 0.001 * Math.abs(fit.my)) type = 'stable';
