@@ -2,7 +2,8 @@
 // up from the lists (the power supply's measured voltage and current) plots live once started, with the quality
 // footer counting its samples; a refused setting shows the server's reason by its field and creates nothing;
 // statistics of a channel come from the stored samples; the export downloads a CSV holding the samples; the
-// stopped session is reopened from the list and plotted from storage. A screenshot of the panel goes to
+// stopped session is reopened from the list and plotted from storage. A scope channel's waveform captures are
+// recorded from a session set up the same way. A screenshot of the panel goes to
 // docs/screenshots/acquisition.png (when missing, or with LABLINK_SCREENSHOTS=1).
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ describe.skipIf(!chromiumAvailable('acquisition panel'))('Acquisition panel in C
   let browser: Browser;
   let page: Page;
   let psu: Equipment;
+  let scope: Equipment;
   let acquisitionId = '';
   const pageErrors: string[] = [];
 
@@ -65,6 +67,7 @@ describe.skipIf(!chromiumAvailable('acquisition panel'))('Acquisition panel in C
     server = await startBenchServer();
     const list = (await api('/api/equipment/list')) as Equipment[];
     psu = list.find((e) => e.type === 'power_supply') as Equipment;
+    scope = list.find((e) => e.type === 'oscilloscope') as Equipment;
     browser = await launchBrowser();
     page = await browser.context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -189,6 +192,33 @@ describe.skipIf(!chromiumAvailable('acquisition panel'))('Acquisition panel in C
     // A header (and maybe metadata comments), then one row per sample.
     const rows = text.split('\n').filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
     expect(rows.length).toBe(total);
+  }, 60_000);
+
+  it("records a scope channel's waveform captures picked from the lists", async () => {
+    await page.goto(`${server.url}/#/acquisition`);
+    const f = form();
+    await f.getByLabel('Instrument', { exact: true }).selectOption(scope.id);
+    await f.getByLabel('Channel', { exact: true }).selectOption('1');
+    await f.getByLabel('Reading', { exact: true }).selectOption('waveform');
+    await f.getByRole('button', { name: 'Add channel' }).click();
+    await f.getByLabel('Sample rate', { exact: true }).fill('5');
+    await f.getByLabel('Name', { exact: true }).fill('Scope CH1 captures');
+    await f.getByRole('button', { name: 'Create session' }).click();
+    await expect.poll(() => hash(), LIVE_TIMEOUT).toMatch(/^#\/acquisition\/.+/);
+    const id = decodeURIComponent(hash().split('/')[2] ?? '');
+    expect((await api(`/api/acquisition/session/${id}/status`)).channels).toEqual([`${scope.id}.waveform.1`]);
+    await page
+      .getByRole('toolbar', { name: 'Session controls' })
+      .getByRole('button', { name: 'Start' })
+      .click();
+    await expect
+      .poll(async () => Number(await page.getByTestId('acq-captures').textContent()), LIVE_TIMEOUT)
+      .toBeGreaterThan(0);
+    await page
+      .getByRole('toolbar', { name: 'Session controls' })
+      .getByRole('button', { name: 'Stop' })
+      .click();
+    await expect.poll(state, LIVE_TIMEOUT).toBe('stopped');
   }, 60_000);
 
   it('reopens the stopped session from the list and plots it from storage', async () => {

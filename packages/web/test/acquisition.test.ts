@@ -18,6 +18,7 @@ import {
   QualityTracker,
   requestFromForm,
   type SessionForm,
+  splitChannels,
   statRows,
   statsBody,
   toRequestSource,
@@ -55,6 +56,13 @@ describe('channels', () => {
     expect(toRequestSource(psuV)).toEqual({ equipment_id: 'ps_1', field: 'voltage_actual', channel: 1 });
     expect(toRequestSource(dmm)).toEqual({ equipment_id: 'dmm_1', field: 'value' });
     expect(toRequestSource(scope)).toEqual({ equipment_id: 'osc_1', kind: 'waveform', channel: 2 });
+  });
+
+  it('tells sampled channels from waveform captures', () => {
+    expect(splitChannels(['ps_1.voltage_actual.1', 'osc_1.waveform.2', 'dmm_1.value'])).toEqual({
+      sampled: ['ps_1.voltage_actual.1', 'dmm_1.value'],
+      waveforms: ['osc_1.waveform.2'],
+    });
   });
 
   it('gives each channel its own colour', () => {

@@ -18,6 +18,7 @@ import {
   type QualityFigures,
   QualityTracker,
   type SessionAction,
+  splitChannels,
   stateText,
   totalSamples,
 } from './model';
@@ -28,6 +29,7 @@ const STORED_SAMPLES = 100_000;
 /** Samples kept on the live chart. */
 const LIVE_POINTS = 50_000;
 const REDRAW_MS = 100;
+const STATUS_MS = 2000;
 
 const ACTION_TEXT: Record<SessionAction, string> = {
   start: 'Start',
@@ -53,6 +55,8 @@ export function SessionView({
   const [data, setData] = useState<uPlot.AlignedData>([[]]);
   const [figures, setFigures] = useState<QualityFigures | null>(null);
   const [state, setState] = useState<string | null>(null);
+  /** The session's stats as the last live block carried them (newer than the status read over REST). */
+  const [liveStats, setLiveStats] = useState<Record<string, unknown> | null>(null);
 
   const refresh = useCallback(() => {
     rest
@@ -66,8 +70,15 @@ export function SessionView({
   }, [rest, acquisitionId]);
   useEffect(refresh, [refresh]);
   useResync(refresh, 3000);
+  const running = state !== null && !isFinished(state);
+  // While it runs, the status (stats, waveform captures) is re-read now and then besides the live blocks.
+  useEffect(() => {
+    if (!running) return;
+    const timer = window.setInterval(refresh, STATUS_MS);
+    return () => window.clearInterval(timer);
+  }, [running, refresh]);
 
-  const channels = status?.channels ?? [];
+  const { sampled: channels, waveforms } = splitChannels(status?.channels ?? []);
   const channelKey = channels.join('\n');
   const finished = state !== null && isFinished(state);
   const rate = typeof status?.config.sample_rate === 'number' ? status.config.sample_rate : 0;
@@ -111,6 +122,7 @@ export function SessionView({
         tracker.block(block, Date.now());
         if (live.push(block) > 0) dirty = true;
         setState(block.state);
+        setLiveStats(block.stats);
       },
       {
         interval_ms: 100,
@@ -168,7 +180,8 @@ export function SessionView({
 
   const triggerType = (status.config.trigger_config as { trigger_type?: string } | undefined)?.trigger_type;
   const shownState = state ?? status.state;
-  const total = totalSamples(status.stats);
+  const stats = newerStats(status.stats, finished ? null : liveStats);
+  const total = totalSamples(stats);
 
   return (
     <section className="acq-session card" aria-label={`Session ${status.name ?? status.acquisition_id}`}>
@@ -200,12 +213,24 @@ export function SessionView({
         ))}
       </div>
       <ErrorAlert message={error} />
-      <AcquisitionChart
-        title={finished ? 'Recorded samples' : 'Live samples'}
-        channels={channels}
-        data={data}
-        live={!finished}
-      />
+      {channels.length > 0 && (
+        <AcquisitionChart
+          title={finished ? 'Recorded samples' : 'Live samples'}
+          channels={channels}
+          data={data}
+          live={!finished}
+        />
+      )}
+      {waveforms.length > 0 && (
+        <p className="field-note">
+          Waveform captures of {waveforms.join(', ')}:{' '}
+          <span data-testid="acq-captures">
+            {typeof stats.total_blocks === 'number' ? stats.total_blocks : 0}
+          </span>{' '}
+          recorded, each stored whole with its time base (in the export; the live waveform is on the scope's
+          page).
+        </p>
+      )}
       <section className="acq-quality" aria-label="Quality">
         {finished ? (
           <>
@@ -244,6 +269,17 @@ export function SessionView({
       </div>
     </section>
   );
+}
+
+/** The live block's stats while they count at least as far as the status read over REST. */
+function newerStats(
+  rest: Record<string, unknown>,
+  live: Record<string, unknown> | null,
+): Record<string, unknown> {
+  if (!live) return rest;
+  const count = (s: Record<string, unknown>) =>
+    (totalSamples(s) ?? 0) + (typeof s.total_blocks === 'number' ? s.total_blocks : 0);
+  return count(live) >= count(rest) ? live : rest;
 }
 
 function Figure({ label, value, testId }: { label: string; value: string; testId?: string }) {

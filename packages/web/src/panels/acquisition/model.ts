@@ -71,6 +71,15 @@ export function channelName(source: PickedSource): string {
   return `${source.equipment_id}.${source.field}${source.channel !== undefined ? `.${source.channel}` : ''}`;
 }
 
+/**
+ * A session's channels split into the sampled ones (drawn on the chart, with statistics) and the waveform
+ * captures (`<equipment_id>.waveform.<channel>`), which are stored whole and go to the export.
+ */
+export function splitChannels(channels: readonly string[]): { sampled: string[]; waveforms: string[] } {
+  const waveforms = channels.filter((c) => /\.waveform\.\d+$/.test(c));
+  return { sampled: channels.filter((c) => !waveforms.includes(c)), waveforms };
+}
+
 export function sameSource(a: PickedSource, b: PickedSource): boolean {
   return channelName(a) === channelName(b);
 }
