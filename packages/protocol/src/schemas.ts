@@ -233,6 +233,8 @@ export const ServerMessages = {
     ...published,
     acquisition_id: Type.String(),
     ...AcquisitionBlock.properties,
+    /** The seq of the block sent before, when blocks were merged in between (the client asked for a slower pace). */
+    prev_seq: Type.Optional(Type.Integer({ minimum: 0 })),
     binary: Type.Optional(Type.Array(BinaryArray)),
   }),
   resync_required: reply('resync_required', {

@@ -16,10 +16,23 @@ export interface StreamSubscription {
 }
 
 /** How a connection receives a topic. */
-export type Subscription =
-  | { kind: 'event' }
-  | StreamSubscription
-  | { kind: 'acquisition'; acquisition_id: string; binary: boolean };
+export type Subscription = { kind: 'event' } | StreamSubscription | AcquisitionSubscription;
+
+/**
+ * A connection's acquisition stream. With `interval_ms` above the session's own pace, blocks are merged and sent
+ * at most once per interval (at once on a state change); `lastSeq` is the seq of the last one sent.
+ */
+export interface AcquisitionSubscription {
+  kind: 'acquisition';
+  acquisition_id: string;
+  binary: boolean;
+  interval_ms?: number;
+  lastSeq?: number;
+  lastSent?: number;
+  lastState?: string;
+  /** Blocks received and not yet sent, merged into one. */
+  pending?: Published;
+}
 
 /**
  * The wire message for a published bus message, as `sub` receives it; `prevSeq` is the stream message sent to it
@@ -52,6 +65,7 @@ export function toWire(
         state: String(block.state ?? 'unknown'),
         stats: isObject(block.stats) ? block.stats : {},
         data: isObject(block.data) ? block.data : null,
+        ...(prevSeq === undefined ? {} : { prev_seq: prevSeq }),
       };
     }
   }

@@ -16,7 +16,12 @@ import type { Logger } from 'pino';
 import type { Bus, Published } from '../bus.js';
 import type { Claim, ClaimRequest } from '../readings/pipeline.js';
 import { Connection } from './connection.js';
-import { FrameCache, type StreamSubscription, type Subscription } from './frames.js';
+import {
+  type AcquisitionSubscription,
+  FrameCache,
+  type StreamSubscription,
+  type Subscription,
+} from './frames.js';
 import { clientFrameBytes, InputBudget } from './input-budget.js';
 import { OPEN, type WireSocket } from './socket.js';
 import type { WriterLimits } from './writer.js';
@@ -211,6 +216,10 @@ export class Gateway {
     sub: Subscription,
     frames = new FrameCache(message, sub),
   ) {
+    if (sub.kind === 'acquisition' && sub.interval_ms !== undefined) {
+      this.pushAcquisition(conn, message, sub);
+      return;
+    }
     if (sub.kind !== 'stream') {
       conn.writer.push(frames.for(sub));
       return;
@@ -220,6 +229,32 @@ export class Gateway {
       frames.for(sub, previous !== undefined && previous !== message.seq - 1 ? previous : undefined),
     );
     sub.lastSeq = message.seq;
+  }
+
+  /**
+   * An acquisition block for a client that asked for a pace of its own: blocks are merged (samples appended, the
+   * latest state and stats) until its interval has passed or the state changes; then one goes, with prev_seq.
+   */
+  private pushAcquisition(conn: Connection, message: Published, sub: AcquisitionSubscription): void {
+    const merged = sub.pending ? mergeBlocks(sub.pending, message) : message;
+    const state = String((message.data as { state?: unknown } | null)?.state ?? '');
+    const now = Date.now();
+    const due =
+      sub.lastSent === undefined ||
+      now - sub.lastSent >= (sub.interval_ms ?? 0) - ACQUISITION_JITTER_MS ||
+      state !== sub.lastState;
+    if (!due) {
+      sub.pending = merged;
+      return;
+    }
+    sub.pending = undefined;
+    sub.lastSent = now;
+    sub.lastState = state;
+    const prev = sub.lastSeq;
+    sub.lastSeq = merged.seq;
+    conn.writer.push(
+      new FrameCache(merged, sub).for(sub, prev !== undefined && prev !== merged.seq - 1 ? prev : undefined),
+    );
   }
 
   /** One message of a topic for one client (an acquisition's ring snapshot for a late joiner). */
@@ -280,6 +315,10 @@ export class Gateway {
     if (!subs) return;
     let frames: FrameCache | undefined;
     for (const [conn, sub] of subs) {
+      if (sub.kind === 'acquisition' && sub.interval_ms !== undefined) {
+        this.pushAcquisition(conn, message, sub);
+        continue;
+      }
       frames ??= new FrameCache(message, sub);
       conn.writer.push(frames.for(sub));
     }
@@ -350,4 +389,31 @@ export class Gateway {
       }
     }
   }
+}
+
+/** Tolerance of an acquisition client's interval: blocks come every 100 ms, give or take a timer's jitter. */
+const ACQUISITION_JITTER_MS = 20;
+
+/** Two acquisition blocks as one: the samples of both, in order; the later one's state, stats, seq and time. */
+function mergeBlocks(a: Published, b: Published): Published {
+  type Samples = {
+    count: number;
+    start_index?: number;
+    timestamps?: string[];
+    values: Record<string, unknown[]>;
+  };
+  const da = (a.data as { data?: Samples | null } | null)?.data ?? null;
+  const db = (b.data as { data?: Samples | null } | null)?.data ?? null;
+  let data: Samples | null = db ?? da;
+  if (da && db) {
+    data = {
+      count: da.count + db.count,
+      ...(da.start_index !== undefined ? { start_index: da.start_index } : {}),
+      ...(da.timestamps && db.timestamps ? { timestamps: [...da.timestamps, ...db.timestamps] } : {}),
+      values: Object.fromEntries(
+        Object.entries(db.values).map(([k, v]) => [k, [...(da.values[k] ?? []), ...v]]),
+      ),
+    };
+  }
+  return { ...b, data: { ...(b.data as object), data } } as Published;
 }

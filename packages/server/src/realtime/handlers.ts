@@ -16,7 +16,7 @@ import {
   timestamp,
 } from '@lablink/protocol';
 import type { Connection } from './connection.js';
-import type { StreamSubscription } from './frames.js';
+import type { AcquisitionSubscription, StreamSubscription } from './frames.js';
 
 type Handlers = { [K in keyof ClientMessageMap]: (conn: Connection, message: ClientMessageMap[K]) => void };
 
@@ -133,7 +133,7 @@ export const handlers: Handlers = {
     );
   },
 
-  start_acquisition_stream(conn, { request_id, acquisition_id, resume_from, binary }) {
+  start_acquisition_stream(conn, { request_id, acquisition_id, resume_from, binary, interval_ms }) {
     const { gateway } = conn;
     if (!gateway.acquisitions?.find(acquisition_id)) {
       throw new ProtocolError(
@@ -144,7 +144,13 @@ export const handlers: Handlers = {
     }
     // The acquisition service publishes its blocks on this topic; the gateway only forwards them.
     const topic = acquisitionTopic(acquisition_id);
-    const sub = { kind: 'acquisition', acquisition_id, binary: binary ?? conn.binary } as const;
+    // Without interval_ms, every block as the session publishes it (about 10 per second).
+    const sub: AcquisitionSubscription = {
+      kind: 'acquisition',
+      acquisition_id,
+      binary: binary ?? conn.binary,
+      ...(interval_ms !== undefined ? { interval_ms } : {}),
+    };
     conn.acquisitions.set(acquisition_id, topic);
     gateway.subscribe(conn, topic, sub);
     const seq = gateway.bus.seq(topic);
