@@ -61,6 +61,10 @@ describe('restart', () => {
       const ts = d.data.timestamps.map((x: string) => Date.parse(x));
       expect(ts.every((t: number, i: number) => i === 0 || t > ts[i - 1])).toBe(true);
       const reader = server.services.acquisitions.reader(id);
+      // The settings snapshot of the instrument, taken at the start, kept too.
+      const instruments = reader.metadata().instruments as Record<string, { info: Json; settings: Json }>;
+      expect(instruments[dmmId]?.info.model).toBeTruthy();
+      expect(instruments[dmmId]?.settings).toBeTypeOf('object');
       let rows = 0;
       for await (const chunk of reader.chunks({ chunkSize: 7 })) rows += chunk.timestamps.length;
       expect(rows).toBe(n);

@@ -60,7 +60,11 @@ export interface AcquisitionDeps {
   bus: Bus;
   logger: Logger;
   dataDir: string;
-  equipment: { find(id: string): EquipmentView | null | undefined };
+  equipment: {
+    find(id: string): EquipmentView | null | undefined;
+    /** The last value of each setting the instrument took (setpoints, ranges …), for the settings snapshot. */
+    lastSettings?(id: string): Record<string, unknown>;
+  };
   readings: { claim(request: ClaimRequest): Claim };
 }
 
@@ -470,7 +474,13 @@ export class AcquisitionService {
     for (const eq of new Set([...s.polled, ...s.blocks].map((c) => c.equipment_id))) {
       const view = this.deps.equipment.find(eq);
       s.instruments[eq] = view
-        ? { info: view.info, model: view.model, firmware_version: view.firmware_version, state: view.state }
+        ? {
+            info: view.info,
+            model: view.model,
+            firmware_version: view.firmware_version,
+            state: view.state,
+            settings: this.deps.equipment.lastSettings?.(eq) ?? {},
+          }
         : null;
     }
     s.started_at = iso(syncStart ?? Date.now());
