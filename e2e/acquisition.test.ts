@@ -3,7 +3,7 @@
 // footer counting its samples; a refused setting shows the server's reason by its field and creates nothing;
 // statistics of a channel come from the stored samples; the export downloads a CSV holding the samples; the
 // stopped session is reopened from the list and plotted from storage. A scope channel's waveform captures are
-// recorded from a session set up the same way. A screenshot of the panel goes to
+// recorded from a session set up the same way, and a triggered session waits for its external trigger. A screenshot of the panel goes to
 // docs/screenshots/acquisition.png (when missing, or with LABLINK_SCREENSHOTS=1).
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -219,6 +219,30 @@ describe.skipIf(!chromiumAvailable('acquisition panel'))('Acquisition panel in C
       .getByRole('button', { name: 'Stop' })
       .click();
     await expect.poll(state, LIVE_TIMEOUT).toBe('stopped');
+  }, 60_000);
+
+  it('a triggered session waits for its external trigger, then takes its samples', async () => {
+    await page.goto(`${server.url}/#/acquisition`);
+    await pickSource('voltage_actual');
+    const f = form();
+    await f.getByLabel('Mode', { exact: true }).selectOption('triggered');
+    await f.getByLabel('Trigger', { exact: true }).selectOption('external');
+    await f.getByLabel('Stop after', { exact: true }).selectOption('samples');
+    await f.getByLabel('Samples', { exact: true }).fill('10');
+    await f.getByLabel('Sample rate', { exact: true }).fill('20');
+    await f.getByRole('button', { name: 'Create session' }).click();
+    await expect.poll(() => hash(), LIVE_TIMEOUT).toMatch(/^#\/acquisition\/.+/);
+    const id = decodeURIComponent(hash().split('/')[2] ?? '');
+    expect((await api(`/api/acquisition/session/${id}/status`)).config.trigger_config).toMatchObject({
+      trigger_type: 'external',
+    });
+    const controls = page.getByRole('toolbar', { name: 'Session controls' });
+    await controls.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(state, LIVE_TIMEOUT).toBe('waiting_trigger');
+    await controls.getByRole('button', { name: 'Trigger now' }).click();
+    await expect.poll(state, LIVE_TIMEOUT).toBe('stopped');
+    expect((await api(`/api/acquisition/session/${id}/status`)).stats.total_samples).toBe(10);
+    await expect.poll(points, LIVE_TIMEOUT).toBe(10);
   }, 60_000);
 
   it('reopens the stopped session from the list and plots it from storage', async () => {

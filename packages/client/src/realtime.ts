@@ -45,6 +45,11 @@ export interface AcquisitionStreamMessage {
   acquisition_id: string;
   /** The topic's sequence number (+1 per block published): a jump means blocks were missed. */
   seq: number;
+  /**
+   * For a client that asked for its own pace (`interval_ms`), the server merges the blocks published meanwhile
+   * into one: this is the seq of the block this client was sent before, when it is not seq − 1.
+   */
+  prev_seq?: number;
   /** Server time of the block (ISO-8601 UTC). */
   timestamp: string;
   state: string;
@@ -460,7 +465,9 @@ export class RealtimeClient {
     const seq = message.seq;
     if (!follow || typeof seq !== 'number') return; // a block that crossed our stop
     if (follow.lastSeq !== null && seq <= follow.lastSeq) return; // a replay overlapping what we have
-    if (follow.lastSeq !== null && seq > follow.lastSeq + 1) this.meter.gap(seq - follow.lastSeq - 1);
+    // A merged block (the client's own pace) covers prev_seq+1 … seq: skipping those is its rate, not a loss.
+    const previous = typeof message.prev_seq === 'number' ? message.prev_seq : seq - 1;
+    if (follow.lastSeq !== null && previous > follow.lastSeq) this.meter.gap(previous - follow.lastSeq);
     follow.lastSeq = seq;
     const timestamp = String(message.timestamp);
     this.meter.latencySample(timestamp);
@@ -468,6 +475,7 @@ export class RealtimeClient {
     const block: AcquisitionStreamMessage = {
       acquisition_id: follow.acquisition_id,
       seq,
+      ...(typeof message.prev_seq === 'number' ? { prev_seq: message.prev_seq } : {}),
       timestamp,
       state: String(message.state ?? 'unknown'),
       stats: (message.stats ?? {}) as Record<string, unknown>,

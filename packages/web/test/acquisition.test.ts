@@ -336,6 +336,15 @@ describe('QualityTracker', () => {
     expect(f.latencyMs).toBeGreaterThan(900);
   });
 
+  it("counts no gap for a block merged at the client's pace (prev_seq)", () => {
+    const q = new QualityTracker();
+    q.block(block(1, t0, { a: [1] }), t0 + 10);
+    q.block({ ...block(4, t0 + 10, { a: [2, 3, 4] }), prev_seq: 1 }, t0 + 100);
+    expect(q.figures(t0 + 100).gaps).toBe(0);
+    q.block({ ...block(9, t0 + 40, { a: [5] }), prev_seq: 6 }, t0 + 200);
+    expect(q.figures(t0 + 200).gaps).toBe(2);
+  });
+
   it('corrects latency by the clock offset and has none before data', () => {
     const q = new QualityTracker();
     expect(q.figures(t0).latencyMs).toBeNull();

@@ -403,7 +403,7 @@ export interface QualityFigures {
   latencyMs: number | null;
   /** Samples of the session so far (the server's count, or those received live when it gives none). */
   samples: number;
-  /** Blocks missed (jumps in seq). */
+  /** Blocks missed (jumps in seq beyond what a merged block covers). */
   gaps: number;
   /** Share of the session's ring buffer in use, 0–1; null when the server does not say. */
   bufferUse: number | null;
@@ -424,13 +424,14 @@ export class QualityTracker {
 
   /** One block received at `now` (ms, this machine's clock, corrected by `clockOffsetMs` = server − ours). */
   block(
-    message: Pick<AcquisitionStreamMessage, 'seq' | 'timestamp' | 'data' | 'stats'>,
+    message: Pick<AcquisitionStreamMessage, 'seq' | 'prev_seq' | 'timestamp' | 'data' | 'stats'>,
     now: number,
     clockOffsetMs = 0,
   ): void {
     if (this.lastSeq !== null && message.seq <= this.lastSeq) return;
-    if (this.lastSeq !== null && message.seq > this.lastSeq + 1)
-      this.gapCount += message.seq - this.lastSeq - 1;
+    // A block merged at the client's pace covers prev_seq+1 … seq: not a loss.
+    const previous = message.prev_seq ?? message.seq - 1;
+    if (this.lastSeq !== null && previous > this.lastSeq) this.gapCount += previous - this.lastSeq;
     this.lastSeq = message.seq;
     const count = message.data?.count ?? 0;
     this.samples += count;
