@@ -15,6 +15,9 @@ export interface BenchState {
   estop: Json;
   /** Users' alarm definitions (built-in ones appear on demand; occurrences move by themselves). */
   alarms: Json[];
+  /** Acquisition sessions (settings and state; sample counts move by themselves) and sync groups. */
+  acquisitions: Json[];
+  syncGroups: Json[];
 }
 
 const byId = (a: Json, b: Json) =>
@@ -61,12 +64,14 @@ export async function snapshot(base: string): Promise<BenchState> {
       }
     }),
   );
-  const [all, sessions, profiles, estop, alarms] = await Promise.all([
+  const [all, sessions, profiles, estop, alarms, acquisitions, groups] = await Promise.all([
     get(base, '/api/locks/all'),
     get(base, '/api/locks/sessions'),
     get(base, '/api/profiles/list'),
     get(base, '/api/safety/emergency-stop/status'),
     get(base, '/api/alarms'),
+    get(base, '/api/acquisition/sessions'),
+    get(base, '/api/acquisition/sync/groups'),
   ]);
   const lockOf = (l: Json) => pick(l, ['lock_id', 'session_id', 'lock_mode', 'timeout_seconds']);
   return {
@@ -92,6 +97,18 @@ export async function snapshot(base: string): Promise<BenchState> {
     profiles: [profiles.status, ...((profiles.body.profiles ?? []) as Json[]).sort(byId)],
     estop: { status: estop.status, ...pick(estop.body, ['active', 'stop_time', 'equipment_count']) },
     alarms: [alarms.status, ...((alarms.body.alarms ?? []) as Json[]).filter((a) => !a.builtin)],
+    acquisitions: [
+      acquisitions.status,
+      ...((acquisitions.body.sessions ?? []) as Json[])
+        .map((a) => pick(a, ['acquisition_id', 'equipment_id', 'name', 'state', 'mode', 'created_at']))
+        .sort((a, b) => String(a.acquisition_id).localeCompare(b.acquisition_id)),
+    ],
+    syncGroups: [
+      groups.status,
+      ...((groups.body.groups ?? []) as Json[])
+        .map((g) => ({ ...pick(g, ['group_id', 'name', 'state', 'start_time']), members: g.members }))
+        .sort((a, b) => String(a.group_id).localeCompare(b.group_id)),
+    ],
   };
 }
 
@@ -187,6 +204,18 @@ export async function restore(base: string, target: BenchState): Promise<void> {
       if (writable.equipment_id === undefined) continue;
     }
     await send('/api/alarms/create', { body: writable });
+  }
+
+  // Acquisition sessions and sync groups made since: deleted (ids are never reused, so none is "put back").
+  const keptGroups = new Set((target.syncGroups ?? []).slice(1).map((g: Json) => g.group_id));
+  for (const g of ((await http(`${base}/api/acquisition/sync/groups`)).body.groups ?? []) as Json[]) {
+    if (!keptGroups.has(g.group_id))
+      await send(`/api/acquisition/sync/group/${g.group_id}`, { method: 'DELETE' });
+  }
+  const keptSessions = new Set((target.acquisitions ?? []).slice(1).map((a: Json) => a.acquisition_id));
+  for (const a of ((await http(`${base}/api/acquisition/sessions`)).body.sessions ?? []) as Json[]) {
+    if (!keptSessions.has(a.acquisition_id))
+      await send(`/api/acquisition/session/${a.acquisition_id}`, { method: 'DELETE' });
   }
 
   // Instruments come back by themselves after a reconnect; wait for every one of them.
