@@ -31,23 +31,13 @@ export interface AcquisitionExportOptions {
   waitMs?: number;
 }
 
-/** The acquisition service's reader, once the engine provides one. */
-function serviceReader(app: AppInstance): (acquisitionId: string) => SessionReader {
-  return (id) => {
-    const services = app.services as unknown as Record<string, { reader?: (id: string) => SessionReader }>;
-    const service = services.acquisition ?? services.acquisitions;
-    if (!service?.reader) throw new DomainError('not_found', `acquisition ${id} not found`, 'acquisition_id');
-    return service.reader(id);
-  };
-}
-
 const contentDisposition = (name: string) =>
   `attachment; filename="${name}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export async function acquisitionExportRoutes(app: AppInstance, options: AcquisitionExportOptions = {}) {
   const exports = new ExportService({
     dataDir: options.dataDir ?? app.services.config.dataDir,
-    readerFor: options.readerFor ?? serviceReader(app),
+    readerFor: options.readerFor ?? ((id) => app.services.acquisitions.reader(id)),
   });
   app.addHook('onClose', async () => exports.settle());
 
@@ -115,12 +105,17 @@ export async function acquisitionExportRoutes(app: AppInstance, options: Acquisi
     },
     async (request, reply) => {
       const { file, contentType, bytes } = exports.file(request.params.filename);
-      return reply
-        .header('content-type', contentType)
-        .header('content-length', bytes)
-        .header('content-disposition', contentDisposition(request.params.filename))
-        .header('x-content-type-options', 'nosniff')
-        .send(createReadStream(file));
+      return (
+        reply
+          .header('content-type', contentType)
+          .header('content-length', bytes)
+          .header('content-disposition', contentDisposition(request.params.filename))
+          .header('x-content-type-options', 'nosniff')
+          // A download is one request. Once h5wasm is loaded in the process, a keep-alive socket that carried a
+          // streamed reply is no longer seen as idle and would hold the server's close until its timeout.
+          .header('connection', 'close')
+          .send(createReadStream(file))
+      );
     },
   );
 }
