@@ -1,10 +1,13 @@
 // Shapes of the acquisition REST API (docs/acquisition.md): sessions recorded from the readings of one or many
 // instruments or from a scope's waveform captures, their state and stats, the stored samples, sync groups,
 // exports and statistics. LabLink 1.x paths and field names are kept. Sessions and sync groups are defined once
-// in @lablink/protocol/rest; the names here are the SDK's. Export and statistics follow the shared contract.
+// in @lablink/protocol/rest, exports and statistics too; the names here are the SDK's.
 
 import type {
   AcquisitionAck,
+  AcquisitionExportFormat,
+  AcquisitionExportResponse,
+  AcquisitionExportStatus,
   AcquisitionSourceSpec,
   AcquisitionSummary,
   CreateAcquisitionRequest,
@@ -35,7 +38,7 @@ export type {
   TriggerType,
 } from '@lablink/protocol/rest';
 
-export type ExportFormat = 'csv' | 'json' | 'npy' | 'hdf5' | 'parquet';
+export type ExportFormat = AcquisitionExportFormat;
 
 /** POST /api/acquisition/session/create. */
 export type AcquisitionSessionRequest = CreateAcquisitionRequest;
@@ -47,34 +50,10 @@ export type AcquisitionCreated = AcquisitionAck;
 /** One past or current session in GET /api/acquisition/sessions. */
 export type AcquisitionSessionSummary = AcquisitionSummary;
 
-/** GET /api/acquisition/exports/{export_id}. */
-export interface AcquisitionExportProgress {
-  export_id: string;
-  state: 'done' | 'running' | 'error';
-  /** 0–1: samples written over the samples to write. */
-  progress?: number;
-  samples?: number;
-  total_samples?: number;
-  /** Size of the finished file (0 while running). */
-  bytes?: number;
-  filename?: string;
-  download_url?: string;
-  /** Companion files (scope captures beside a CSV or Parquet export). */
-  files?: { filename: string; download_url: string; bytes: number }[];
-  error?: string | null;
-}
-
-/** POST /api/acquisition/export; `state` is `running` while a long export streams from storage. */
-export interface AcquisitionExport extends AcquisitionExportProgress {
-  success: boolean;
-  message: string;
-  acquisition_id?: string;
-  format: ExportFormat;
-  filename: string;
-  download_url: string;
-  /** Request fields the server ignored (a client file path). */
-  ignored?: string[];
-}
+/** GET /api/acquisition/exports/{export_id}: state, progress (0–1), the file and its companions. */
+export type AcquisitionExportProgress = AcquisitionExportStatus;
+/** POST /api/acquisition/export: the export's status, `running` while a long session streams from storage. */
+export type AcquisitionExport = AcquisitionExportResponse;
 
 /** GET /api/acquisition/session/{id}/stats/{kind}: the kind's figures under its key, as LabLink 1.x wraps them. */
 export type StatsResult = StatsResponse;

@@ -52,7 +52,7 @@ export function ExportBox({ acquisitionId }: { acquisitionId: string }) {
     try {
       const result = await rest.exportAcquisition(acquisitionId, format);
       setStarted(result);
-      if (result.state === 'done') setProgress({ export_id: result.export_id, state: 'done' });
+      if (result.state === 'done') setProgress(result);
       notify('success', result.message || `Export to ${result.filename} started`);
     } catch (err) {
       setError(describeError(err));
