@@ -111,8 +111,8 @@ export async function acquisitionExportRoutes(app: AppInstance, options: Acquisi
           .header('content-length', bytes)
           .header('content-disposition', contentDisposition(request.params.filename))
           .header('x-content-type-options', 'nosniff')
-          // A download is one request. Once h5wasm is loaded in the process, a keep-alive socket that carried a
-          // streamed reply is no longer seen as idle and would hold the server's close until its timeout.
+          // A download is one request. A keep-alive socket that has just carried a streamed reply may not count as
+          // idle yet when the server closes, and would then hold the close for the 72 s keep-alive timeout.
           .header('connection', 'close')
           .send(createReadStream(file))
       );
