@@ -135,6 +135,13 @@ export class AcquisitionSession {
   triggerInfo: { time: string; index: number; value: number | null } | null = null;
   /** Rows recorded since the trigger (or since the start). */
   postTrigger = 0;
+  /** Deadlines the instruments could not keep (a read slower than the period): rows that are not there. */
+  missed = 0;
+  /** Missed deadlines before the last pause. */
+  missedBefore = 0;
+  /** The deadline grid since the start or the last resume: its first row's timestamp, rows since. */
+  gridStart: number | null = null;
+  gridRows = 0;
   /** Timestamp of the first row after the trigger: duration_seconds counts from it. */
   durationStart: number | null = null;
   /** Ring index up to which rows have gone out live. */
@@ -200,6 +207,7 @@ export class AcquisitionSession {
       duration_seconds: duration,
       actual_sample_rate: duration > 0 ? (this.total - 1) / duration : 0,
       buffer_overruns: this.ring.overruns,
+      missed_samples: this.missed,
       buffer: {
         size: this.ring.capacity,
         count: this.ring.count,
@@ -512,6 +520,8 @@ export class AcquisitionService {
     const s = this.get(id);
     if (s.state !== 'acquiring' && s.state !== 'waiting_trigger')
       return { success: false, message: 'Not acquiring' };
+    s.gridStart = null;
+    s.missedBefore = s.missed;
     this.setState(s, 'paused');
     return { success: true, message: 'Acquisition paused' };
   }
@@ -715,6 +725,15 @@ export class AcquisitionService {
         return;
       }
     }
+    if (!preTrigger) {
+      // Each row is due on the grid start + k periods; a k with no row is a deadline missed.
+      if (s.gridStart === null) {
+        s.gridStart = t;
+        s.gridRows = 0;
+      } else s.gridRows += 1;
+      const due = Math.round(((t - s.gridStart) * s.config.sample_rate) / 1000);
+      s.missed = Math.max(s.missed, s.missedBefore + due - s.gridRows);
+    }
     s.ring.push(t, row);
     s.store.append(t, row);
     s.firstTimestamp ??= t;
@@ -862,6 +881,7 @@ function restoreStats(s: AcquisitionSession, saved: Record<string, unknown>): vo
   if (typeof end === 'string') s.lastTimestamp = Date.parse(end);
   s.blockCount = Math.max(s.blockCount, Number(saved.total_blocks ?? 0) || 0);
   if (typeof saved.durationStart === 'number') s.durationStart = saved.durationStart;
+  if (typeof saved.missed_samples === 'number') s.missed = s.missedBefore = saved.missed_samples;
   const trigger = saved.trigger;
   if (trigger && typeof trigger === 'object') s.triggerInfo = trigger as AcquisitionSession['triggerInfo'];
 }
