@@ -18,8 +18,12 @@ export type CrossingDirection = (typeof CROSSING_DIRECTIONS)[number];
 export const STATS_LIMITS = {
   /** The most samples rolling, trend, quality and crossings stream over (they hold none of them). */
   maxSamples: 1_000_000_000,
-  /** The most samples the FFT and the peak search take (the last ones of the channel): 2^20. */
-  maxWindowSamples: 1_048_576,
+  /**
+   * The most samples the FFT and the peak search take (the last ones of the channel): 2^16. They run on the event
+   * loop, so the bound keeps one request under about 0.1 s (a 2^20 FFT and its reply took over a second, during
+   * which an emergency stop would have waited).
+   */
+  maxWindowSamples: 65_536,
   /** The FFT needs at least this many samples. */
   minFftSamples: 4,
   maxValue: 1e12,

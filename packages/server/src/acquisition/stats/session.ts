@@ -1,6 +1,7 @@
 // The statistics of one channel of a recorded session, read through its SessionReader (reader.ts): the stored
 // samples, chunk by chunk. Rolling, trend, quality and crossings stream over as many samples as asked (default all)
-// holding none of them; the FFT and the peak search take the last `num_samples` (at most 2^20) in memory.
+// holding none of them; the FFT and the peak search take the last `num_samples` in memory (at most
+// STATS_LIMITS.maxWindowSamples, 2^16).
 //
 // A block channel (a scope's waveform captures) is read as its captures' samples one after the other, each sample
 // at its capture's time plus its offset on the capture's time base; its FFT is that of the last capture alone, at the
