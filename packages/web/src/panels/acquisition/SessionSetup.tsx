@@ -3,10 +3,11 @@
 // how long, and for a triggered session the trigger. What the server refuses is shown next to the field it names.
 
 import { type AlarmParameters, type EquipmentInfo, LabLinkError } from '@lablink/client';
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useClient } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { FormField, NumberField } from '../../components/FormField';
 import { describeError } from '../../lib/errors';
 import { instrumentName } from '../alarms/useEquipmentNames';
 import {
@@ -117,7 +118,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
       <fieldset>
         <legend>What to record</legend>
         <div className="form-grid">
-          <Field label="Instrument" error={undefined}>
+          <FormField label="Instrument" error={undefined}>
             {(id) => (
               <select id={id} value={equipmentId} onChange={(e) => setEquipmentId(e.target.value)}>
                 <option value="">Choose an instrument…</option>
@@ -128,9 +129,9 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                 ))}
               </select>
             )}
-          </Field>
+          </FormField>
           {equipmentId && showChannel && (
-            <Field label="Channel" error={undefined}>
+            <FormField label="Channel" error={undefined}>
               {(id) => (
                 <select id={id} value={channel} onChange={(e) => setChannel(e.target.value)}>
                   {Array.from({ length: channelCount }, (_, i) => i + 1).map((c) => (
@@ -140,10 +141,10 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                   ))}
                 </select>
               )}
-            </Field>
+            </FormField>
           )}
           {equipmentId && (
-            <Field label="Reading" error={paramsError ?? undefined}>
+            <FormField label="Reading" error={paramsError ?? undefined}>
               {(id) => (
                 <select
                   id={id}
@@ -162,7 +163,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                   ))}
                 </select>
               )}
-            </Field>
+            </FormField>
           )}
           <div className="form-field form-field-button">
             <button type="button" className="secondary" onClick={addSource} disabled={!equipmentId || !field}>
@@ -200,7 +201,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
       <fieldset>
         <legend>How</legend>
         <div className="form-grid">
-          <Field label="Name" error={errors.name}>
+          <FormField label="Name" error={errors.name}>
             {(id, invalid) => (
               <input
                 id={id}
@@ -211,8 +212,8 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                 onChange={(e) => set('name', e.target.value)}
               />
             )}
-          </Field>
-          <Field label="Mode" error={errors.mode}>
+          </FormField>
+          <FormField label="Mode" error={errors.mode}>
             {(id, invalid) => (
               <select
                 id={id}
@@ -227,9 +228,16 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                 ))}
               </select>
             )}
-          </Field>
-          <TextField label="Sample rate" name="sample_rate" unit="Hz" form={form} set={set} errors={errors} />
-          <Field label="Stop after" error={errors.limit}>
+          </FormField>
+          <NumberField
+            label="Sample rate"
+            name="sample_rate"
+            unit="Hz"
+            form={form}
+            set={set}
+            errors={errors}
+          />
+          <FormField label="Stop after" error={errors.limit}>
             {(id, invalid) => (
               <select
                 id={id}
@@ -242,9 +250,9 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                 <option value="samples">A number of samples</option>
               </select>
             )}
-          </Field>
+          </FormField>
           {form.limit === 'duration' && (
-            <TextField
+            <NumberField
               label="Duration"
               name="duration_seconds"
               unit="s"
@@ -254,7 +262,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
             />
           )}
           {form.limit === 'samples' && (
-            <TextField
+            <NumberField
               label="Samples"
               name="num_samples"
               unit="per channel"
@@ -263,7 +271,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
               errors={errors}
             />
           )}
-          <TextField
+          <NumberField
             label="Buffer"
             name="buffer_size"
             unit="samples"
@@ -279,7 +287,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
         <fieldset>
           <legend>Trigger</legend>
           <div className="form-grid">
-            <Field label="Trigger" error={errors.trigger_type}>
+            <FormField label="Trigger" error={errors.trigger_type}>
               {(id, invalid) => (
                 <select
                   id={id}
@@ -294,9 +302,9 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                   ))}
                 </select>
               )}
-            </Field>
+            </FormField>
             {shown.channel && (
-              <Field label="Trigger channel" error={errors.trigger_channel}>
+              <FormField label="Trigger channel" error={errors.trigger_channel}>
                 {(id, invalid) => (
                   <select
                     id={id}
@@ -312,13 +320,13 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                     ))}
                   </select>
                 )}
-              </Field>
+              </FormField>
             )}
             {shown.level && (
-              <TextField label="Level" name="level" unit="" form={form} set={set} errors={errors} />
+              <NumberField label="Level" name="level" unit="" form={form} set={set} errors={errors} />
             )}
             {shown.edge && (
-              <Field label="Edge" error={errors.edge}>
+              <FormField label="Edge" error={errors.edge}>
                 {(id, invalid) => (
                   <select
                     id={id}
@@ -333,10 +341,10 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                     ))}
                   </select>
                 )}
-              </Field>
+              </FormField>
             )}
             {shown.preTrigger && (
-              <TextField
+              <NumberField
                 label="Pre-trigger"
                 name="pre_trigger_samples"
                 unit="samples"
@@ -347,7 +355,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
               />
             )}
             {shown.startTime && (
-              <Field label="Start at" error={errors.start_time}>
+              <FormField label="Start at" error={errors.start_time}>
                 {(id, invalid) => (
                   <input
                     id={id}
@@ -358,7 +366,7 @@ export function SessionSetup({ instruments, onCreated }: Props) {
                     onChange={(e) => set('start_time', e.target.value)}
                   />
                 )}
-              </Field>
+              </FormField>
             )}
           </div>
         </fieldset>
@@ -371,68 +379,5 @@ export function SessionSetup({ instruments, onCreated }: Props) {
         </button>
       </div>
     </form>
-  );
-}
-
-function Field({
-  label,
-  error,
-  children,
-}: {
-  label: string;
-  error: string | undefined;
-  children(id: string, invalid: true | undefined): ReactNode;
-}) {
-  const id = useId();
-  return (
-    <div className="form-field">
-      <label htmlFor={id}>{label}</label>
-      {children(id, error ? true : undefined)}
-      <ErrorAlert message={error} />
-    </div>
-  );
-}
-
-type TextKey =
-  | 'sample_rate'
-  | 'duration_seconds'
-  | 'num_samples'
-  | 'buffer_size'
-  | 'level'
-  | 'pre_trigger_samples';
-
-function TextField({
-  label,
-  name,
-  unit,
-  placeholder,
-  form,
-  set,
-  errors,
-}: {
-  label: string;
-  name: TextKey;
-  unit: string;
-  placeholder?: string;
-  form: SessionForm;
-  set(key: TextKey, value: string): void;
-  errors: FieldErrors;
-}) {
-  return (
-    <Field label={label} error={errors[name]}>
-      {(id, invalid) => (
-        <span className="setpoint-row">
-          <input
-            id={id}
-            inputMode="decimal"
-            value={form[name]}
-            placeholder={placeholder}
-            aria-invalid={invalid}
-            onChange={(e) => set(name, e.target.value)}
-          />
-          {unit && <span className="unit">{unit}</span>}
-        </span>
-      )}
-    </Field>
   );
 }

@@ -3,10 +3,11 @@
 // the fields the chosen type and condition use. What the server refuses is shown next to the field it names.
 
 import { type AlarmConfig, type AlarmParameters, type EquipmentInfo, LabLinkError } from '@lablink/client';
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useClient } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { FormField, NumberField } from '../../components/FormField';
 import { describeError } from '../../lib/errors';
 import {
   ALARM_TYPES,
@@ -116,7 +117,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
       <fieldset>
         <legend>What to watch</legend>
         <div className="form-grid">
-          <Field label="Name" error={errors.name}>
+          <FormField label="Name" error={errors.name}>
             {(id, invalid) => (
               <input
                 id={id}
@@ -126,8 +127,8 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 onChange={(e) => set('name', e.target.value)}
               />
             )}
-          </Field>
-          <Field label="Type" error={errors.alarm_type}>
+          </FormField>
+          <FormField label="Type" error={errors.alarm_type}>
             {(id, invalid) => (
               <select
                 id={id}
@@ -143,8 +144,8 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 ))}
               </select>
             )}
-          </Field>
-          <Field label="Instrument" error={errors.equipment_id}>
+          </FormField>
+          <FormField label="Instrument" error={errors.equipment_id}>
             {(id, invalid) => (
               <select
                 id={id}
@@ -168,9 +169,9 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 )}
               </select>
             )}
-          </Field>
+          </FormField>
           {channels.length > 0 && (
-            <Field label="Channel" error={errors.channel}>
+            <FormField label="Channel" error={errors.channel}>
               {(id, invalid) => (
                 <select
                   id={id}
@@ -185,10 +186,10 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                   ))}
                 </select>
               )}
-            </Field>
+            </FormField>
           )}
           {form.equipment_id && (
-            <Field label="Reading" error={errors.parameter ?? paramsError ?? undefined}>
+            <FormField label="Reading" error={errors.parameter ?? paramsError ?? undefined}>
               {(id, invalid) => (
                 <select
                   id={id}
@@ -210,9 +211,9 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                   )}
                 </select>
               )}
-            </Field>
+            </FormField>
           )}
-          <Field label="Description" error={errors.description} wide>
+          <FormField label="Description" error={errors.description} wide>
             {(id, invalid) => (
               <input
                 id={id}
@@ -222,7 +223,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 onChange={(e) => set('description', e.target.value)}
               />
             )}
-          </Field>
+          </FormField>
         </div>
       </fieldset>
 
@@ -230,7 +231,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
         <fieldset>
           <legend>When to raise it</legend>
           <div className="form-grid">
-            <Field label="Condition" error={errors.condition}>
+            <FormField label="Condition" error={errors.condition}>
               {(id, invalid) => (
                 <select
                   id={id}
@@ -245,7 +246,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                   ))}
                 </select>
               )}
-            </Field>
+            </FormField>
             {range ? (
               <>
                 <NumberField
@@ -360,7 +361,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
       <fieldset>
         <legend>How it is handled</legend>
         <div className="form-grid">
-          <Field label="Severity" error={errors.severity}>
+          <FormField label="Severity" error={errors.severity}>
             {(id, invalid) => (
               <select
                 id={id}
@@ -375,8 +376,8 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 ))}
               </select>
             )}
-          </Field>
-          <Field label="Tags" error={errors.tags}>
+          </FormField>
+          <FormField label="Tags" error={errors.tags}>
             {(id, invalid) => (
               <input
                 id={id}
@@ -386,7 +387,7 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
                 onChange={(e) => set('tags', e.target.value)}
               />
             )}
-          </Field>
+          </FormField>
         </div>
         <div className="checks">
           <label>
@@ -440,74 +441,5 @@ export function AlarmEditor({ alarm, instruments, onSaved, onCancel }: Props) {
         </button>
       </div>
     </form>
-  );
-}
-
-function Field({
-  label,
-  error,
-  wide,
-  children,
-}: {
-  label: string;
-  error: string | undefined;
-  wide?: boolean;
-  children(id: string, invalid: true | undefined): ReactNode;
-}) {
-  const id = useId();
-  return (
-    <div className={`form-field${wide ? ' wide' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children(id, error ? true : undefined)}
-      <ErrorAlert message={error} />
-    </div>
-  );
-}
-
-type NumberKey =
-  | 'threshold'
-  | 'threshold_low'
-  | 'threshold_high'
-  | 'reference'
-  | 'window_seconds'
-  | 'deadband'
-  | 'delay_seconds'
-  | 'count'
-  | 'count_window_seconds'
-  | 'interval_ms';
-
-function NumberField({
-  label,
-  name,
-  unit,
-  placeholder,
-  form,
-  set,
-  errors,
-}: {
-  label: string;
-  name: NumberKey;
-  unit: string;
-  placeholder?: string;
-  form: AlarmForm;
-  set(key: NumberKey, value: string): void;
-  errors: FieldErrors;
-}) {
-  return (
-    <Field label={label} error={errors[name]}>
-      {(id, invalid) => (
-        <span className="setpoint-row">
-          <input
-            id={id}
-            inputMode="decimal"
-            value={form[name]}
-            placeholder={placeholder}
-            aria-invalid={invalid}
-            onChange={(e) => set(name, e.target.value)}
-          />
-          {unit && <span className="unit">{unit}</span>}
-        </span>
-      )}
-    </Field>
   );
 }
