@@ -323,4 +323,18 @@ describe('ReadingsPipeline', () => {
     await clock.advance(100);
     expect(changes).toEqual(['stale', 'live']);
   });
+  it('refuses a period no timer can keep (a rate of 1e-20 Hz would poll at once, in a loop)', () => {
+    const clock = new VirtualClock();
+    const b = bench(clock);
+    for (const interval_ms of [1e23, 2 ** 31, 0.5, Number.NaN]) {
+      let code: unknown;
+      try {
+        b.claim({ ...psu, interval_ms });
+      } catch (err) {
+        code = (err as { code?: string }).code;
+      }
+      expect(code, String(interval_ms)).toBe('invalid_field');
+    }
+    expect(b.pipeline.list()).toEqual([]);
+  });
 });

@@ -26,6 +26,8 @@ export type TriggerEdge = (typeof TRIGGER_EDGES)[number];
 export const ACQUISITION_LIMITS = {
   /** Highest rate of polled sources, Hz. */
   maxPolledRate: 1000,
+  /** Lowest rate: one sample a day (a slower period cannot be scheduled). */
+  minRate: 1 / 86_400,
   /** Highest rate a block source may be asked for (captures per second are bounded by the pipeline). */
   maxRate: 1_000_000,
   maxSamples: 100_000_000,
@@ -91,7 +93,7 @@ export const CreateAcquisitionRequest = Type.Object(
     description: Type.Optional(Type.String({ maxLength: ACQUISITION_LIMITS.maxDescriptionLength })),
     mode: Type.Optional(literals(ACQUISITION_MODES)),
     /** Hz; > 0, ≤ 1000 for polled sources. */
-    sample_rate: Type.Number({ exclusiveMinimum: 0, maximum: ACQUISITION_LIMITS.maxRate }),
+    sample_rate: Type.Number({ minimum: ACQUISITION_LIMITS.minRate, maximum: ACQUISITION_LIMITS.maxRate }),
     num_samples: Type.Optional(Type.Integer({ minimum: 1, maximum: ACQUISITION_LIMITS.maxSamples })),
     duration_seconds: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: ACQUISITION_LIMITS.maxDurationSeconds }),

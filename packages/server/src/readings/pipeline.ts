@@ -62,6 +62,10 @@ export type Freshness = 'live' | 'waiting' | 'stale';
 /** Periods without a reading before data counts as stale. */
 export const STALE_PERIODS = 3;
 
+/** The shortest and longest period a claim may ask for. */
+export const MIN_INTERVAL_MS = 1;
+export const MAX_INTERVAL_MS = 86_400_000;
+
 /** The oldest poll REST readings answer with instead of reading the instrument again. */
 const FRESH_FOR_MS = 1000;
 
@@ -243,6 +247,15 @@ export class ReadingsPipeline {
    */
   claim(request: ClaimRequest): Claim {
     const { equipment_id, kind, channel, interval_ms } = request;
+    // A timer cannot wait longer than 2^31 − 1 ms (Node fires such a timer at once: a runaway poller), and a
+    // period below a millisecond is no schedule at all.
+    if (!(interval_ms >= MIN_INTERVAL_MS && interval_ms <= MAX_INTERVAL_MS)) {
+      throw new DomainError(
+        'invalid_field',
+        `interval_ms must be from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS} (a day), not ${interval_ms}`,
+        'interval_ms',
+      );
+    }
     const view = this.deps.equipment.find(equipment_id);
     if (!view) throw new DomainError('unknown_equipment', `no equipment "${equipment_id}"`, 'equipment_id');
     if (!view.stream_types.includes(kind)) {
