@@ -35,6 +35,10 @@
  *   skipped (a block's optional terminator may arrive late), so an empty reply line is never a reply.
  * - `checkErrors`: after each write, SYST:ERR? is read until `0,…`; queued errors fail the write with
  *   InstrumentError carrying the instrument's messages.
+ * - A reopened link must lead back to the same instrument: with the `*IDN?` probe, a reply naming another
+ *   manufacturer, model or serial than the one this session first identified (another instrument given the
+ *   address, a DHCP lease that moved) is refused; the link is closed unused and the session keeps looking
+ *   ('reconnecting', saying what answers instead), so commands meant for one instrument never reach another.
  * - `open()` rejects if the first connection fails; the session then does not exist, so it never shows
  *   'connecting' (a caller waiting on open() can). Listeners hear every later change with a reason.
  */
@@ -131,6 +135,9 @@ export class ScpiSession {
   private busy = 0;
   /** The probe's last reply: what a resync waits for. */
   private probeReply: string | undefined;
+  /** Manufacturer, model and serial from the first *IDN? reply: what a reopened link must answer again. */
+  private identityKey: string | undefined;
+  private lastReason = '';
   private queries = 0;
   private readonly counters: SessionStats = {
     commands: 0,
@@ -352,14 +359,27 @@ export class ScpiSession {
       return null;
     };
     const reply = text(await this.exchange(probe.command, framer, {}, true));
-    this.probeReply = reply;
+    this.recordProbeReply(reply);
     return reply;
+  }
+
+  private recordProbeReply(reply: string): void {
+    this.probeReply = reply;
+    if (this.probe?.command === '*IDN?') this.identityKey ??= identityKeyOf(reply);
+  }
+
+  /** Why a reopened link is not the instrument this session belongs to; null when it is (or cannot be told). */
+  private foreignIdentity(reply: string, peer: string): string | null {
+    if (this.probe?.command !== '*IDN?' || this.identityKey === undefined) return null;
+    const found = identityKeyOf(reply);
+    if (found === this.identityKey) return null;
+    return `${peer} now answers as ${found}, not ${this.identityKey}: refusing a different instrument`;
   }
 
   /** A reply to the probe's own command, sent by a user, is as good as a probe's (identify() sends *IDN?). */
   private noteProbeReply(command: string, marker: Buffer, reply: string): string {
     if (this.probe && command === this.probe.command && marker.equals(Buffer.from(this.probe.marker))) {
-      this.probeReply = reply;
+      this.recordProbeReply(reply);
     }
     return reply;
   }
@@ -493,7 +513,18 @@ export class ScpiSession {
     this.transport = transport;
     if (this.probe) {
       try {
-        await this.enqueue(this.probe.command, () => this.runProbe(false));
+        const reply = await this.enqueue(this.probe.command, () => this.runProbe(false));
+        const foreign = this.foreignIdentity(reply, transport.peer);
+        if (foreign) {
+          if (this.transport === transport) this.transport = null;
+          void transport.close();
+          if (!this.relinking) return;
+          this.counters.last_error = foreign;
+          // Said even while already 'reconnecting': what answers now is news to whoever watches.
+          this.setState('reconnecting', foreign, true);
+          this.scheduleReconnect(attempt + 1);
+          return;
+        }
       } catch (error) {
         if (this.transport === transport) {
           this.transport = null;
@@ -517,8 +548,10 @@ export class ScpiSession {
     this.armHeartbeat();
   }
 
-  private setState(state: SessionState, reason: string): void {
-    if (state === this.currentState) return;
+  /** Tells listeners of a change of state; `sameStateNews` tells them of a new reason in the same state too. */
+  private setState(state: SessionState, reason: string, sameStateNews = false): void {
+    if (state === this.currentState && !(sameStateNews && reason !== this.lastReason)) return;
+    this.lastReason = reason;
     this.currentState = state;
     for (const listener of this.listeners) {
       try {
@@ -549,6 +582,12 @@ export function parseIdentity(reply: string): InstrumentIdentity {
     serial_number: serial === '' || serial === '0' ? null : serial,
     firmware_version: firmware.join(',') || null,
   };
+}
+
+/** "manufacturer model serial" of an *IDN? reply (firmware left out: an update does not make another instrument). */
+function identityKeyOf(reply: string): string {
+  const [manufacturer = '', model = '', serial = ''] = reply.split(',').map((field) => field.trim());
+  return `${manufacturer} ${model}${serial === '' || serial === '0' ? '' : ` ${serial}`}`;
 }
 
 function text(reply: Buffer): string {

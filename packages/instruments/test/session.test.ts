@@ -651,6 +651,34 @@ describe('an instrument that stops answering (issue 9, finding 5)', () => {
     expect(fake.count('*IDN?')).toBe(0);
   });
 
+  it('a reopened link that leads to another instrument is refused, and the session waits for its own', async () => {
+    const answers: Record<string, { reply?: string }> = { '*IDN?': { reply: IDN }, 'A?': { reply: 'a' } };
+    const fake = await sequentialInstrument(answers);
+    const session = await openSession(fake.instrument);
+    const seen: [SessionState, string][] = [];
+    session.onStateChange((state, reason) => seen.push([state, reason]));
+    await session.identify();
+
+    // Another unit takes the address (a lease moved, a bench rewired), firmware aside: same maker, other serial.
+    answers['*IDN?'] = { reply: 'ACME,X1,43,1.0' };
+    for (const socket of fake.instrument.connections) socket.destroy();
+    await until(
+      () => seen.some(([, reason]) => /answers as ACME X1 43, not ACME X1 42/.test(reason)),
+      `the other instrument refused: ${JSON.stringify(seen)}`,
+    );
+    expect(session.state).toBe('reconnecting');
+    await expect(session.query('A?')).rejects.toThrow(/^not connected: reconnecting/);
+    const aCount = fake.count('A?');
+    await sleep(100); // several more attempts, each refused: nothing but the probe is ever sent to it
+    expect(session.state).toBe('reconnecting');
+    expect(fake.count('A?')).toBe(aCount);
+
+    // Its own instrument answers again (a firmware update does not make it another): connected by itself.
+    answers['*IDN?'] = { reply: 'ACME,X1,42,1.1' };
+    await stateReached(session, 'connected');
+    expect(await session.query('A?')).toBe('a');
+  });
+
   it('verify() sends the probe and resolves with its reply', async () => {
     const { instrument } = await sequentialInstrument({ GMAX: { reply: '180500OK' } });
     const session = await openSession(instrument, { probe: { command: 'GMAX' } });

@@ -38,7 +38,7 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0: a free port chosen by the OS. */
   port?: number;
-  /** Default: a distinct serial per simulator in this process, shaped like the vendor's. */
+  /** Default: a distinct serial per simulator (this process's id and a count), shaped like the vendor's. */
   serial?: string;
 }
 
@@ -60,7 +60,10 @@ export async function startSimulator(
   const identity = {
     manufacturer: definition.manufacturer,
     model: name,
-    serial: options.serial ?? `${definition.serialPrefix}${String(unit).padStart(9, '0')}`,
+    // Simulators in two processes must not share a serial: a server checks it to tell instruments apart.
+    serial:
+      options.serial ??
+      `${definition.serialPrefix}${String((process.pid % 100_000) * 10_000 + (unit % 10_000)).padStart(9, '0')}`,
     firmware: definition.firmware,
   };
   const { protocol, instrument } = definition.build(identity, createRng(unit));

@@ -508,6 +508,11 @@ export class EquipmentService {
         await driver.close();
         return;
       }
+      const foreign = foreignInstrument(item.info, driver);
+      if (foreign) {
+        await driver.close();
+        throw new Error(foreign);
+      }
       item.retryAttempt = 0;
       item.info = infoOf(item.id, item.resource, driver, item.nickname);
       await this.attach(item, driver);
@@ -610,6 +615,17 @@ function infoOf(id: string, resource: string, driver: Driver, nickname: string |
     resource_string: resource,
     nickname,
   };
+}
+
+/**
+ * Why the instrument that answered at a known address is not the one LabLink knew there (another model or serial:
+ * an instrument moved, a DHCP lease reassigned); null when it is the same, or when the one known had no serial.
+ */
+function foreignInstrument(known: EquipmentInfo, driver: Driver): string | null {
+  const found = driver.identity;
+  if (known.serial_number === null) return null;
+  if (found.model === known.model && found.serial_number === known.serial_number) return null;
+  return `${known.resource_string} now answers as ${found.model} ${found.serial_number ?? '(no serial)'}, not the ${known.model} ${known.serial_number} known there (disconnect it and connect again to take the new one over)`;
 }
 
 function safeConnectionType(resource: string): EquipmentInfo['connection_type'] {
