@@ -27,7 +27,8 @@ const connect = async (server: TestServer, sim: RunningSimulator): Promise<strin
 describe('a claim outlives its instrument’s absences', () => {
   it('claimed before the instrument is connected, it gets readings once it connects, and again after a drop', async () => {
     const data = tempDir();
-    let sim = await startSimulator('DP832');
+    const serial = 'DP8C000000042'; // the same unit each time it comes back
+    let sim = await startSimulator('DP832', { serial });
     const port = sim.port;
     let server = await startTestServer({}, data.dir);
     const id = await connect(server, sim);
@@ -52,7 +53,7 @@ describe('a claim outlives its instrument’s absences', () => {
       await sleep(300);
       expect(seqs).toEqual([]);
 
-      sim = await startSimulator('DP832', { port });
+      sim = await startSimulator('DP832', { port, serial });
       await until('readings after the instrument appears', () => seqs.length >= 3);
       expect(claim.freshness()).toBe('live');
 
