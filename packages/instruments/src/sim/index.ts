@@ -1,6 +1,7 @@
 // The simulated bench: real instruments' command sets over real sockets, backed by physical models.
 // See README.md for the models, the sim-only commands and fault injection.
 
+import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { type InstrumentOf, MODELS, type SimModel } from './models.js';
 import { createRng } from './rng.js';
@@ -38,7 +39,7 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 0: a free port chosen by the OS. */
   port?: number;
-  /** Default: a distinct serial per simulator (this process's id and a count), shaped like the vendor's. */
+  /** Default: a random serial, shaped like the vendor's. */
   serial?: string;
 }
 
@@ -60,10 +61,9 @@ export async function startSimulator(
   const identity = {
     manufacturer: definition.manufacturer,
     model: name,
-    // Simulators in two processes must not share a serial: a server checks it to tell instruments apart.
-    serial:
-      options.serial ??
-      `${definition.serialPrefix}${String((process.pid % 100_000) * 10_000 + (unit % 10_000)).padStart(9, '0')}`,
+    // Every simulator a serial of its own, in this process and any other: a server checks serials to tell
+    // instruments apart, and a server left over from another test must never take this one for its own.
+    serial: options.serial ?? `${definition.serialPrefix}${String(randomInt(1e9)).padStart(9, '0')}`,
     firmware: definition.firmware,
   };
   const { protocol, instrument } = definition.build(identity, createRng(unit));
