@@ -63,7 +63,15 @@ export const EVENT_TYPES = {
     'lock_expired',
   ],
   alarms: ['alarm_event', 'alarm_updated', 'alarm_cleared'],
-  scheduler: ['job_created', 'job_updated', 'job_deleted', 'job_started', 'job_completed', 'job_failed'],
+  scheduler: [
+    'job_created',
+    'job_updated',
+    'job_deleted',
+    'job_started',
+    'job_completed',
+    'job_failed',
+    'job_progress',
+  ],
 } as const satisfies Record<EventTopic, readonly string[]>;
 
 /** Every event type (the `type` of an event message). */

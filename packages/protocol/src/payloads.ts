@@ -273,7 +273,20 @@ const JobSummary = exact({
   schedule_type: Type.String(),
   trigger_type: Type.String(),
   enabled: Type.Boolean(),
+  /** scheduled | paused | running | finished */
+  status: Type.Optional(Type.String()),
+  /** The next run time (null when none). */
+  next_run: Type.Optional(Nullable(Timestamp)),
 });
+
+/** What job_started, job_completed and job_failed also say of the run. */
+const RunFields = {
+  /** When the trigger said it should run. */
+  scheduled_time: Type.Optional(Timestamp),
+  /** schedule | run_now | misfire */
+  trigger: Type.Optional(Type.String()),
+};
+const Verdict = Type.Optional(Nullable(literals(['pass', 'fail', 'error', 'inconclusive'])));
 
 /** The `data` of each event type (topics: see EVENT_TYPES). */
 export const EventPayloads = {
@@ -351,9 +364,35 @@ export const EventPayloads = {
   job_created: JobSummary,
   job_updated: JobSummary,
   job_deleted: exact({ job_id: Id }),
-  job_started: exact({ job_id: Id, execution_id: Id, started_at: Timestamp }),
-  job_completed: exact({ job_id: Id, execution_id: Id, completed_at: Timestamp, result: Type.Unknown() }),
-  job_failed: exact({ job_id: Id, execution_id: Id, failed_at: Timestamp, error: Type.String() }),
+  job_started: exact({ job_id: Id, execution_id: Id, started_at: Timestamp, ...RunFields }),
+  job_completed: exact({
+    job_id: Id,
+    execution_id: Id,
+    completed_at: Timestamp,
+    result: Type.Unknown(),
+    ...RunFields,
+    verdict: Verdict,
+    duration_seconds: Type.Optional(Type.Number()),
+  }),
+  job_failed: exact({
+    job_id: Id,
+    execution_id: Id,
+    failed_at: Timestamp,
+    error: Type.String(),
+    ...RunFields,
+    verdict: Verdict,
+    duration_seconds: Type.Optional(Type.Number()),
+    /** `failed`, or `cancelled` (replaced by a newer run, job deleted, server stopped). */
+    status: Type.Optional(Type.String()),
+  }),
+  /** A running sequence's progress (script jobs), at most a few times a second. */
+  job_progress: exact({
+    job_id: Id,
+    execution_id: Id,
+    done: Type.Integer({ minimum: 0 }),
+    total: Type.Integer({ minimum: 0 }),
+    label: Nullable(Type.String()),
+  }),
 } as const satisfies Record<EventType, TSchema>;
 
 /** The payload of one event type: `EventPayload<'equipment_state'>` is `{equipment_id, state, error}`. */

@@ -124,6 +124,7 @@ const EVENTS: { [K in EventType]: EventPayload<K> } = {
   job_started: { job_id: 'j1', execution_id: 'x1', started_at: T },
   job_completed: { job_id: 'j1', execution_id: 'x1', completed_at: T, result: 'success' },
   job_failed: { job_id: 'j1', execution_id: 'x1', failed_at: T, error: 'Equipment not connected' },
+  job_progress: { job_id: 'j1', execution_id: 'x1', done: 2, total: 5, label: 'steps[1] measure' },
 };
 
 const PSU: ReadingOf<'readings'> = {

@@ -19,4 +19,5 @@ export * from './locks.js';
 export * from './profiles.js';
 export * from './realtime.js';
 export * from './safety.js';
+export * from './scheduler.js';
 export * from './system.js';
