@@ -124,31 +124,26 @@ describe('sessions', () => {
     expect((await status(id)).stats.total_samples).toBe(25);
   });
 
-  it('a polled session at 50 Hz for 4 s has 200 ± 2 samples, without drift', async () => {
-    const id = await create({ equipment_id: dmmId, sample_rate: 50, duration_seconds: 4 });
+  it('a polled session at 50 Hz for 10 s has 500 ± 2 samples, without drift', async () => {
+    const id = await create({ equipment_id: dmmId, sample_rate: 50, duration_seconds: 10 });
     await api(`/api/acquisition/session/${id}/start`, { body: {} });
-    const s = await waitState(id, 'stopped', 30_000);
+    const s = await waitState(id, 'stopped', 40_000);
     expect(s.stop_reason).toBe('duration reached');
     const d = await data(id);
-    // 200 ± 2 deadlines kept. A read slower than the period (the machine starved of CPU) skips its deadline rather
-    // than shifting the ones after it: the session counts those in missed_samples, and they are not invented.
-    const missed = s.stats.missed_samples as number;
-    expect(
-      Math.abs(d.count + missed - 200),
-      `${d.count} samples, ${missed} deadlines missed`,
-    ).toBeLessThanOrEqual(2);
-    expect(missed).toBeLessThanOrEqual(20);
+    expect(Math.abs(d.count - 500), `${d.count} samples`).toBeLessThanOrEqual(2);
+    expect(s.stats.missed_samples).toBeLessThanOrEqual(2);
     const t = d.data.timestamps.map((x: string) => Date.parse(x)) as number[];
-    // Fixed deadlines, not sleeps after each read: the run spans its 4 s (199 periods), and the samples sit on the
-    // 20 ms grid from the first one (a read's latency moves its timestamp, never the ones after it).
+    // Fixed deadlines, not sleeps after each read: the run spans its 10 s (499 periods), and the samples sit on
+    // the 20 ms grid from the first one (a read's latency, or a stall caught up, moves its timestamp, never the
+    // ones after it).
     const span = (t.at(-1) as number) - (t[0] as number);
-    expect(Math.abs(span - 199 * 20)).toBeLessThan(60);
+    expect(Math.abs(span - 499 * 20)).toBeLessThan(60);
     const offGrid = t.filter((x) => {
       const off = (x - (t[0] as number)) % 20;
       return Math.min(off, 20 - off) > 9;
     });
     expect(offGrid.length).toBeLessThan(t.length / 4);
-  });
+  }, 60_000);
 
   it('pause and resume, stop, delete', async () => {
     const id = await create({ equipment_id: dmmId, sample_rate: 20, name: 'pausing' });

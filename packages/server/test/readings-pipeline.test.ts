@@ -10,6 +10,7 @@ import {
   type ClaimRequest,
   type Clock,
   type Freshness,
+  CATCH_UP_MS,
   nextTick,
   type ReadingSource,
   ReadingsPipeline,
@@ -106,9 +107,15 @@ describe('nextTick (fixed-rate schedule)', () => {
     expect(nextTick(0, 100, 2, 300.5)).toEqual({ tick: 3, deadline: 300, skipped: 0 });
   });
 
-  it('runs only the latest of several missed deadlines, and counts the others', () => {
-    expect(nextTick(0, 100, 0, 250)).toEqual({ tick: 2, deadline: 200, skipped: 1 });
-    expect(nextTick(0, 100, 0, 1000)).toEqual({ tick: 10, deadline: 1000, skipped: 9 });
+  it('catches up deadlines passed during a short stall, one at a time', () => {
+    expect(nextTick(0, 100, 0, 250)).toEqual({ tick: 1, deadline: 100, skipped: 0 });
+    expect(nextTick(0, 20, 3, 400)).toEqual({ tick: 4, deadline: 80, skipped: 0 });
+    expect(nextTick(0, 100, 0, 100 + CATCH_UP_MS)).toEqual({ tick: 1, deadline: 100, skipped: 0 });
+  });
+
+  it('after a long stall runs only the latest of the missed deadlines, and counts the others', () => {
+    expect(nextTick(0, 100, 0, 101 + CATCH_UP_MS)).toEqual({ tick: 6, deadline: 600, skipped: 5 });
+    expect(nextTick(0, 100, 0, 3000)).toEqual({ tick: 30, deadline: 3000, skipped: 29 });
   });
 });
 
@@ -126,12 +133,13 @@ describe('ReadingsPipeline', () => {
     );
   });
 
-  it('skips ticks when a read overruns the period, and counts them', async () => {
+  it('reads back to back while a read overruns the period, then skips the deadlines it cannot catch up', async () => {
     const clock = new VirtualClock();
     const b = bench(clock, 250);
     b.claim({ ...psu, interval_ms: 100 });
     await clock.advance(1100);
-    // Each read ends past two deadlines: the next read starts at once for the latest, never twice in a row.
+    // Each read ends past the next deadlines: ticks 1-3 are caught up at once, in turn; at 1000 the poller is more
+    // than CATCH_UP_MS behind tick 4, so it goes on from tick 10 and counts 4-9 as skipped.
     expect(b.readStarts).toEqual([0, 250, 500, 750, 1000]);
     expect(b.pipeline.list()[0]).toMatchObject({ reads: 4, skipped: 6, errors: 0 });
   });

@@ -726,13 +726,14 @@ export class AcquisitionService {
       }
     }
     if (!preTrigger) {
-      // Each row is due on the grid start + k periods; a k with no row is a deadline missed.
+      // Each row is due on the grid start + k periods; the deadlines passed that no row answers are missed (rows
+      // read late after a stall, caught up, answer theirs).
       if (s.gridStart === null) {
         s.gridStart = t;
         s.gridRows = 0;
       } else s.gridRows += 1;
       const due = Math.round(((t - s.gridStart) * s.config.sample_rate) / 1000);
-      s.missed = Math.max(s.missed, s.missedBefore + due - s.gridRows);
+      s.missed = s.missedBefore + Math.max(0, due - s.gridRows);
     }
     s.ring.push(t, row);
     s.store.append(t, row);

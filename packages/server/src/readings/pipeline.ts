@@ -2,8 +2,9 @@
 // streams, the alarm engine, acquisitions, jobs. A consumer claims (instrument, reading kind, channel) at a rate;
 // there is one poller per key, running at the fastest rate claimed, and each consumer gets the rate it asked for.
 // Pollers are scheduled at a fixed rate against a clock: each deadline is computed from the start time, never as
-// "sleep after the read", so the period does not drift by the read time. Deadlines missed during a slow read are
-// skipped, not burst. Every reading is stamped and published on the bus under the key's topic.
+// "sleep after the read", so the period does not drift by the read time. Deadlines passed during a short stall are
+// caught up (read at once, in turn); after a long one (a hung instrument) they are skipped and counted, not burst.
+// Every reading is stamped with its real time and published on the bus under the key's topic.
 //
 // A claim outlives the instrument's absences: while it is not connected (not yet, reconnecting, disconnected by a
 // user) the claim waits, is told its data is not fresh, and resumes by itself when the instrument answers again.
@@ -38,9 +39,17 @@ export const systemClock: Clock = {
 };
 
 /**
- * The next tick of a fixed-rate schedule (tick k is due at anchor + k·interval), after `lastTick`: the latest
- * deadline already passed (run at once, late), else the next one. When several deadlines passed during a slow
- * read, only the latest runs: `skipped` counts the others.
+ * How far behind a poller catches up. A stall shorter than this (the event loop busy, a slow read) loses no
+ * sample: the deadlines it passed are read at once, one after another, each stamped with its real time. A longer
+ * one (a hung instrument, a read slower than the period for good) is not burst: the missed deadlines are skipped
+ * and counted, and the poller goes on from the latest.
+ */
+export const CATCH_UP_MS = 500;
+
+/**
+ * The next tick of a fixed-rate schedule (tick k is due at anchor + k·interval), after `lastTick`: the next one
+ * when it is due now or later, or passed less than CATCH_UP_MS ago (run at once, late); else the latest deadline
+ * already passed, `skipped` counting those in between.
  */
 export function nextTick(
   anchor: number,
@@ -48,9 +57,11 @@ export function nextTick(
   lastTick: number,
   now: number,
 ): { tick: number; deadline: number; skipped: number } {
+  const following = lastTick + 1;
   const latestDue = Math.floor((now - anchor) / interval);
-  const tick = Math.max(lastTick + 1, latestDue);
-  return { tick, deadline: anchor + tick * interval, skipped: tick - lastTick - 1 };
+  const behind = now - (anchor + following * interval);
+  const tick = behind <= CATCH_UP_MS ? following : Math.max(following, latestDue);
+  return { tick, deadline: anchor + tick * interval, skipped: tick - following };
 }
 
 /**
