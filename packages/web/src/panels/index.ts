@@ -1,12 +1,13 @@
-// The panels of the app, in navigation order. The Scheduler becomes one more entry when it exists; nothing is
-// listed before it works. A panel may show a badge beside its name in the navigation (Alarms: the count of
-// unacknowledged alarms), visible from every panel.
+// The panels of the app, in navigation order. A panel may show a badge beside its name in the navigation
+// (Alarms: the count of unacknowledged alarms; Scheduler: the jobs running now), visible from every panel.
 
 import type { ComponentType } from 'react';
 import { AcquisitionPanel } from './acquisition/AcquisitionPanel';
 import { AlarmsPanel } from './alarms/AlarmsPanel';
 import { AlarmBadge } from './alarms/AlarmsProvider';
 import { EquipmentPanel } from './equipment/EquipmentPanel';
+import { SchedulerBadge } from './scheduler/SchedulerBadge';
+import { SchedulerPanel } from './scheduler/SchedulerPanel';
 
 export interface PanelProps {
   /** The route below the panel's own segment, e.g. ["ps_1a2b3c4d"] for #/equipment/ps_1a2b3c4d. */
@@ -25,4 +26,5 @@ export const PANELS: readonly PanelDefinition[] = [
   { id: 'equipment', title: 'Equipment', Component: EquipmentPanel },
   { id: 'acquisition', title: 'Acquisition', Component: AcquisitionPanel },
   { id: 'alarms', title: 'Alarms', Component: AlarmsPanel, Badge: AlarmBadge },
+  { id: 'scheduler', title: 'Scheduler', Component: SchedulerPanel, Badge: SchedulerBadge },
 ];
