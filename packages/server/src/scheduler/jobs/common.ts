@@ -136,20 +136,31 @@ export function checkCommand(
   params: unknown,
   at: { action: string; parameters: string },
 ): { command: CommandInfo; params: Params } {
-  const name = str(action, at.action, 64);
+  const command = findCommand(services, view, action, at.action);
+  const given = params ?? {};
+  if (!isObject(given)) throw invalid(at.parameters, `${at.parameters} must be an object`);
+  checkParams(command, given, at.parameters);
+  return { command, params: given };
+}
+
+/** The command `action` names on this instrument; unknown_command naming `field` otherwise. */
+export function findCommand(
+  services: JobServices,
+  view: EquipmentView,
+  action: unknown,
+  field: string,
+): CommandInfo {
+  const name = str(action, field, 64);
   const commands = commandsOf(services, view);
   const command = commands.find((c) => c.name === name);
   if (!command) {
     throw new DomainError(
       'unknown_command',
       `${view.info.model} (${view.info.id}) has no command ${name} (it has: ${commands.map((c) => c.name).join(', ') || 'none'})`,
-      at.action,
+      field,
     );
   }
-  const given = params ?? {};
-  if (!isObject(given)) throw invalid(at.parameters, `${at.parameters} must be an object`);
-  checkParams(command, given, at.parameters);
-  return { command, params: given };
+  return command;
 }
 
 export function checkParams(command: CommandInfo, given: Params, at: string): void {

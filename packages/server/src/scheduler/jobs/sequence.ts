@@ -17,10 +17,12 @@ import {
   checkChannel,
   checkCommand,
   checkField,
+  checkParams,
   commandContext,
   describe,
   equipmentOf,
   fieldOfReading,
+  findCommand,
   invalid,
   isObject,
   jsonSafe,
@@ -454,7 +456,7 @@ class Compiler {
     const extra = raw.parameters ?? {};
     if (!isObject(extra)) throw invalid(`${at}.parameters`, `${at}.parameters must be an object`);
     const channel = checkChannel(view, raw.channel, `${at}.channel`);
-    const command = this.command(view, raw.action, at);
+    const command = findCommand(this.services, view, raw.action, `${at}.action`);
     const param = raw.param !== undefined ? str(raw.param, `${at}.param`, 64) : setParamOf(command);
     if (param === undefined) {
       throw invalid(`${at}.param`, `${at}.param: say which parameter of ${command.name} the ramp sets`);
@@ -484,19 +486,22 @@ class Compiler {
       if (!('channel' in command.params)) throw invalid(`${at}.channel`, `${command.name} takes no channel`);
       params.channel = channel;
     }
-    // Every point must be a value the command takes (the limits are checked as each one is set).
-    for (const [k, v] of [
-      [param, from],
-      [param, to],
-    ] as const) {
-      const check = { ...params, [k]: v };
-      checkCommand(this.services, view, command.name, check, {
-        action: `${at}.action`,
-        parameters: `${at}.parameters`,
-      });
-    }
     if (param in extra)
       throw invalid(`${at}.parameters.${param}`, `${param} is what the ramp sets: leave it out`);
+    // Every point must be a value the command takes (the limits are checked as each one is set).
+    for (const [end, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      try {
+        checkParams(command, { ...params, [param]: value }, `${at}.parameters`);
+      } catch (err) {
+        if (err instanceof DomainError && err.field === `${at}.parameters.${param}`) {
+          throw new DomainError(err.code, `${at}.${end}: ${err.message}`, `${at}.${end}`);
+        }
+        throw err;
+      }
+    }
     let measure: CRamp['measure'] = [];
     if (raw.measure !== undefined && raw.measure !== null) {
       if (!Array.isArray(raw.measure) || raw.measure.length > 16) {
@@ -521,13 +526,6 @@ class Compiler {
       channel,
       measure,
     };
-  }
-
-  private command(view: EquipmentView, action: unknown, at: string): CommandInfo {
-    return checkCommand(this.services, view, action, undefined, {
-      action: `${at}.action`,
-      parameters: `${at}.parameters`,
-    }).command;
   }
 }
 
@@ -578,6 +576,7 @@ class Runner {
       failure = err;
       this.cancelled = true;
     }
+    const notRun = this.broken ? this.seq.total - this.done : 0;
     if (this.seq.cleanup.length > 0) {
       const broken = this.broken;
       this.broken = null;
@@ -590,7 +589,6 @@ class Runner {
     if (failure) throw failure;
     const verdict =
       worst(Object.entries(this.tally).flatMap(([v, n]) => (n > 0 ? [v as Verdict] : []))) ?? 'pass';
-    const notRun = this.broken ? this.seq.total - this.done : 0;
     this.ctx.progress(this.seq.total, this.seq.total, verdict);
     const first = this.problems.find((s) => s.verdict === verdict);
     const error =
