@@ -1,4 +1,5 @@
-// Binary frames for sample arrays (waveforms, acquisition blocks), sent only to clients that asked for them.
+// Binary frames for sample arrays (waveforms, acquisition blocks and captures), sent only to clients that asked for
+// them. Sample arrays are plain arrays of numbers (or nulls) or Float32Array/Float64Array.
 // Layout (all little-endian):
 //
 //   offset 0      uint32      H, the length in bytes of the JSON header
@@ -21,7 +22,10 @@ export interface BinaryArrayInfo {
 /** Arrays shorter than this stay in the JSON header: a binary part would not pay for its descriptor. */
 export const MIN_BINARY_ARRAY = 16;
 
-function isSampleArray(value: unknown): value is (number | null)[] {
+type SampleArray = readonly (number | null)[] | Float32Array | Float64Array;
+
+function isSampleArray(value: unknown): value is SampleArray {
+  if (value instanceof Float32Array || value instanceof Float64Array) return value.length >= MIN_BINARY_ARRAY;
   return (
     Array.isArray(value) &&
     value.length >= MIN_BINARY_ARRAY &&
@@ -35,9 +39,9 @@ function isSampleArray(value: unknown): value is (number | null)[] {
  */
 export function extractSampleArrays(
   data: Record<string, unknown>,
-): { header: Record<string, unknown>; arrays: BinaryArrayInfo[]; values: (number | null)[][] } | null {
+): { header: Record<string, unknown>; arrays: BinaryArrayInfo[]; values: SampleArray[] } | null {
   const arrays: BinaryArrayInfo[] = [];
-  const values: (number | null)[][] = [];
+  const values: SampleArray[] = [];
   const header: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
     if (isSampleArray(value)) {
@@ -73,7 +77,12 @@ export function encodeBinary(message: { data: unknown } & Record<string, unknown
   new Uint8Array(buffer, 4, header.length).set(header);
   const samples = new Float32Array(buffer, start, total);
   let i = 0;
-  for (const array of split.values) for (const v of array) samples[i++] = v ?? Number.NaN;
+  for (const array of split.values) {
+    if (array instanceof Float32Array || array instanceof Float64Array) {
+      samples.set(array, i); // typed arrays (block captures): one copy, no per-value work
+      i += array.length;
+    } else for (const v of array) samples[i++] = v ?? Number.NaN;
+  }
   return new Uint8Array(buffer);
 }
 

@@ -225,6 +225,21 @@ export const AcquisitionSamples = exact({
   values: Type.Record(Type.String(), Type.Array(NullableNumber)),
   /** When each sample was taken, `count` of them. */
   timestamps: Type.Optional(Type.Array(Timestamp)),
+  /**
+   * A block source's capture (a scope's waveform, a fed source), whole, in a message of its own (`count` 0): its
+   * samples are evenly spaced, sample i at x_origin + i·x_increment seconds after `timestamp`.
+   */
+  capture: Type.Optional(
+    exact({
+      channel: Type.String(),
+      /** The capture's number in the session, from 0. */
+      index: Type.Integer({ minimum: 0 }),
+      timestamp: Timestamp,
+      x_increment: Type.Number(),
+      x_origin: Type.Number(),
+      samples: Type.Array(NullableNumber),
+    }),
+  ),
 });
 export type AcquisitionSamples = Static<typeof AcquisitionSamples>;
 

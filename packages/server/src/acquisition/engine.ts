@@ -36,7 +36,7 @@ import type { EquipmentView } from '../equipment/types.js';
 import { DomainError, notFound } from '../errors.js';
 import type { Claim, ClaimRequest } from '../readings/pipeline.js';
 import type { Db } from '../storage/database.js';
-import type { SessionReader } from './reader.js';
+import type { BlockRecord, SessionReader } from './reader.js';
 import { SampleRing } from './ring.js';
 import { type BlockChannel, type PolledChannel, resolveSources } from './sources.js';
 import { countStored, FLUSH_MS, readBlocks, readChunks, SampleStore } from './store.js';
@@ -278,10 +278,20 @@ export class AcquisitionService {
 
   // ------------------------------------------------------------------------------------------------- sessions
 
-  create(body: CreateAcquisitionRequest): AcquisitionSession {
+  /**
+   * Creates a session. `feeds` (in-process callers only, never REST) adds block sources of those names that an
+   * in-process producer fills through feed(): a digitizer driver that pushes its captures, the throughput
+   * benchmark's generator. A session may have feeds and no instrument.
+   */
+  create(body: CreateAcquisitionRequest, options: { feeds?: readonly string[] } = {}): AcquisitionSession {
     const trigger: Config['trigger_config'] = { trigger_type: 'immediate', ...(body.trigger_config ?? {}) };
     const mode = body.mode ?? 'continuous';
-    const sources = resolveSources((id) => this.deps.equipment.find(id), body);
+    const feeds = options.feeds ?? [];
+    const sources =
+      feeds.length > 0 && !body.equipment_id && !body.sources?.length
+        ? { polled: [], blocks: [] }
+        : resolveSources((id) => this.deps.equipment.find(id), body);
+    for (const name of feeds) sources.blocks.push({ name, equipment_id: '', channel: 0, fed: true });
     if (sources.polled.length > 0 && body.sample_rate > ACQUISITION_LIMITS.maxPolledRate) {
       throw new DomainError(
         'invalid_request',
@@ -463,6 +473,7 @@ export class AcquisitionService {
         );
       }
       for (const b of s.blocks) {
+        if (b.fed) continue;
         s.claims.push(
           this.deps.readings.claim({
             equipment_id: b.equipment_id,
@@ -479,7 +490,8 @@ export class AcquisitionService {
       s.claims = [];
       throw err;
     }
-    for (const eq of new Set([...s.polled, ...s.blocks].map((c) => c.equipment_id))) {
+    const instruments = [...s.polled, ...s.blocks.filter((b) => !b.fed)].map((c) => c.equipment_id);
+    for (const eq of new Set(instruments)) {
       const view = this.deps.equipment.find(eq);
       s.instruments[eq] = view
         ? {
@@ -757,22 +769,64 @@ export class AcquisitionService {
   }
 
   private onBlock(s: AcquisitionSession, b: BlockChannel, message: Published): void {
-    if (s.state !== 'acquiring') return;
     const w = message.data as { x_increment?: number; x_origin?: number; samples?: (number | null)[] };
     if (!Array.isArray(w?.samples)) return;
-    s.store.appendBlock({
+    this.capture(s, {
       channel: b.name,
       timestamp: Date.parse(message.timestamp),
       x_increment: w.x_increment ?? 0,
       x_origin: w.x_origin ?? 0,
       samples: Float32Array.from(w.samples, (v) => (v === null ? Number.NaN : v)),
     });
+  }
+
+  /**
+   * Hands a capture to a session's fed block source `channel` (see create's `feeds`): recorded and sent live like
+   * a scope's. False when the session is not acquiring (a capture before the start or after the stop is dropped).
+   */
+  feed(id: string, capture: BlockRecord): boolean {
+    const s = this.get(id);
+    if (!s.blocks.some((b) => b.fed && b.name === capture.channel)) {
+      throw new DomainError(
+        'invalid_field',
+        `session ${id} has no fed source "${capture.channel}"`,
+        'channel',
+      );
+    }
+    return this.capture(s, capture);
+  }
+
+  /** Stores a block capture and publishes it at once, whole, in an acquisition_stream of its own. */
+  private capture(s: AcquisitionSession, capture: BlockRecord): boolean {
+    if (s.state !== 'acquiring') return false;
+    s.store.appendBlock(capture);
+    const index = s.blockCount;
     s.blockCount += 1;
     s.statsDirty = true;
+    const { channel, timestamp, x_increment, x_origin, samples } = capture;
+    this.deps.bus.publishAcquisitionBlock(s.acquisition_id, {
+      state: s.state,
+      stats: s.stats(),
+      data: {
+        count: 0,
+        start_index: s.published, // no rows: the next rows message starts there too
+        values: {},
+        // The Float32Array itself: the binary frame copies it once; a JSON client gets it as an array.
+        capture: {
+          channel,
+          index,
+          timestamp: iso(timestamp),
+          x_increment,
+          x_origin,
+          samples: samples as never,
+        },
+      },
+    });
     const limit = s.config.num_samples;
     if (s.polled.length === 0 && limit !== null && s.config.mode !== 'continuous' && s.blockCount >= limit) {
       this.finish(s, 'completed');
     }
+    return true;
   }
 
   private release(s: AcquisitionSession): void {

@@ -20,8 +20,11 @@ export interface PolledChannel {
 
 export interface BlockChannel {
   name: string;
+  /** '' for a fed source. */
   equipment_id: string;
   channel: number;
+  /** Fed in-process (AcquisitionService.feed) rather than claimed from an instrument's waveform captures. */
+  fed?: true;
 }
 
 export interface ResolvedSources {

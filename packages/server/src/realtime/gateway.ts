@@ -236,24 +236,42 @@ export class Gateway {
    * latest state and stats) until its interval has passed or the state changes; then one goes, with prev_seq.
    */
   private pushAcquisition(conn: Connection, message: Published, sub: AcquisitionSubscription): void {
+    if (carriesCapture(message)) {
+      // A block capture goes whole and at once, never merged: the rows gathered before it go first.
+      if (sub.pending) this.sendAcquisition(conn, sub.pending, sub, blockState(sub.pending));
+      sub.pending = undefined;
+      this.sendAcquisition(conn, message, sub, blockState(message));
+      return;
+    }
     const merged = sub.pending ? mergeBlocks(sub.pending, message) : message;
-    const state = String((message.data as { state?: unknown } | null)?.state ?? '');
-    const now = Date.now();
+    const state = blockState(message);
     const due =
       sub.lastSent === undefined ||
-      now - sub.lastSent >= (sub.interval_ms ?? 0) - ACQUISITION_JITTER_MS ||
+      Date.now() - sub.lastSent >= (sub.interval_ms ?? 0) - ACQUISITION_JITTER_MS ||
       state !== sub.lastState;
     if (!due) {
       sub.pending = merged;
       return;
     }
     sub.pending = undefined;
-    sub.lastSent = now;
+    this.sendAcquisition(conn, merged, sub, state);
+  }
+
+  private sendAcquisition(
+    conn: Connection,
+    message: Published,
+    sub: AcquisitionSubscription,
+    state: string,
+  ): void {
+    sub.lastSent = Date.now();
     sub.lastState = state;
     const prev = sub.lastSeq;
-    sub.lastSeq = merged.seq;
+    sub.lastSeq = message.seq;
     conn.writer.push(
-      new FrameCache(merged, sub).for(sub, prev !== undefined && prev !== merged.seq - 1 ? prev : undefined),
+      new FrameCache(message, sub).for(
+        sub,
+        prev !== undefined && prev !== message.seq - 1 ? prev : undefined,
+      ),
     );
   }
 
@@ -393,6 +411,14 @@ export class Gateway {
 
 /** Tolerance of an acquisition client's interval: blocks come every 100 ms, give or take a timer's jitter. */
 const ACQUISITION_JITTER_MS = 20;
+
+function blockState(message: Published): string {
+  return String((message.data as { state?: unknown } | null)?.state ?? '');
+}
+
+function carriesCapture(message: Published): boolean {
+  return Boolean((message.data as { data?: { capture?: unknown } | null } | null)?.data?.capture);
+}
 
 /** Two acquisition blocks as one: the samples of both, in order; the later one's state, stats, seq and time. */
 function mergeBlocks(a: Published, b: Published): Published {
