@@ -132,7 +132,15 @@ export const acquisitionJob: JobType = {
           acquisitions.stop(id, `max_duration_s (${maxDuration} s) reached`);
           break;
         }
-        ctx.progress(s.total, request.num_samples ?? 0, s.state);
+        // In percent: of the samples asked for, else of the time the session may take.
+        const bound = request.duration_seconds ?? maxDuration;
+        const fraction =
+          request.num_samples !== undefined && request.mode !== 'continuous'
+            ? s.total / request.num_samples
+            : bound !== undefined && s.started_at
+              ? (Date.now() - Date.parse(s.started_at)) / (bound * 1000)
+              : 0;
+        ctx.progress(Math.min(99, Math.floor(fraction * 100)), 100, `${s.state}: ${s.total} samples`);
         await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())), signal);
       }
     } catch (err) {

@@ -101,6 +101,8 @@ export function equipmentOf(
 ): EquipmentView {
   if (own !== undefined && own !== null) return instrument(services, own, `${at}.equipment_id`);
   if (!job.equipment_id) {
+    // A job-wide setting names the job's own field; a step may name its own instrument.
+    if (at === 'parameters') throw invalid('equipment_id', 'this job type needs an equipment_id');
     throw invalid(
       `${at}.equipment_id`,
       `${at} needs an instrument: give the job an equipment_id or the step one`,
@@ -274,16 +276,26 @@ export function checkChannel(view: EquipmentView, channel: unknown, at: string):
   return num(channel, at, { min: 1, max: channels, integer: true });
 }
 
-/** What the instrument reads now: a supply's, load's or meter's readings, a scope's measurements. */
+/**
+ * What the instrument reads now: a supply's, load's or meter's readings, a scope's measurements. By default through
+ * the readings pipeline (a poller running for it answers without a second query, with a reading up to a second old);
+ * `fresh` asks the instrument itself, as a test step just after a setting must.
+ */
 export async function readNow(
   services: JobServices,
   view: EquipmentView,
   channel: number | undefined,
+  fresh = false,
 ): Promise<Params> {
   const { kind } = parametersOf(view);
   const id = view.info.id;
   if (kind === 'measurements') return (await services.equipment.measurements(id, channel ?? 1)) as Params;
-  if (kind === 'readings') return (await services.readings.current(id, channel)) as Params;
+  if (kind === 'readings') {
+    const reading = fresh
+      ? await services.equipment.readings(id, channel)
+      : await services.readings.current(id, channel);
+    return reading as unknown as Params;
+  }
   throw new DomainError('unsupported', `${view.info.model} (${id}) has no readings to measure`);
 }
 

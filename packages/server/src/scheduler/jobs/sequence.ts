@@ -724,7 +724,7 @@ class Runner {
         if (step.seconds > 0) await sleep(step.seconds * 1000, signal);
         return { verdict: 'pass', value: step.seconds, unit: 's', message: `waited ${step.seconds} s` };
       case 'measure': {
-        const reading = await readNow(services, step.view, step.channel);
+        const reading = await readNow(services, step.view, step.channel, true);
         const value = fieldOfReading(reading, step.field);
         const unit = unitOf(step.view, step.field);
         this.measurements.set(step.key, {
@@ -773,7 +773,7 @@ class Runner {
       unit = m.unit;
     } else {
       const { view, field, channel } = step.source;
-      value = fieldOfReading(await readNow(this.ctx.services, view, channel), field);
+      value = fieldOfReading(await readNow(this.ctx.services, view, channel, true), field);
       unit = unitOf(view, field);
       what = field;
     }
@@ -839,7 +839,7 @@ class Runner {
       if (step.dwell > 0) await sleep(step.dwell * 1000, signal);
       const point: Params = { [step.param]: value, timestamp: new Date().toISOString() };
       if (step.measure.length > 0) {
-        const reading = await readNow(services, step.view, step.channel);
+        const reading = await readNow(services, step.view, step.channel, true);
         for (const m of step.measure) point[m.name] = fieldOfReading(reading, m.field);
       }
       points.push(point);

@@ -70,7 +70,7 @@ async function readState(services: JobServices, view: EquipmentView): Promise<Pa
     }
     case 'electronic_load':
     case 'multimeter':
-      return { readings: await readNow(services, view, undefined) };
+      return { readings: await readNow(services, view, undefined, true) };
     case 'oscilloscope':
       return {
         trigger_status: await services.equipment.execute(id, 'get_trigger_status', {}, { source: 'system' }),
