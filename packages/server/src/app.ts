@@ -21,6 +21,7 @@ import { equipmentRoutes } from './routes/equipment.js';
 import { lockRoutes } from './routes/locks.js';
 import { profileRoutes } from './routes/profiles.js';
 import { safetyRoutes } from './routes/safety.js';
+import { schedulerRoutes } from './routes/scheduler.js';
 import { systemRoutes } from './routes/system.js';
 import type { Services } from './services.js';
 import { installValidators } from './validation.js';
@@ -80,6 +81,7 @@ export async function buildApp(services: Services) {
   await app.register(acquisitionRoutes);
   await app.register(acquisitionExportRoutes);
   await app.register(acquisitionStatsRoutes, { readerOf: (id) => services.acquisitions.reader(id) });
+  await app.register(schedulerRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,
     readings: services.readings,

@@ -16,6 +16,8 @@ import { LockService } from './locks.js';
 import { ProfileService } from './profiles.js';
 import { ReadingsPipeline } from './readings/pipeline.js';
 import { SafetyService } from './safety.js';
+import { SchedulerService } from './scheduler/engine.js';
+import { JOB_TYPES } from './scheduler/jobs/index.js';
 import { type Db, openDatabase } from './storage/database.js';
 
 export interface Services {
@@ -37,6 +39,8 @@ export interface Services {
   acquisitions: AcquisitionService;
   /** Acquisition sync groups (members started together). */
   syncGroups: SyncGroups;
+  /** Scheduled jobs: triggers, runs and their history. */
+  scheduler: SchedulerService;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
@@ -73,9 +77,29 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     readings,
   });
   const syncGroups = new SyncGroups(acquisitions);
+  const scheduler = new SchedulerService({
+    db,
+    bus,
+    logger: logger.child({ component: 'scheduler' }),
+    services: {
+      equipment,
+      readings,
+      acquisitions,
+      profiles,
+      safety,
+      locks,
+      db,
+      logger: logger.child({ component: 'jobs' }),
+    },
+    jobTypes: JOB_TYPES,
+    alarms,
+  });
 
   let bench: Bench | null = null;
   const close = async () => {
+    // First: no job fires into services that are closing; running runs are aborted, their records kept (the next
+    // start marks them failed, "server restarted during the run").
+    scheduler.close();
     // Before the pipeline ends its claims: the samples recorded so far are flushed, sessions saved.
     acquisitions.close();
     alarms.close();
@@ -100,6 +124,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     alarms.start();
     // Sessions that were running when the server stopped become `stopped`, "server restarted", data kept.
     await acquisitions.open();
+    // Last: jobs may use every service above; runs a stopped server left open are settled, missed runs handled.
+    scheduler.start();
   } catch (err) {
     await close();
     throw err;
@@ -120,6 +146,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     alarms,
     acquisitions,
     syncGroups,
+    scheduler,
     bench,
     async close() {
       if (closed) return;

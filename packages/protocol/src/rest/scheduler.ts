@@ -113,7 +113,7 @@ const TriggerFields = {
   interval_minutes: IntervalPart('minutes'),
   interval_hours: IntervalPart('hours'),
   interval_days: IntervalPart('days'),
-  run_date: Nullable(DateTime('date: when it runs (ISO 8601; without an offset, in the job time zone)')),
+  run_date: Nullable(DateTime('date: when it runs (ISO 8601 with Z or an offset)')),
   time_of_day: Nullable(
     Type.String({
       pattern: '^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$',
@@ -346,6 +346,8 @@ export const TriggerInfo = Type.Object(
     kind: literals(TRIGGER_KINDS),
     /** misfire: the scheduled times this run stands for (coalesced). */
     missed: Type.Optional(Type.Integer()),
+    /** misfire: the last scheduled time it stands for. */
+    last_missed: Type.Optional(Type.String({ format: 'date-time' })),
     /** Why the run was skipped or cancelled. */
     reason: Type.Optional(Type.String()),
   },

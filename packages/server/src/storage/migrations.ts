@@ -183,4 +183,46 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX acquisition_sessions_created ON acquisition_sessions(created_at);
     `,
   },
+  {
+    version: 7,
+    name: 'scheduler',
+    sql: `
+      -- Scheduled jobs: the job as the API shows it in config (JSON), the columns the engine filters on, and its
+      -- schedule cursor: last_fire_time is the scheduled time of the last run handled (fired, skipped or missed),
+      -- so a restart knows which runs it missed; anchor_time is when an interval without start_date counts from.
+      CREATE TABLE scheduled_jobs (
+        job_id          TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        schedule_type   TEXT NOT NULL,
+        equipment_id    TEXT,
+        enabled         INTEGER NOT NULL,
+        config          TEXT NOT NULL,
+        execution_count INTEGER NOT NULL DEFAULT 0,
+        last_fire_time  TEXT,
+        anchor_time     TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+      );
+      -- Every run: scheduled, run now, or a missed one (skipped with its reason). Kept 30 days.
+      CREATE TABLE job_executions (
+        execution_id     TEXT PRIMARY KEY,
+        job_id           TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        scheduled_time   TEXT NOT NULL,
+        actual_time      TEXT,
+        started_at       TEXT,
+        completed_at     TEXT,
+        duration_seconds REAL,
+        result           TEXT,
+        error            TEXT,
+        output           TEXT NOT NULL DEFAULT '',
+        trigger_info     TEXT NOT NULL,
+        verdict          TEXT,
+        steps            TEXT
+      );
+      CREATE INDEX job_executions_job ON job_executions(job_id, scheduled_time);
+      CREATE INDEX job_executions_scheduled ON job_executions(scheduled_time);
+      CREATE INDEX job_executions_open ON job_executions(status) WHERE status IN ('pending', 'running');
+    `,
+  },
 ];
