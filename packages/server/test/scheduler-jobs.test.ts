@@ -4,6 +4,7 @@
 // field; results are plain JSON (no Date, no NaN).
 
 import type { ScheduledJob } from '@lablink/protocol/rest';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../src/errors.js';
 import { JOB_TYPES } from '../src/scheduler/jobs/index.js';
@@ -778,6 +779,88 @@ describe('scheduler job types on the simulated bench', () => {
       expect(err.field).toBe(field);
       expect(err.message).toContain(words);
     });
+  });
+});
+
+describe('parameters from anywhere', () => {
+  let server: TestServer;
+  let psu: string;
+  beforeAll(async () => {
+    server = await startTestServer({ LABLINK_SIM: 'on' });
+    psu = server.services.equipment.list().find((e) => e.info.type === 'power_supply')?.info.id as string;
+  });
+  afterAll(() => server.dispose());
+
+  // What a client may send as parameters: any JSON, and shapes close to real steps with junk in their fields.
+  const junk = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom(1e308, -1, 0, '', '__proto__', 'constructor'),
+  );
+  const step = fc.record(
+    {
+      type: fc.constantFrom('set', 'wait', 'measure', 'check', 'ramp', 'repeat', 'exec'),
+      action: fc.oneof(fc.constantFrom('set_voltage', 'set_output', 'get_readings'), junk),
+      parameters: fc.oneof(
+        fc.dictionary(fc.constantFrom('voltage', 'channel', 'enabled', 'constructor'), junk),
+        junk,
+      ),
+      seconds: junk,
+      field: fc.oneof(fc.constantFrom('voltage', 'output_enabled', '__proto__'), junk),
+      measurement: junk,
+      min: junk,
+      max: junk,
+      expect: junk,
+      from: junk,
+      to: junk,
+      step: junk,
+      dwell_s: junk,
+      count: junk,
+      steps: junk,
+      param: junk,
+      equipment_id: junk,
+    },
+    { requiredKeys: ['type'] },
+  );
+  const parameters = fc.oneof(
+    fc.dictionary(fc.string({ maxLength: 12 }), junk, { maxKeys: 5 }),
+    fc.record(
+      { steps: fc.array(step, { maxLength: 4 }), break_on: junk, cleanup: junk },
+      { requiredKeys: ['steps'] },
+    ),
+    fc.record({ action: junk, command: junk, parameters: junk, channel: junk, fields: junk, limits: junk }),
+    fc.record({
+      sample_rate: junk,
+      duration_seconds: junk,
+      max_duration_s: junk,
+      channels: junk,
+      sources: junk,
+    }),
+  );
+
+  it('every type either accepts them or refuses with a DomainError naming a field, never anything else', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...(Object.keys(JOB_TYPES) as (keyof typeof JOB_TYPES)[])),
+        parameters,
+        (type, params) => {
+          try {
+            JOB_TYPES[type].validate(
+              makeJob({
+                schedule_type: type,
+                equipment_id: psu,
+                parameters: params as Record<string, unknown>,
+              }),
+              server.services,
+            );
+          } catch (err) {
+            if (!(err instanceof DomainError)) throw err;
+            expect(['invalid', 'not_found', 'unsupported', 'conflict']).toContain(err.kind);
+            expect(typeof err.field).toBe('string');
+          }
+        },
+      ),
+      { numRuns: 600 },
+    );
   });
 });
 

@@ -167,7 +167,7 @@ export function findCommand(
 
 export function checkParams(command: CommandInfo, given: Params, at: string): void {
   for (const key of Object.keys(given)) {
-    if (!(key in command.params)) {
+    if (!Object.hasOwn(command.params, key)) {
       const known = Object.keys(command.params);
       throw new DomainError(
         'invalid_parameter',

@@ -461,7 +461,7 @@ class Compiler {
     if (param === undefined) {
       throw invalid(`${at}.param`, `${at}.param: say which parameter of ${command.name} the ramp sets`);
     }
-    const spec = command.params[param];
+    const spec = Object.hasOwn(command.params, param) ? command.params[param] : undefined;
     if (!spec || (spec.type !== 'number' && spec.type !== 'integer')) {
       throw invalid(`${at}.param`, `${command.name} has no numeric parameter ${param}`);
     }
@@ -483,7 +483,8 @@ class Compiler {
     if (points[points.length - 1] !== to) points.push(to);
     const params: Params = { ...extra };
     if (channel !== undefined) {
-      if (!('channel' in command.params)) throw invalid(`${at}.channel`, `${command.name} takes no channel`);
+      if (!Object.hasOwn(command.params, 'channel'))
+        throw invalid(`${at}.channel`, `${command.name} takes no channel`);
       params.channel = channel;
     }
     if (param in extra)
