@@ -14,6 +14,7 @@ const BENCHMARKS = {
   events: 'event-latency.ts',
   streams: 'streams.ts',
   alarms: 'alarm-latency.ts',
+  acquisition: 'acquisition-throughput.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

@@ -11,7 +11,16 @@
 //                         samples a second. (Sessions recorded before kept blocks-NNNNNN.jsonl: still read.)
 // A torn last line or record (a crash mid-append) is skipped when read back.
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writevSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockRecord, ChunkOptions, SampleChunk } from './reader.js';
@@ -30,7 +39,7 @@ export class SampleStore {
   count: number;
   blockCount: number;
   private pending: string[] = [];
-  private pendingBlocks: Buffer[] = [];
+  private pendingBlocks: Uint8Array[] = [];
   private pendingBlockBytes = 0;
   /** The block file being written, and its size so far. */
   private blockFile: number;
@@ -58,19 +67,17 @@ export class SampleStore {
     if (this.count % CHUNK_ROWS === 0) this.flush();
   }
 
+  /** Queues a capture for the block file. Its samples are written from the array itself: do not change it after. */
   appendBlock(block: BlockRecord): void {
     const { channel, timestamp, x_increment, x_origin, samples } = block;
-    const header = Buffer.from(
+    const json = Buffer.from(
       JSON.stringify({ channel, timestamp, x_increment, x_origin, count: samples.length }),
     );
-    const start = align4(4 + header.length);
-    const record = Buffer.allocUnsafe(start + samples.byteLength);
-    record.writeUInt32LE(header.length, 0);
-    header.copy(record, 4);
-    record.fill(0, 4 + header.length, start);
-    record.set(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), start);
-    this.pendingBlocks.push(record);
-    this.pendingBlockBytes += record.length;
+    const head = Buffer.alloc(align4(4 + json.length)); // zero-filled: the padding
+    head.writeUInt32LE(json.length, 0);
+    json.copy(head, 4);
+    this.pendingBlocks.push(head, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
+    this.pendingBlockBytes += head.length + samples.byteLength;
     this.blockCount += 1;
     if (this.pendingBlockBytes >= BLOCK_WRITE_BYTES) this.flushBlocks();
   }
@@ -100,7 +107,13 @@ export class SampleStore {
       this.blockFile += 1;
       this.blockFileBytes = 0;
     }
-    appendFileSync(join(this.dir, `blocks-${pad(this.blockFile)}.f32`), Buffer.concat(this.pendingBlocks));
+    // One gathered write from the queued pieces: the samples are not copied into a buffer of their own first.
+    const fd = openSync(join(this.dir, `blocks-${pad(this.blockFile)}.f32`), 'a');
+    try {
+      writevAll(fd, this.pendingBlocks);
+    } finally {
+      closeSync(fd);
+    }
     this.blockFileBytes += this.pendingBlockBytes;
     this.pendingBlocks = [];
     this.pendingBlockBytes = 0;
@@ -233,6 +246,20 @@ function* blockRecords(file: Buffer): Generator<BlockRecord> {
         : new Float32Array(file.buffer.slice(offset, offset + 4 * header.count));
     yield { ...fields, samples };
     at = end;
+  }
+}
+
+/** writev until every piece is written (a write may be partial), at most 1024 pieces per call (IOV_MAX). */
+function writevAll(fd: number, pieces: Uint8Array[]): void {
+  let rest = pieces;
+  while (rest.length > 0) {
+    const batch = rest.slice(0, 1024);
+    let written = writevSync(fd, batch);
+    let i = 0;
+    while (i < batch.length && written >= (batch[i] as Uint8Array).length)
+      written -= (batch[i++] as Uint8Array).length;
+    rest = rest.slice(i);
+    if (written > 0) rest[0] = (rest[0] as Uint8Array).subarray(written);
   }
 }
 
