@@ -395,6 +395,7 @@ describe('scheduler job types on the simulated bench', () => {
       expect(result).toMatchObject({ state: 'stopped', stop_reason: 'completed', samples: 10 });
       const status = server.services.acquisitions.status(result.acquisition_id as string);
       expect(status.equipment_id).toBe(ids.power_supply);
+      expect(status.config.metadata).toMatchObject({ scheduled_job_id: expect.stringMatching(/^job_/) });
       expect((result.stats as Reading).mean_values).toEqual({ CH1: expect.any(Number) });
     });
 

@@ -107,7 +107,13 @@ export const acquisitionJob: JobType = {
     const acquisitions = services.acquisitions;
     let session: ReturnType<typeof acquisitions.create>;
     try {
-      session = acquisitions.create({ name: `${job.name} (${ctx.executionId})`, ...request });
+      // The session says which run made it, when its metadata has room.
+      const metadata = { ...(request.metadata ?? {}) };
+      if (Object.keys(metadata).length <= 30) {
+        metadata.scheduled_job_id ??= job.job_id;
+        metadata.job_execution_id ??= ctx.executionId;
+      }
+      session = acquisitions.create({ name: `${job.name} (${ctx.executionId})`, ...request, metadata });
     } catch (err) {
       if (err instanceof DomainError && err.field) {
         throw new DomainError(err.code, err.detail, `parameters.${err.field}`, err.extra);
