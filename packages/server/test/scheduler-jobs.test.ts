@@ -584,6 +584,22 @@ describe('scheduler job types on the simulated bench', () => {
       });
     });
 
+    it('keeps the first 5000 verdicts of a long loop, and counts them all', async () => {
+      const { outcome, progress } = await runJob(server, {
+        schedule_type: 'script',
+        parameters: { steps: [{ type: 'repeat', count: 6000, steps: [{ type: 'wait', seconds: 0 }] }] },
+      });
+      expect(outcome.verdict).toBe('pass');
+      expect(outcome.steps).toHaveLength(5000);
+      expect(outcome.steps?.[4999]?.path).toBe('steps[0].steps[0]#5000');
+      expect((outcome.result as Reading).summary).toMatchObject({
+        pass: 6000,
+        steps_run: 6000,
+        verdicts_not_listed: 1001,
+      });
+      expect(progress.at(-1)).toEqual([6000, 6000, 'pass']);
+    });
+
     it('is cancelled promptly while it waits', async () => {
       const abort = new AbortController();
       const t0 = Date.now();

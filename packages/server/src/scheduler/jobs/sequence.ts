@@ -122,8 +122,9 @@ export const SEQUENCE_LIMITS = {
   /** Steps run in all, repeats expanded (ramp points count each). */
   maxExecuted: 1_000_000,
   maxWaitSeconds: MAX_WAIT_S,
-  /** Step verdicts kept in full; beyond, only those that are not `pass`. */
+  /** Step verdicts kept in full; beyond, only those that are not `pass` (up to maxRecordedProblems more). */
   maxRecorded: 5000,
+  maxRecordedProblems: 5000,
   /** Values kept of a measurement repeated in a loop. */
   maxSeries: 10_000,
 } as const;
@@ -555,7 +556,9 @@ class Runner {
   private readonly ramps: Record<string, Params[]> = {};
   private readonly recorded: StepVerdict[] = [];
   private readonly tally: Record<Verdict, number> = { pass: 0, fail: 0, error: 0, inconclusive: 0 };
+  /** The first steps that did not pass (for the error and failed_steps), and the first of each verdict. */
   private readonly problems: StepVerdict[] = [];
+  private readonly first: Partial<Record<Verdict, StepVerdict>> = {};
   private omitted = 0;
   private done = 0;
   private broken: StepVerdict | null = null;
@@ -591,10 +594,10 @@ class Runner {
     const verdict =
       worst(Object.entries(this.tally).flatMap(([v, n]) => (n > 0 ? [v as Verdict] : []))) ?? 'pass';
     this.ctx.progress(this.seq.total, this.seq.total, verdict);
-    const first = this.problems.find((s) => s.verdict === verdict);
+    const first = this.first[verdict];
     const error =
       verdict === 'fail' || verdict === 'error'
-        ? `${this.problems.filter((s) => s.verdict === 'fail' || s.verdict === 'error').length} step(s) did not pass; first ${first?.verdict === 'error' ? 'in error' : 'failed'}: ${first?.path} "${first?.label}": ${first?.message}${this.broken ? ` (the sequence stopped there; ${notRun} step(s) not run)` : ''}`
+        ? `${this.tally.fail + this.tally.error} step(s) did not pass; first ${first?.verdict === 'error' ? 'in error' : 'failed'}: ${first?.path} "${first?.label}": ${first?.message}${this.broken ? ` (the sequence stopped there; ${notRun} step(s) not run)` : ''}`
         : undefined;
     this.ctx.log(`verdict: ${verdict}`);
     const series = Object.fromEntries([...this.series.entries()].filter(([, values]) => values.length > 1));
@@ -609,7 +612,7 @@ class Runner {
           steps_run: this.done,
           not_run: notRun,
           duration_seconds: round((Date.now() - started) / 1000),
-          ...(this.omitted > 0 ? { passing_steps_not_listed: this.omitted } : {}),
+          ...(this.omitted > 0 ? { verdicts_not_listed: this.omitted } : {}),
         },
         measurements: Object.fromEntries(this.measurements),
         ...(Object.keys(series).length > 0 ? { series } : {}),
@@ -688,11 +691,19 @@ class Runner {
     }
   }
 
+  /** Keeps a step's verdict: every one up to maxRecorded, then only those that did not pass, up to a bound. */
   private record(verdict: StepVerdict, counts: boolean): void {
     const v = verdict.verdict;
-    if (counts && v) this.tally[v] += 1;
-    if (v && v !== 'pass') this.problems.push(verdict);
-    if (this.recorded.length < SEQUENCE_LIMITS.maxRecorded || (v && v !== 'pass')) {
+    const passed = !v || v === 'pass';
+    if (counts && v) {
+      this.tally[v] += 1;
+      this.first[v] ??= verdict;
+      if (!passed && this.problems.length < 100) this.problems.push(verdict);
+    }
+    const room = passed
+      ? this.recorded.length < SEQUENCE_LIMITS.maxRecorded
+      : this.recorded.length < SEQUENCE_LIMITS.maxRecorded + SEQUENCE_LIMITS.maxRecordedProblems;
+    if (room) {
       this.recorded.push(verdict);
       this.ctx.log(
         `${verdict.path} ${v ?? '-'}: ${verdict.label}${verdict.message ? ` — ${verdict.message}` : ''}`,
