@@ -106,3 +106,21 @@ describe.each([
     expect(await bench.driver.raw('*CLS')).toBeUndefined();
   });
 });
+
+describe('DP832 readings in one compound query', () => {
+  const bench = useBench('DP832');
+
+  it('costs one message and one reply, and reads what six queries would', async () => {
+    await bench.driver.execute('set_voltage', { voltage: 4, channel: 2 });
+    await bench.driver.execute('set_output', { enabled: true, channel: 2 });
+    await settled(bench.driver);
+    const before = bench.sim.messages();
+    const r = (await bench.driver.readings?.(2)) as PowerSupplyReadings;
+    expect(bench.sim.messages() - before).toBe(1);
+    expect(r).toMatchObject({ channel: 2, voltage_set: 4, output_enabled: true, in_cv_mode: true });
+    // The same figures, asked one by one on a second connection.
+    expect(Number(await bench.raw.query(':SOUR2:VOLT?'))).toBe(r.voltage_set);
+    expect(Number(await bench.raw.query(':SOUR2:CURR?'))).toBe(r.current_set);
+    expect(await bench.raw.query(':OUTP:MODE? CH2')).toBe('CV');
+  });
+});

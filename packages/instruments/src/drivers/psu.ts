@@ -3,6 +3,7 @@
 // `{channel}`, `{voltage}`, `{current}` and `{enabled}` are filled with validated parameters.
 
 import type { ModelInfo } from '../driver.js';
+import { InstrumentError } from '../errors.js';
 import type { PowerSupplyReadings } from '../types.js';
 import {
   amps,
@@ -15,8 +16,8 @@ import {
   forEachChannel,
   type Io,
   now,
-  queryBoolean,
-  queryNumber,
+  parseBoolean,
+  parseNumber,
   send,
   volts,
 } from './table.js';
@@ -39,10 +40,16 @@ export interface PsuDialect {
   measureVoltage: string;
   measureCurrent: string;
   /**
-   * Whether the output regulates voltage (CV) or current (CC), asked only while the output is on. Without it the
-   * mode is told from the measurements (see inferRegulation).
+   * How to ask whether the output regulates voltage (CV) or current (CC); an output that is off regulates
+   * nothing, whatever the answer. Without it the mode is told from the measurements (see inferRegulation).
    */
-  regulation?(io: Io, channel: number): Promise<Regulation>;
+  regulation?: { query: string; parse(reply: string, query: string): Regulation };
+  /**
+   * The supply takes several queries in one program message, joined with ';', and answers them in one response
+   * message, joined with ';' (IEEE 488.2 compound messages): a reading is then one round trip instead of six,
+   * which is what lets a bench of them be polled at 100 Hz.
+   */
+  compound?: boolean;
 }
 
 export interface PsuState {
@@ -70,21 +77,56 @@ export function inferRegulation(s: Omit<PsuState, 'regulation'>): Regulation {
   return { cv: !cc, cc };
 }
 
-/** The reader of a SCPI supply: one query per quantity, after selecting the channel if the dialect needs it. */
+/** The reader of a SCPI supply: one query per quantity (all in one message when the dialect is `compound`). */
 export function scpiReader(dialect: PsuDialect): PsuReader {
   return async (io, channel) => {
     const p = { channel };
     if (dialect.select) await io.write(fill(dialect.select, p));
+    const queries = [
+      dialect.outputState,
+      dialect.voltageSetpoint,
+      dialect.currentSetpoint,
+      dialect.measureVoltage,
+      dialect.measureCurrent,
+    ].map((template) => fill(template, p));
+    const regulationQuery = dialect.regulation && fill(dialect.regulation.query, p);
+    let replies: string[];
+    if (dialect.compound) {
+      const all = regulationQuery ? [...queries, regulationQuery] : queries;
+      const joined = all.join(';');
+      replies = (await io.query(joined)).split(';');
+      if (replies.length !== all.length) {
+        throw new InstrumentError(
+          `Malformed reply to ${joined}: ${replies.length} answers to ${all.length} queries`,
+        );
+      }
+    } else {
+      replies = [];
+      for (const query of queries) replies.push(await io.query(query));
+    }
+    const [output, voltageSet, currentSet, voltage, current] = replies as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const state = {
-      output_enabled: await queryBoolean(io, fill(dialect.outputState, p)),
-      voltage_set: await queryNumber(io, fill(dialect.voltageSetpoint, p)),
-      current_set: await queryNumber(io, fill(dialect.currentSetpoint, p)),
-      voltage_actual: await queryNumber(io, fill(dialect.measureVoltage, p)),
-      current_actual: await queryNumber(io, fill(dialect.measureCurrent, p)),
+      output_enabled: parseBoolean(output, queries[0] as string),
+      voltage_set: parseNumber(voltageSet, queries[1] as string),
+      current_set: parseNumber(currentSet, queries[2] as string),
+      voltage_actual: parseNumber(voltage, queries[3] as string),
+      current_actual: parseNumber(current, queries[4] as string),
     };
     // An output that is off regulates nothing, whatever the instrument says (the DP800 answers CV).
-    const ask = state.output_enabled && dialect.regulation;
-    return { ...state, regulation: ask ? await ask(io, channel) : inferRegulation(state) };
+    if (!state.output_enabled || !dialect.regulation || !regulationQuery) {
+      return {
+        ...state,
+        regulation: state.output_enabled ? inferRegulation(state) : { cv: false, cc: false },
+      };
+    }
+    const mode = dialect.compound ? (replies[5] as string) : await io.query(regulationQuery);
+    return { ...state, regulation: dialect.regulation.parse(mode, regulationQuery) };
   };
 }
 

@@ -1,9 +1,10 @@
 // Rigol DP832 triple-output supply (DP800 Programming Guide). Every command names its channel, so no selection
-// step is needed; the regulation mode comes straight from `:OUTP:MODE?` (CV, CC, or UR for unregulated).
+// step is needed; the regulation mode comes straight from `:OUTP:MODE?` (CV, CC, or UR for unregulated). A
+// reading is one compound query (`:OUTP? CH1;:SOUR1:VOLT?;…`), answered in one message.
 
 import { InstrumentError } from '../errors.js';
 import { scpiPowerSupply } from './psu.js';
-import { fill, ratings } from './table.js';
+import { ratings } from './table.js';
 
 export const rigolDP832 = scpiPowerSupply(
   {
@@ -23,13 +24,16 @@ export const rigolDP832 = scpiPowerSupply(
     outputState: ':OUTP? CH{channel}',
     measureVoltage: ':MEAS:VOLT? CH{channel}',
     measureCurrent: ':MEAS:CURR? CH{channel}',
-    async regulation(io, channel) {
-      const query = fill(':OUTP:MODE? CH{channel}', { channel });
-      const mode = (await io.query(query)).trim().toUpperCase();
-      if (mode !== 'CV' && mode !== 'CC' && mode !== 'UR') {
-        throw new InstrumentError(`Malformed reply to ${query}: ${JSON.stringify(mode)}`);
-      }
-      return { cv: mode === 'CV', cc: mode === 'CC' };
+    regulation: {
+      query: ':OUTP:MODE? CH{channel}',
+      parse(reply, query) {
+        const mode = reply.trim().toUpperCase();
+        if (mode !== 'CV' && mode !== 'CC' && mode !== 'UR') {
+          throw new InstrumentError(`Malformed reply to ${query}: ${JSON.stringify(mode)}`);
+        }
+        return { cv: mode === 'CV', cc: mode === 'CC' };
+      },
     },
+    compound: true,
   },
 );
