@@ -115,7 +115,9 @@ function ExecutionRow({
   columns: number;
 }) {
   const failed = e.status === 'failed';
-  const [open, setOpen] = useState(failed);
+  // Open by itself once failed (the row may first show the run still running), until someone chooses.
+  const [chosen, setOpen] = useState<boolean | null>(null);
+  const open = chosen ?? failed;
   const hasDetail = (e.steps?.length ?? 0) > 0 || !!e.output || e.result !== null;
   return (
     <>
