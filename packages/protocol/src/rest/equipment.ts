@@ -166,7 +166,7 @@ export const ReadingsQuery = Type.Object({
   channel: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
 });
 export const ReadingsResponse = Type.Unknown({
-  description: 'PowerSupplyData, ElectronicLoadData or MultimeterData (reference §2.2)',
+  description: 'A power supply, electronic load or multimeter reading (PowerSupplyData, ElectronicLoadData or MultimeterData)',
 });
 
 /** An item of POST /api/equipment/discover. */

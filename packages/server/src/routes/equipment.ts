@@ -138,7 +138,7 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'Every managed instrument (the original EquipmentInfo shape)',
+        summary: 'Every managed instrument (the LabLink 1.x EquipmentInfo shape)',
         response: { 200: EquipmentList },
       },
     },
