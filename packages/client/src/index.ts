@@ -15,5 +15,6 @@ export {
   type StreamRequest,
 } from './realtime.js';
 export { LabLinkError, type RequestOptions, RestApi } from './rest.js';
+export type * from './scheduler.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export type * from './types.js';

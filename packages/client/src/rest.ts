@@ -34,6 +34,19 @@ import type {
   AlarmUpdate,
 } from './alarms.js';
 import type {
+  ExecutionListQuery,
+  JobDefinition,
+  JobExecution,
+  JobHistory,
+  JobListQuery,
+  JobUpdate,
+  RunningJob,
+  ScheduledJob,
+  ScheduleStatistics,
+  TriggerPreview,
+  TriggerPreviewRequest,
+} from './scheduler.js';
+import type {
   AcquireLockResult,
   ApplyProfileResult,
   CommandInfo,
@@ -505,6 +518,86 @@ export class RestApi {
     return this.request('GET', `/api/acquisition/session/${enc(id)}/stats/${kind}`, {
       query: { ...options },
     });
+  }
+  // ---- scheduler --------------------------------------------------------------------------------------------------
+
+  /** Creates a scheduled job; a bad one is a 4xx LabLinkError whose `field` names what is wrong (nothing stored). */
+  async createJob(definition: JobDefinition): Promise<ScheduledJob> {
+    return (
+      await this.request<{ job: ScheduledJob }>('POST', '/api/scheduler/jobs/create', { body: definition })
+    ).job;
+  }
+
+  async listJobs(query: JobListQuery = {}): Promise<ScheduledJob[]> {
+    return (
+      await this.request<{ jobs: ScheduledJob[] }>('GET', '/api/scheduler/jobs', { query: { ...query } })
+    ).jobs;
+  }
+
+  async getJob(jobId: string): Promise<ScheduledJob> {
+    return (await this.request<{ job: ScheduledJob }>('GET', `/api/scheduler/jobs/${enc(jobId)}`)).job;
+  }
+
+  /** Edits a job (any writable fields); a changed trigger starts afresh from now. */
+  async updateJob(jobId: string, changes: JobUpdate): Promise<ScheduledJob> {
+    return (
+      await this.request<{ job: ScheduledJob }>('PUT', `/api/scheduler/jobs/${enc(jobId)}`, { body: changes })
+    ).job;
+  }
+
+  /** Deletes a job and its history; a running run is cancelled. */
+  deleteJob(jobId: string): Promise<{ success: boolean; message: string }> {
+    return this.request('DELETE', `/api/scheduler/jobs/${enc(jobId)}`);
+  }
+
+  async pauseJob(jobId: string): Promise<ScheduledJob> {
+    return (await this.request<{ job: ScheduledJob }>('POST', `/api/scheduler/jobs/${enc(jobId)}/pause`)).job;
+  }
+
+  async resumeJob(jobId: string): Promise<ScheduledJob> {
+    return (await this.request<{ job: ScheduledJob }>('POST', `/api/scheduler/jobs/${enc(jobId)}/resume`))
+      .job;
+  }
+
+  /** Starts a run now and resolves with its execution id at once; job_started and job_completed/failed follow. */
+  async runJob(jobId: string): Promise<string> {
+    return (await this.request<{ execution_id: string }>('POST', `/api/scheduler/jobs/${enc(jobId)}/run`))
+      .execution_id;
+  }
+
+  /** Runs, newest scheduled time first. */
+  async listExecutions(query: ExecutionListQuery = {}): Promise<JobExecution[]> {
+    return (
+      await this.request<{ executions: JobExecution[] }>('GET', '/api/scheduler/executions', {
+        query: { ...query },
+      })
+    ).executions;
+  }
+
+  /** A run (one in progress with its output so far). */
+  async getExecution(executionId: string): Promise<JobExecution> {
+    return (
+      await this.request<{ execution: JobExecution }>('GET', `/api/scheduler/executions/${enc(executionId)}`)
+    ).execution;
+  }
+
+  async jobHistory(jobId: string): Promise<JobHistory> {
+    return (await this.request<{ history: JobHistory }>('GET', `/api/scheduler/jobs/${enc(jobId)}/history`))
+      .history;
+  }
+
+  async runningJobs(): Promise<RunningJob[]> {
+    return (await this.request<{ running_jobs: RunningJob[] }>('GET', '/api/scheduler/running')).running_jobs;
+  }
+
+  async schedulerStatistics(): Promise<ScheduleStatistics> {
+    return (await this.request<{ statistics: ScheduleStatistics }>('GET', '/api/scheduler/statistics'))
+      .statistics;
+  }
+
+  /** A trigger in words and its next five run times, without creating anything. */
+  previewTrigger(trigger: TriggerPreviewRequest): Promise<TriggerPreview> {
+    return this.request('POST', '/api/scheduler/triggers/preview', { body: trigger });
   }
 }
 

@@ -108,6 +108,14 @@ describe('timed firings', () => {
     expect(after).toMatchObject({ status: 'finished', next_runs: [], execution_count: 1 });
   });
 
+  it('a run further away than a timer can wait (2^31 ms, 24.8 days) waits, in hops', async () => {
+    const runDate = new Date(Date.now() + 40 * 86_400_000).toISOString();
+    const job = await createJob({ trigger_type: 'date', run_date: runDate });
+    expect(job).toMatchObject({ status: 'scheduled', next_runs: [runDate] });
+    await sleep(1000);
+    expect(eventsOf('job_started', job.job_id)).toEqual([]);
+  });
+
   it('max_executions: the job stops after that many scheduled runs', async () => {
     const job = await createJob({ trigger_type: 'interval', interval_seconds: 1, max_executions: 2 });
     expect(job.next_runs).toHaveLength(2);
