@@ -4,6 +4,8 @@
 // field and for the run (a value outside its limits fails it; a value the instrument could not measure is
 // inconclusive).
 
+import { parametersOf } from '../../alarms/parameters.js';
+import { DomainError } from '../../errors.js';
 import type { JobType, StepVerdict } from '../types.js';
 import {
   checkChannel,
@@ -34,6 +36,13 @@ function plan(job: Parameters<JobType['validate']>[0], services: Parameters<JobT
   const p = paramsOf(job);
   onlyKeys(p, KEYS, 'parameters');
   const view = equipmentOf(services, job, undefined, 'parameters');
+  if (parametersOf(view).kind === null) {
+    throw new DomainError(
+      'unsupported',
+      `${view.info.model} (${view.info.id}) has no readings or measurements LabLink can read`,
+      'equipment_id',
+    );
+  }
   const result: Plan = {
     channel: checkChannel(view, p.channel, 'parameters.channel'),
     fields: null,
