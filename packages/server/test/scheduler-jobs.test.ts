@@ -189,6 +189,11 @@ describe('scheduler job types on the simulated bench', () => {
       [{ action: 'set_voltage', extra: 1 }, 'parameters.extra', 'no setting extra'],
       [{ action: 'set_voltage', command: 'set_voltage' }, 'parameters.command', 'not both'],
       [{}, 'parameters.action', 'non-empty string'],
+      [
+        { action: 'set_voltage', parameters: { voltage: 10, channel: 3 } },
+        'parameters.parameters.voltage',
+        'above the rating of DP832 channel 3',
+      ],
     ])('refuses %j, naming %s', (parameters, field, words) => {
       const err = refusal(server, { schedule_type: 'command', equipment_id: ids.power_supply, parameters });
       expect(err.field).toBe(field);
@@ -743,6 +748,14 @@ describe('scheduler job types on the simulated bench', () => {
         { steps: [{ type: 'ramp', action: 'set_voltage', from: 0, to: 1000, step: 100, dwell_s: 0 }] },
         'parameters.steps[0].to',
         'at most',
+      ],
+      [
+        'a ramp beyond the rating of its channel',
+        {
+          steps: [{ type: 'ramp', action: 'set_voltage', channel: 3, from: 0, to: 6, step: 1, dwell_s: 0 }],
+        },
+        'parameters.steps[0].to',
+        'channel 3 (5)',
       ],
       [
         'a ramp of a flag',

@@ -142,7 +142,36 @@ export function checkCommand(
   const given = params ?? {};
   if (!isObject(given)) throw invalid(at.parameters, `${at.parameters} must be an object`);
   checkParams(command, given, at.parameters);
+  checkRatings(view, command, given, at.parameters);
   return { command, params: given };
+}
+
+/**
+ * A value above the rating of the channel it is for (a supply whose channels differ: 30 V on one, 5 V on another) is
+ * refused now, naming the field; the limits in force are checked when the command runs.
+ */
+export function checkRatings(view: EquipmentView, command: CommandInfo, given: Params, at: string): void {
+  const definition = findDriver(view.info.model);
+  const specs =
+    definition && Object.hasOwn(definition.commands, command.name)
+      ? definition.commands[command.name]?.params
+      : undefined;
+  if (!specs) return;
+  const channel = typeof given.channel === 'number' ? given.channel : 1;
+  const ratings = view.model?.ratings ?? definition?.info.ratings ?? [];
+  for (const [key, spec] of Object.entries(specs)) {
+    const value = given[key];
+    if (spec.rated === undefined || typeof value !== 'number') continue;
+    const rating = ratings[channel - 1]?.[spec.rated];
+    if (rating !== undefined && value > rating) {
+      throw new DomainError(
+        'limit_exceeded',
+        `${key} ${value} is above the rating of ${view.info.model} channel ${channel} (${rating})`,
+        `${at}.${key}`,
+        { limit: 'rating', limit_value: rating, attempted: value, channel },
+      );
+    }
+  }
 }
 
 /** The command `action` names on this instrument; unknown_command naming `field` otherwise. */

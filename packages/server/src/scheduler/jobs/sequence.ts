@@ -18,6 +18,7 @@ import {
   checkCommand,
   checkField,
   checkParams,
+  checkRatings,
   commandContext,
   describe,
   equipmentOf,
@@ -497,6 +498,7 @@ class Compiler {
     ] as const) {
       try {
         checkParams(command, { ...params, [param]: value }, `${at}.parameters`);
+        checkRatings(view, command, { ...params, [param]: value }, `${at}.parameters`);
       } catch (err) {
         if (err instanceof DomainError && err.field === `${at}.parameters.${param}`) {
           throw new DomainError(err.code, `${at}.${end}: ${err.message}`, `${at}.${end}`);
