@@ -934,6 +934,17 @@ describe('jobs while the emergency stop is active', () => {
     expect(r.output_enabled).toBe(false);
   });
 
+  it("an equipment test's readback writes the setpoint back unchanged (it could not be raised again)", async () => {
+    const job = makeJob({
+      schedule_type: 'equipment_test',
+      equipment_id: psu,
+      parameters: { checks: ['readback'] },
+    });
+    const outcome = await JOB_TYPES.equipment_test.run(context(server, job).ctx);
+    expect(outcome.verdict).toBe('pass');
+    expect(outcome.steps?.[0]?.message).toContain('emergency stop is active');
+  });
+
   it('a command job turning an output on fails with the emergency stop', async () => {
     const job = makeJob({
       schedule_type: 'command',

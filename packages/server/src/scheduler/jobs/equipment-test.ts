@@ -167,6 +167,7 @@ async function readbackPlan(ctx: JobContext, p: Plan): Promise<Readback | string
   const { view, channel } = p;
   const eq = ctx.services.equipment;
   const id = view.info.id;
+  const stopped = ctx.services.safety.emergencyStop.active;
   switch (view.info.type) {
     case 'power_supply': {
       const r = (await eq.readings(id, channel)) as unknown as Params;
@@ -180,7 +181,10 @@ async function readbackPlan(ctx: JobContext, p: Plan): Promise<Readback | string
         !limits ||
         (test >= limits.min_voltage && test <= limits.max_voltage && test * current <= limits.max_power);
       let note = `voltage setpoint of channel ${channel}: ${present} → ${test} V and back`;
-      if (r.output_enabled === true) {
+      if (stopped) {
+        test = present;
+        note = `the emergency stop is active (a setpoint may not be raised back): the voltage setpoint of channel ${channel} (${present} V) is written back unchanged`;
+      } else if (r.output_enabled === true) {
         test = present;
         note = `output ${channel} is on: its voltage setpoint (${present} V) is written back unchanged`;
       } else if (!within) {
@@ -213,9 +217,9 @@ async function readbackPlan(ctx: JobContext, p: Plan): Promise<Readback | string
       const [a, b] = LOAD_TEST_VALUE[quantity] as [number, number];
       let test = p.testValue ?? (Math.abs(present - a) > 1e-9 ? a : b);
       let note = `${quantity} setpoint (${r.mode}): ${present} → ${test} and back`;
-      if (r.load_enabled === true) {
+      if (r.load_enabled === true || stopped) {
         test = present;
-        note = `the input is on: its ${quantity} setpoint (${present}) is written back unchanged`;
+        note = `${stopped ? 'the emergency stop is active (a setpoint may not be raised back)' : 'the input is on'}: its ${quantity} setpoint (${present}) is written back unchanged`;
       }
       return {
         setter: `set_${quantity}`,
