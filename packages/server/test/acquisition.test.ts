@@ -3,6 +3,8 @@
 // message received is validated against its schema (TestClient). No test asserts a wall-clock time beyond the
 // sample counts and tolerances the issue states; waits have generous deadlines.
 
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { type RunningSimulator, startSimulator } from '@lablink/instruments/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
@@ -144,6 +146,23 @@ describe('sessions', () => {
     });
     expect(offGrid.length).toBeLessThan(t.length / 4);
   }, 60_000);
+
+  it('ends in error, saying why, when its storage fails, and records nothing more; the server goes on', async () => {
+    const id = await create({ equipment_id: dmmId, sample_rate: 20, name: 'doomed' });
+    await api(`/api/acquisition/session/${id}/start`, { body: {} });
+    await waitSamples(id, 10);
+    // The session's directory disappears under it (a disk unmounted, a clean-up script): writes fail.
+    rmSync(path.join(server.dataDir, 'acquisitions', id), { recursive: true, force: true });
+    const s = await waitState(id, 'error');
+    expect(s.stop_reason).toMatch(/^storage failed \(.*ENOENT.*\): recording stopped$/);
+    // Its claims are released: it records nothing more, and the server answers as before.
+    const n = (await status(id)).stats.total_samples;
+    await sleep(300);
+    expect((await status(id)).stats.total_samples).toBe(n);
+    expect((await api('/api/acquisition/sessions')).status).toBe(200);
+    expect((await api(`/api/acquisition/session/${id}/start`, { body: {} })).body.success).toBe(false);
+    expect((await api(`/api/acquisition/session/${id}`, { method: 'DELETE' })).status).toBe(200);
+  });
 
   it('pause and resume, stop, delete', async () => {
     const id = await create({ equipment_id: dmmId, sample_rate: 20, name: 'pausing' });

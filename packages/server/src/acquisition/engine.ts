@@ -570,7 +570,7 @@ export class AcquisitionService {
 
   reader(id: string): SessionReader {
     const s = this.get(id);
-    s.store.flush();
+    this.flush(s);
     const dir = s.store.dir;
     const names = s.polledNames;
     const count = s.total;
@@ -665,7 +665,7 @@ export class AcquisitionService {
       for (const t of s.timers) clearTimeout(t);
       for (const claim of s.claims) claim.release();
       s.claims = [];
-      s.store.flush();
+      this.flush(s);
       this.save(s);
     }
   }
@@ -748,7 +748,7 @@ export class AcquisitionService {
       s.missed = s.missedBefore + Math.max(0, due - s.gridRows);
     }
     s.ring.push(t, row);
-    s.store.append(t, row);
+    if (!this.stored(s, () => s.store.append(t, row))) return;
     s.firstTimestamp ??= t;
     s.lastTimestamp = t;
     for (let i = 0; i < row.length; i++) {
@@ -799,7 +799,7 @@ export class AcquisitionService {
   /** Stores a block capture and publishes it at once, whole, in an acquisition_stream of its own. */
   private capture(s: AcquisitionSession, capture: BlockRecord): boolean {
     if (s.state !== 'acquiring') return false;
-    s.store.appendBlock(capture);
+    if (!this.stored(s, () => s.store.appendBlock(capture))) return false;
     const index = s.blockCount;
     s.blockCount += 1;
     s.statsDirty = true;
@@ -840,7 +840,7 @@ export class AcquisitionService {
   private finish(s: AcquisitionSession, reason: string): void {
     if (s.state === 'stopped' || s.state === 'idle' || s.state === 'error') return;
     this.release(s);
-    s.store.flush();
+    if (!this.flush(s)) return;
     s.stopped_at = new Date().toISOString();
     s.stop_reason = reason;
     this.setState(s, 'stopped');
@@ -872,15 +872,37 @@ export class AcquisitionService {
       );
   }
 
+  /** Writes a session's pending samples; false when storage failed (the run then ends in `error`). */
+  private flush(s: AcquisitionSession): boolean {
+    return this.stored(s, () => s.store.flush());
+  }
+
+  /**
+   * Runs a write to the session's storage. When it fails (disk full, the directory removed) the run ends in
+   * `error` with the reason, rather than buffering samples it can never write: what was written before is kept.
+   */
+  private stored(s: AcquisitionSession, write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.logger.error({ err, acquisition_id: s.acquisition_id }, 'acquisition storage failed');
+      s.store.discardPending();
+      if (s.state !== 'error') {
+        this.release(s);
+        s.stopped_at = new Date().toISOString();
+        s.stop_reason = `storage failed (${message}): recording stopped`;
+        this.setState(s, 'error');
+      }
+      return false;
+    }
+  }
+
   private flushAll(): void {
     for (const s of this.sessions.values()) {
       if (!LIVE_STATES.includes(s.state)) continue;
-      try {
-        s.store.flush();
-        if (s.statsDirty) this.save(s);
-      } catch (err) {
-        this.deps.logger.error({ err, acquisition_id: s.acquisition_id }, 'acquisition flush failed');
-      }
+      if (this.flush(s) && s.statsDirty) this.save(s);
     }
   }
 

@@ -41,6 +41,7 @@ export class SampleStore {
   private pending: string[] = [];
   private pendingBlocks: Uint8Array[] = [];
   private pendingBlockBytes = 0;
+  private pendingBlockRecords = 0;
   /** The block file being written, and its size so far. */
   private blockFile: number;
   private blockFileBytes = 0;
@@ -78,6 +79,7 @@ export class SampleStore {
     json.copy(head, 4);
     this.pendingBlocks.push(head, new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
     this.pendingBlockBytes += head.length + samples.byteLength;
+    this.pendingBlockRecords += 1;
     this.blockCount += 1;
     if (this.pendingBlockBytes >= BLOCK_WRITE_BYTES) this.flushBlocks();
   }
@@ -117,12 +119,21 @@ export class SampleStore {
     this.blockFileBytes += this.pendingBlockBytes;
     this.pendingBlocks = [];
     this.pendingBlockBytes = 0;
+    this.pendingBlockRecords = 0;
   }
 
-  remove(): void {
+  /** Drops what could not be written (the counts go back to what is on disk). */
+  discardPending(): void {
+    this.count -= this.pending.length;
+    this.blockCount -= this.pendingBlockRecords;
     this.pending = [];
     this.pendingBlocks = [];
     this.pendingBlockBytes = 0;
+    this.pendingBlockRecords = 0;
+  }
+
+  remove(): void {
+    this.discardPending();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
