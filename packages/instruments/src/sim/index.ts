@@ -6,14 +6,19 @@ import type { Duplex } from 'node:stream';
 import { type InstrumentOf, MODELS, type SimModel } from './models.js';
 import { createRng } from './rng.js';
 import { type FaultControls, SimServer } from './server.js';
+import { applyWiring, DEFAULT_WIRING, type WiredLoop, type Wiring } from './wiring.js';
 
 export { RawClient } from './client.js';
 export type { InstrumentOf, SimModel } from './models.js';
+export type { LoopPoint } from './physics/circuit.js';
+export { LOAD_SATURATION_OHMS, solveLoop } from './physics/circuit.js';
 export type { MultimeterSim } from './physics/dmm.js';
 export type { ElectronicLoadSim } from './physics/load.js';
 export type { PowerSupplySim } from './physics/psu.js';
 export type { OscilloscopeSim, Signal, SignalShape } from './physics/scope.js';
 export type { FaultControls } from './server.js';
+export type { InstrumentRef, LoopNode, LoopWiring, WiredLoop, Wiring } from './wiring.js';
+export { applyWiring, DEFAULT_WIRING } from './wiring.js';
 
 /** Every model the simulator knows, by the model name its *IDN? reports. */
 export const SIM_MODELS = Object.keys(MODELS) as readonly SimModel[];
@@ -29,6 +34,8 @@ export interface RunningSimulator<I = InstrumentOf<SimModel>> {
   faults: FaultControls;
   /** Messages (commands and queries) received so far, on every connection: how often it was spoken to. */
   messages(): number;
+  /** Listeners called after each message the instrument handled (a wired circuit notes its changes). */
+  handled: Set<() => void>;
   /** Also serves the instrument on a stream (a pty, a serial port); returns a function that detaches it. */
   serveStream(stream: Duplex): () => void;
   stop(): Promise<void>;
@@ -78,6 +85,7 @@ export async function startSimulator(
     instrument,
     faults: server.faults,
     messages: () => server.messages,
+    handled: server.handled,
     serveStream: (stream) => server.serveStream(stream),
     stop: () => server.close(),
   };
@@ -85,18 +93,31 @@ export async function startSimulator(
 
 export interface Bench {
   instruments: RunningSimulator[];
+  /** The wired loops (none when the bench is not wired): their operating points, for tests and tools. */
+  loops: WiredLoop[];
   stop(): Promise<void>;
 }
 
 export const DEFAULT_BENCH: readonly SimModel[] = ['DP832', 'DL3021A', 'DS1104Z', '34461A'];
 
+export interface BenchSpec {
+  models?: readonly string[];
+  count?: number;
+  host?: string;
+  /**
+   * How the instruments are wired together: 'default' (DEFAULT_WIRING: supply CH1 → leads → load, the DMM across
+   * the load, the scope on the supply output and the loop current), 'none' (independent instruments, each on its
+   * simulated source as a lone startSimulator), or a Wiring of your own. Default: 'default' for the default bench
+   * (no models and no count given), 'none' otherwise.
+   */
+  wiring?: Wiring | 'default' | 'none';
+}
+
 /**
- * Starts a bench of simulators, each on its own port. `models` defaults to one PSU, load, scope and DMM;
- * `count` (for benchmarks) repeats the model list until that many instruments run.
+ * Starts a bench of simulators, each on its own port. `models` defaults to one PSU, load, scope and DMM, wired
+ * into one circuit; `count` (for benchmarks) repeats the model list until that many instruments run.
  */
-export async function startBench(
-  spec: { models?: readonly string[]; count?: number; host?: string } = {},
-): Promise<Bench> {
+export async function startBench(spec: BenchSpec = {}): Promise<Bench> {
   const models = spec.models ?? DEFAULT_BENCH;
   if (models.length === 0) throw new Error('a bench needs at least one model');
   const count = spec.count ?? models.length;
@@ -114,7 +135,15 @@ export async function startBench(
     await stop();
     throw failure.reason;
   }
-  return { instruments, stop };
+  const wiring = spec.wiring ?? (spec.models === undefined && spec.count === undefined ? 'default' : 'none');
+  let loops: WiredLoop[] = [];
+  try {
+    if (wiring !== 'none') loops = applyWiring(instruments, wiring === 'default' ? DEFAULT_WIRING : wiring);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { instruments, loops, stop };
 }
 
 /** One line per instrument: model and VISA address, for `lablink sim`. */

@@ -34,6 +34,8 @@ export class SimServer {
   private listening = false;
   /** Messages received on every stream, counted as they arrive. */
   messages = 0;
+  /** Called after each message has been handled (a wired circuit notes the moment a setting changed). */
+  readonly handled = new Set<() => void>();
 
   constructor(private readonly protocol: SimProtocol) {
     this.tcp.on('connection', (socket) => {
@@ -132,6 +134,7 @@ export class SimServer {
       this.protocol.pushError(-300, `Device-specific error; ${(error as Error).message}`);
       return;
     }
+    for (const listener of this.handled) listener();
     if (reply === undefined || stream.destroyed) return;
     if (this.garbagePending) {
       this.garbagePending = false;

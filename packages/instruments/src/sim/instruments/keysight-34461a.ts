@@ -130,7 +130,7 @@ export function keysight34461aCommands(dmm: MultimeterSim): CommandSpec[] {
         if (quantity === 'resistance' && value < 0) throw new ScpiError(-222);
         dmm.setInput(value, quantity);
       },
-      query: (ctx) => keysight(dmm.inputs[ctx.params.has(0) ? quantityArg(ctx, 0) : 'voltage']),
+      query: (ctx) => keysight(dmm.input(ctx.params.has(0) ? quantityArg(ctx, 0) : 'voltage')),
     },
   ];
 }

@@ -24,6 +24,8 @@ export class MultimeterSim {
   /** The manual range of each function (used while autorange is off). */
   readonly ranges: Record<DmmFunction, number> = { VOLT: 10, CURR: 1, RES: 1e3 };
   readonly inputs: Record<DmmQuantity, number> = { voltage: 5, current: 0.1, resistance: 1000 };
+  /** Quantities whose input comes from a wired circuit (the voltage at the load's terminals, on the bench). */
+  readonly wired: Partial<Record<DmmQuantity, () => number>> = {};
 
   constructor(private readonly rng: Rng) {}
 
@@ -31,7 +33,15 @@ export class MultimeterSim {
     if (!Number.isFinite(value) || (quantity === 'resistance' && value < 0)) {
       throw new RangeError(`invalid ${quantity} input ${value}`);
     }
+    // Setting an input by hand moves the leads off any wired circuit.
+    delete this.wired[quantity];
     this.inputs[quantity] = value;
+  }
+
+  /** What the leads present for a quantity: the wired circuit's value, else the set input. */
+  input(quantity: DmmQuantity): number {
+    const wired = this.wired[quantity];
+    return wired ? wired() : this.inputs[quantity];
   }
 
   reset(): void {
@@ -44,14 +54,14 @@ export class MultimeterSim {
   range(fn: DmmFunction = this.function): number {
     const ranges = DMM_RANGES[fn];
     if (!this.autorange[fn]) return this.ranges[fn];
-    const magnitude = Math.abs(this.inputs[QUANTITY[fn]]);
+    const magnitude = Math.abs(this.input(QUANTITY[fn]));
     return ranges.find((range) => magnitude <= range * OVERRANGE) ?? (ranges.at(-1) as number);
   }
 
   /** A reading in the present function: the input plus noise of about 1 ppm of range, or OVERLOAD. */
   read(): number {
     const range = this.range();
-    const value = this.inputs[QUANTITY[this.function]];
+    const value = this.input(QUANTITY[this.function]);
     if (Math.abs(value) > range * OVERRANGE) return OVERLOAD;
     return value + this.rng.gaussian(range * 1e-6);
   }

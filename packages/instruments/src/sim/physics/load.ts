@@ -23,6 +23,8 @@ export class ElectronicLoadSim {
   input = false;
   readonly setpoints: Record<LoadFunction, number> = { CC: 1, CV: 10, CR: 10, CP: 50 };
   readonly source = { voltage: 12, resistance: 0.1 };
+  /** Set when the input is wired into a circuit (fed by a simulated supply): the circuit gives the operating point. */
+  wired: (() => { voltage: number; current: number }) | undefined;
 
   constructor(
     readonly rating: LoadRating,
@@ -31,6 +33,8 @@ export class ElectronicLoadSim {
 
   /** Connects a different source to the input terminals. */
   setSource(source: { voltage?: number; resistance?: number }): void {
+    // Connecting another source takes the input out of any wired circuit.
+    this.wired = undefined;
     if (source.voltage !== undefined) {
       if (!(source.voltage >= 0)) throw new RangeError('source voltage must be ≥ 0 V');
       this.source.voltage = source.voltage;
@@ -49,6 +53,7 @@ export class ElectronicLoadSim {
 
   /** The noise-free operating point: with the input off the terminals show the open-circuit voltage. */
   operatingPoint(): { voltage: number; current: number } {
+    if (this.wired) return this.wired();
     const { voltage: vs, resistance: rs } = this.source;
     if (!this.input) return { voltage: vs, current: 0 };
     let current = this.regulatedCurrent(this.mode, this.setpoints[this.mode]);

@@ -27,6 +27,11 @@ export class PsuChannel {
   currentSet = 1;
   output = false;
   loadOhms = 10;
+  /**
+   * Set when the channel's terminals are wired into a circuit (the simulated bench's supply → load loop): the
+   * circuit then gives the operating point, and loadOhms is not connected.
+   */
+  wired: (() => { voltage: number; current: number; mode: Regulation }) | undefined;
 
   constructor(
     readonly rating: ChannelRating,
@@ -41,6 +46,7 @@ export class PsuChannel {
 
   /** The noise-free operating point. */
   operatingPoint(): { voltage: number; current: number; mode: Regulation } {
+    if (this.wired) return this.wired();
     if (!this.output) return { voltage: 0, current: 0, mode: 'CV' };
     const wanted = this.voltageSet / this.loadOhms;
     if (wanted <= this.currentSet) return { voltage: this.voltageSet, current: wanted, mode: 'CV' };
@@ -75,7 +81,10 @@ export class PowerSupplySim {
   /** The resistance connected to a channel's terminals (Infinity = open circuit). */
   setLoadResistance(channel: number, ohms: number): void {
     if (!(ohms > 0)) throw new RangeError(`load resistance must be > 0 Ω, got ${ohms}`);
-    this.channel(channel).loadOhms = ohms;
+    const target = this.channel(channel);
+    // Connecting a resistor takes the channel out of any wired circuit.
+    target.wired = undefined;
+    target.loadOhms = ohms;
   }
 
   reset(): void {

@@ -48,6 +48,23 @@ export interface ScopeGeometry {
   memoryPoints: number;
 }
 
+/**
+ * A probe wired to a channel's input (on the simulated bench: the supply output, the loop current through a
+ * current probe). Times are seconds on the performance.now() clock, shared by every simulator in the process.
+ */
+export interface Probe {
+  /** Volts at the probe's output at time t, noise-free. */
+  at(t: number): number;
+  /** The present DC level, volts (what AC coupling removes and autoscale centres). */
+  level(): number;
+  /** The present ripple, volts peak-to-peak (for autoscale). */
+  ripple(): number;
+  /** Gaussian noise added to every sample, volts. */
+  readonly noise: number;
+  /** Times of the changes (steps) in (from, to]: where a trigger may have fired while the scope was armed. */
+  events(from: number, to: number): number[];
+}
+
 /** One record as the Rigol :WAVeform commands describe it. */
 export interface WaveformRecord {
   points: number;
@@ -63,6 +80,9 @@ export interface WaveformRecord {
 // Eight vertical divisions of 25 codes each, centred on code 127.
 const CODES_PER_DIVISION = 25;
 const Y_REFERENCE = 127;
+
+/** How long after a step its transient is looked for, in units of this (a supply's recovery is ~100 µs). */
+const RECOVERY_HINT_SECONDS = 100e-6;
 
 const DEFAULT_SIGNALS: readonly Signal[] = [
   { shape: 'sine', frequency: 1000, amplitude: 2, offset: 0, noise: 0.02 },
@@ -117,6 +137,8 @@ class Acquisition {
     readonly signals: readonly Signal[],
     private readonly geometry: ScopeGeometry,
     private readonly seed: number,
+    /** Per channel, the wired probe's value at scope time t (undefined: the generated signal). */
+    private readonly probes: ReadonlyArray<((t: number) => number) | undefined> = [],
   ) {}
 
   record(channel: number, points: number): WaveformRecord {
@@ -138,10 +160,12 @@ class Acquisition {
     const yincrement = settings.scale / CODES_PER_DIVISION;
     const yorigin = Math.round(settings.offset / yincrement);
     const rng = createRng(this.seed * 31 + channel * 7919 + points);
+    const probe = this.probes[channel - 1];
     const codes = new Uint8Array(points);
     for (let i = 0; i < points; i++) {
       const t = this.triggerTime + xorigin + i * xincrement;
-      const volts = coupled(settings, signal, signalValue(signal, t, rng)) + rng.gaussian(signal.noise);
+      const raw = probe ? probe(t) : signalValue(signal, t, rng);
+      const volts = coupled(settings, signal, raw) + rng.gaussian(signal.noise);
       const code = Math.round(volts / yincrement) + yorigin + Y_REFERENCE;
       codes[i] = Math.min(255, Math.max(0, code));
     }
@@ -153,12 +177,17 @@ class Acquisition {
 export class OscilloscopeSim {
   readonly channels: ChannelSettings[] = [];
   readonly signals: Signal[] = [];
+  /** Probes wired to channel inputs; a wired channel shows its probe instead of its generated signal. */
+  readonly probes: Array<Probe | undefined> = [];
   readonly timebase = { scale: 1e-3, offset: 0 };
   readonly trigger = { source: 1, level: 0, slope: 'POS' as Slope, sweep: 'AUTO' as Sweep };
   running = true;
   private status: TriggerStatus = 'AUTO';
   private acquisition: Acquisition;
-  private readonly epoch = performance.now();
+  /** performance.now() at power-on: scope time 0. */
+  readonly epoch = performance.now();
+  /** Scope time since which a trigger event counts (armed by RUN/SINGle, re-armed by each acquisition). */
+  private armedAt = 0;
 
   constructor(
     readonly geometry: ScopeGeometry,
@@ -180,6 +209,38 @@ export class OscilloscopeSim {
       throw new RangeError('frequency, amplitude and noise must be ≥ 0');
     }
     this.signals[channel - 1] = next;
+    // A signal connected by hand replaces any wired probe.
+    this.probes[channel - 1] = undefined;
+  }
+
+  /** Wires a probe to a channel's input (undefined disconnects it, back to the generated signal). */
+  connectProbe(channel: number, probe: Probe | undefined): void {
+    if (channel < 1 || channel > this.geometry.channels) {
+      throw new RangeError(`no channel ${channel} (1..${this.geometry.channels})`);
+    }
+    this.probes[channel - 1] = probe;
+  }
+
+  /** What a channel's input sees: its generated signal, or for a wired channel the probe's level and ripple. */
+  private signalOf(channel: number): Signal {
+    const signal = this.signals[channel - 1] as Signal;
+    const probe = this.probes[channel - 1];
+    if (!probe) return signal;
+    return {
+      shape: 'dc',
+      frequency: 0,
+      amplitude: probe.ripple(),
+      offset: probe.level(),
+      noise: probe.noise,
+    };
+  }
+
+  /** A probe's value at scope time t. */
+  private probeAt(channel: number): ((t: number) => number) | undefined {
+    const probe = this.probes[channel - 1];
+    if (!probe) return undefined;
+    const epoch = this.epoch / 1000;
+    return (t) => probe.at(epoch + t);
   }
 
   reset(): void {
@@ -192,6 +253,7 @@ export class OscilloscopeSim {
 
   run(): void {
     this.running = true;
+    this.armedAt = this.now();
   }
 
   /** Freezes the screen on the latest acquisition. */
@@ -204,6 +266,7 @@ export class OscilloscopeSim {
   single(): void {
     this.trigger.sweep = 'SING';
     this.running = true;
+    this.armedAt = this.now();
   }
 
   /** Captures now whether or not the trigger condition is met. */
@@ -216,12 +279,12 @@ export class OscilloscopeSim {
     const shown = this.channels.flatMap((settings, i) => (settings.display ? [i + 1] : []));
     for (const n of shown) {
       const settings = this.channels[n - 1] as ChannelSettings;
-      const signal = this.signals[n - 1] as Signal;
+      const signal = this.signalOf(n);
       const span = Math.max(signal.amplitude, 6 * signal.noise, 1e-3);
       Object.assign(settings, { scale: niceCeil(span / 6), offset: -signal.offset, coupling: 'DC' });
     }
     const periodic = shown.find((n) => {
-      const signal = this.signals[n - 1] as Signal;
+      const signal = this.signalOf(n);
       return signal.frequency > 0 && signal.shape !== 'noise' && signal.shape !== 'dc';
     });
     if (periodic !== undefined) {
@@ -263,12 +326,13 @@ export class OscilloscopeSim {
   private acquire(force: boolean): void {
     if (!this.running) return;
     const now = this.now();
-    const triggerTime = this.findTrigger(now);
+    const triggerTime = this.findEventTrigger(now) ?? this.findTrigger(now);
     if (triggerTime === undefined && !force && this.trigger.sweep !== 'AUTO') {
       this.status = 'WAIT';
       return;
     }
     this.acquisition = this.snapshot(triggerTime ?? now);
+    this.armedAt = now;
     this.status = triggerTime === undefined ? 'AUTO' : 'TD';
     if (this.trigger.sweep === 'SING') this.running = false;
   }
@@ -278,10 +342,28 @@ export class OscilloscopeSim {
       triggerTime,
       { ...this.timebase },
       this.channels.map((settings) => ({ ...settings })),
-      this.signals.map((signal) => ({ ...signal })),
+      this.signals.map((_, i) => ({ ...this.signalOf(i + 1) })),
       this.geometry,
       Math.floor(this.rng.uniform() * 2 ** 31),
+      this.signals.map((_, i) => this.probeAt(i + 1)),
     );
+  }
+
+  /**
+   * A trigger on a wired probe's step since the scope was armed (the first for a single sweep, else the
+   * latest): a real scope waiting for its trigger catches the event when it happens, however late it is read.
+   */
+  private findEventTrigger(now: number): number | undefined {
+    const probe = this.probes[this.trigger.source - 1];
+    if (!probe) return undefined;
+    const epoch = this.epoch / 1000;
+    const times = probe.events(epoch + this.armedAt, epoch + now).map((t) => t - epoch);
+    if (this.trigger.sweep !== 'SING') times.reverse();
+    for (const time of times) {
+      const found = this.findTrigger(time - 1e-6, 20 * RECOVERY_HINT_SECONDS);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /**
@@ -289,14 +371,15 @@ export class OscilloscopeSim {
    * undefined when it does not within about two periods (or two screens). Searched on the noise-free signal,
    * coarsely and then by bisection, so even a square wave's jump is located exactly.
    */
-  private findTrigger(from: number): number | undefined {
+  private findTrigger(from: number, within?: number): number | undefined {
     const n = this.trigger.source;
     const settings = this.channels[n - 1] as ChannelSettings;
-    const signal = this.signals[n - 1] as Signal;
+    const signal = this.signalOf(n);
+    const probe = this.probeAt(n);
     const level = this.trigger.level;
-    const value = (t: number) => coupled(settings, signal, signalValue(signal, t)) - level;
+    const value = (t: number) => coupled(settings, signal, probe ? probe(t) : signalValue(signal, t)) - level;
     const window = this.geometry.divisions * this.timebase.scale;
-    const span = signal.frequency > 0 ? Math.max(2 / signal.frequency, window) : window;
+    const span = within ?? (signal.frequency > 0 ? Math.max(2 / signal.frequency, window) : window);
     const steps = 4096;
     const step = span / steps;
     const wanted = (a: number, b: number) => {
