@@ -126,9 +126,12 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     await form.getByLabel('Cron expression', { exact: true }).fill('*/10 * * * * *');
     const preview = form.getByRole('region', { name: 'Trigger preview' });
     const times = preview.getByRole('list', { name: 'Next run times' }).locator('time');
-    await expect.poll(() => times.count(), LIVE_TIMEOUT).toBe(5);
-    const description = await preview.getByTestId('trigger-description').textContent();
-    expect(description).toMatch(/10 seconds/i);
+    // The preview of the trigger as typed (the one shown before it is dimmed until the new one arrives).
+    await expect
+      .poll(() => preview.getByTestId('trigger-description').textContent(), LIVE_TIMEOUT)
+      .toMatch(/10 seconds/i);
+    await expect.poll(() => preview.getAttribute('aria-busy'), LIVE_TIMEOUT).toBe('false');
+    expect(await times.count()).toBe(5);
     const instants = (await times.evaluateAll((els) => els.map((e) => e.getAttribute('datetime')))).map((t) =>
       Date.parse(t as string),
     );
@@ -214,6 +217,10 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     await check.getByLabel('Low limit', { exact: true }).fill('4.9');
     await check.getByLabel('High limit', { exact: true }).fill('5.1');
 
+    await expect
+      .poll(() => form.getByRole('list', { name: 'Next run times' }).locator('time').count(), LIVE_TIMEOUT)
+      .toBe(5);
+    await screenshot(page, 'scheduler-editor.png');
     await form.getByRole('button', { name: 'Create job' }).click();
     await page.getByRole('region', { name: `Job ${GOOD}` }).waitFor(LIVE_TIMEOUT);
     const stored = await jobNamed(GOOD);
@@ -379,6 +386,10 @@ async function screenshot(page: Page, name: string): Promise<void> {
   // Without the action's toasts.
   const dismiss = page.getByRole('button', { name: 'Dismiss notification' });
   while ((await dismiss.count()) > 0) await dismiss.first().click();
+  // From the top, so that the sticky bar is drawn where it belongs.
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
   await page.waitForTimeout(1000);
   await page.screenshot({ path: file, fullPage: true });
 }

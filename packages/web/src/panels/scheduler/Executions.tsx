@@ -7,7 +7,7 @@ import { useResync } from '../../app/client';
 import { href } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { describeError } from '../../lib/errors';
-import { siNumber } from '../../lib/format';
+import { formatSi, siNumber } from '../../lib/format';
 import { StatusBadge, VerdictBadge } from './JobControls';
 import { dateTimeText, durationText, resultText, triggerKindText } from './model';
 import type { ExecutionStatus, JobExecution, StepVerdict } from './types';
@@ -191,7 +191,7 @@ function ExecutionRow({
 
 function valueText(v: number | null | undefined, unit: string | null | undefined): string {
   if (v === null || v === undefined) return '—';
-  return `${siNumber(v, 5)}${unit ? ` ${unit}` : ''}`;
+  return unit ? formatSi(v, unit, 5) : siNumber(v, 5);
 }
 
 function limitsText(s: StepVerdict): string {
