@@ -8,9 +8,13 @@ export type { Mode, Quality } from './quality.js';
 export {
   type AcquisitionStreamMessage,
   type AcquisitionStreamOptions,
+  type Freshness,
+  freshness,
   RealtimeClient,
   type RealtimeOptions,
   type ServerEvent,
+  STALE_MIN_MS,
+  STALE_PERIODS,
   type StreamMessage,
   type StreamRequest,
 } from './realtime.js';

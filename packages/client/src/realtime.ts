@@ -38,6 +38,32 @@ export interface StreamMessage<T = Record<string, unknown>> {
   /** The topic's sequence number; polled data has none of its own and carries the last one seen. */
   seq: number;
   source: 'ws' | 'poll';
+  /** How old the reading was when it was handed out (ms, on the server's clock). See `freshness` for later. */
+  age_ms: number;
+  /** Older than STALE_PERIODS of the stream's periods (at least STALE_MIN_MS) when handed out. */
+  stale: boolean;
+}
+
+/** A reading is stale once it is older than this many periods of its stream … */
+export const STALE_PERIODS = 3;
+/** … and at least this old (ms): a fast stream's jitter is not staleness. */
+export const STALE_MIN_MS = 1000;
+
+/** How old a reading is and whether it is stale. */
+export interface Freshness {
+  age_ms: number;
+  stale: boolean;
+}
+
+/**
+ * The age of a reading stamped `timestamp` (server time) at `serverNow` (ms since the epoch, on the server's clock:
+ * RealtimeClient.serverNow()), and whether it is stale for a stream of period `intervalMs`. A reading without a
+ * valid timestamp is of unknown age: stale.
+ */
+export function freshness(timestamp: string, intervalMs: number, serverNow: number): Freshness {
+  const at = Date.parse(timestamp);
+  const age = Number.isFinite(at) ? Math.max(0, serverNow - at) : Number.POSITIVE_INFINITY;
+  return { age_ms: age, stale: age > Math.max(STALE_PERIODS * intervalMs, STALE_MIN_MS) };
 }
 
 /** One `acquisition_stream` message: the samples new since the previous one, with the session's state and stats. */
@@ -202,6 +228,16 @@ export class RealtimeClient {
 
   get mode(): Mode {
     return this.currentMode;
+  }
+
+  /** Now on the server's clock (ms since the epoch): this machine's clock corrected by the measured offset. */
+  serverNow(): number {
+    return Date.now() + this.meter.clockOffsetMs;
+  }
+
+  /** How old `message` is now, and whether it is stale for a stream of period `intervalMs` (say, each second). */
+  freshness(message: Pick<StreamMessage, 'timestamp'>, intervalMs: number): Freshness {
+    return freshness(message.timestamp, intervalMs, this.serverNow());
   }
 
   onMode(cb: (mode: Mode) => void): () => void {
@@ -583,12 +619,15 @@ export class RealtimeClient {
    * Hands a message to the stream's listeners unless it is older than one they already have: after an outage
    * the server's replay can overlap what REST polling delivered meanwhile, and a chart must not go back in time.
    */
-  private deliver(stream: Stream, message: StreamMessage): void {
+  private deliver(stream: Stream, message: Omit<StreamMessage, keyof Freshness>): void {
     const at = Date.parse(message.timestamp);
     if (at < stream.lastDelivered) return;
     stream.lastDelivered = at;
     this.meter.countDelivered();
-    for (const listener of stream.listeners) guard(() => listener.onData(message));
+    const now = this.serverNow();
+    for (const listener of stream.listeners) {
+      guard(() => listener.onData({ ...message, ...freshness(message.timestamp, listener.intervalMs, now) }));
+    }
   }
 
   // ---- REST polling while the socket is down ----------------------------------------------------------------------

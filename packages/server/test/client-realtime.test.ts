@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import {
   type EquipmentInfo,
+  freshness,
   LabLinkClient,
   type Mode,
   type Quality,
@@ -128,6 +129,35 @@ describe('client realtime', () => {
       'a quality report',
     );
     expect(client.realtime.quality).toMatchObject({ mode: 'live', gaps: 0, reconnects: 0 });
+  });
+
+  it('hands out each reading with its age and a stale flag, and says when the last one has gone stale', async () => {
+    const client = newClient();
+    const got: StreamMessage[] = [];
+    client.realtime.start();
+    const stop = client.realtime.stream({ equipment_id: byType('power_supply').id, interval_ms: 100 }, (m) =>
+      got.push(m),
+    );
+    await until(() => got.length >= 3, 'three readings');
+    // Live: handed out within a fraction of the stream's staleness bound (3 periods, at least 1 s).
+    for (const m of got) {
+      expect(m.stale).toBe(false);
+      expect(m.age_ms).toBeGreaterThanOrEqual(0);
+      expect(m.age_ms).toBeLessThan(1000);
+    }
+    stop(); // nothing new comes: the last reading ages
+    const last = got.at(-1) as StreamMessage;
+    await until(() => client.realtime.freshness(last, 100).stale, 'the last reading stale', 5000);
+    expect(client.realtime.freshness(last, 100).age_ms).toBeGreaterThan(1000);
+    // The same rule, as a function of the reading's server time and the server's clock.
+    expect(freshness('2026-01-01T00:00:00.000Z', 100, Date.parse('2026-01-01T00:00:00.900Z'))).toEqual({
+      age_ms: 900,
+      stale: false,
+    });
+    expect(freshness('2026-01-01T00:00:00.000Z', 1000, Date.parse('2026-01-01T00:00:03.001Z')).stale).toBe(
+      true,
+    );
+    expect(freshness('not a time', 100, Date.now()).stale).toBe(true);
   });
 
   it('asks for batching with batchMs and unpacks batch frames transparently', async () => {
