@@ -71,7 +71,15 @@ describe.skipIf(!chromiumAvailable('acquisition panel'))('Acquisition panel in C
     browser = await launchBrowser();
     page = await browser.context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    // The simulator's 10 Ω load: 5 V in CV at 0.5 A.
+    // The wired bench: CH1 feeds the electronic load; in CR at 10 Ω it draws 5 V / 10.05 Ω ≈ 0.5 A in CV.
+    const load = ((await api('/api/equipment/list')) as Equipment[]).find(
+      (e) => e.type === 'electronic_load',
+    );
+    const loadCommand = (action: string, parameters: Record<string, unknown>) =>
+      api(`/api/equipment/${load?.id}/command`, { action, parameters, session_id: 'e2e-acquisition' });
+    await loadCommand('set_mode', { mode: 'CR' });
+    await loadCommand('set_resistance', { resistance: 10 });
+    await loadCommand('set_input', { enabled: true });
     await command('set_voltage', { voltage: 5, channel: 1 });
     await command('set_current', { current: 2, channel: 1 });
     await command('set_output', { enabled: true, channel: 1 });

@@ -90,7 +90,16 @@ describe.skipIf(!chromiumAvailable('alarms panel'))('Alarms panel in Chromium', 
       ws.connectToServer();
       sockets.push(ws);
     });
-    // The simulator's 10 Ω load: 5 V in CV at 0.5 A, well below the alarm's threshold.
+    // The wired bench: CH1 feeds the electronic load; in CR at 10 Ω it draws 5 V / 10.05 Ω ≈ 0.5 A in CV,
+    // well below the alarm's threshold.
+    const load = ((await api('/api/equipment/list')) as Equipment[]).find(
+      (e) => e.type === 'electronic_load',
+    );
+    const loadCommand = (action: string, parameters: Record<string, unknown>) =>
+      api(`/api/equipment/${load?.id}/command`, { action, parameters, session_id: 'e2e-alarms' });
+    await loadCommand('set_mode', { mode: 'CR' });
+    await loadCommand('set_resistance', { resistance: 10 });
+    await loadCommand('set_input', { enabled: true });
     await command('set_voltage', { voltage: 5, channel: 1 });
     await command('set_current', { current: 2, channel: 1 });
     await command('set_output', { enabled: true, channel: 1 });

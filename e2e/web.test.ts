@@ -103,13 +103,13 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     await expect
       .poll(() => page.getByRole('switch', { name: 'CH1 output' }).getAttribute('aria-checked'), LIVE_TIMEOUT)
       .toBe('true');
-    // The simulator's 10 Ω load: 5 V in CV, 0.5 A.
+    // The wired bench: CH1 feeds the electronic load, whose input is still off: 5 V in CV, no current.
     await expect
       .poll(async () => numberIn(await readout('CH1 measured voltage').textContent()), LIVE_TIMEOUT)
       .toBeCloseTo(5, 1);
     await expect
       .poll(async () => numberIn(await readout('CH1 measured current').textContent()), LIVE_TIMEOUT)
-      .toBeCloseTo(0.5, 1);
+      .toBeCloseTo(0, 1);
     await expect.poll(() => readout('CH1 regulation').textContent(), LIVE_TIMEOUT).toBe('CV');
     const readings = await api(`/api/equipment/${psu.id}/readings?channel=1`);
     expect(readings).toMatchObject({ voltage_set: 5, current_set: 1, output_enabled: true });
@@ -132,39 +132,56 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     expect(await queryInstrument(psu.resource_string, ':SOUR1:VOLT?')).toMatch(/^5\.0+$/);
   }, 60_000);
 
-  it('drives the electronic load: CC setpoint, input on, live current', async () => {
+  it('drives the electronic load on the supply: CC setpoint, input on, the supply and the load follow', async () => {
     const load = bench.electronic_load as Equipment;
+    const psu = bench.power_supply as Equipment;
     await open(load.id);
     await page.getByLabel('Mode', { exact: true }).selectOption('CC');
     const setpoint = page.getByLabel('Setpoint (current)', { exact: true });
-    await setpoint.fill('1.5');
+    await setpoint.fill('0.5');
     await setpoint.press('Enter');
-    await expect.poll(() => setpoint.inputValue(), LIVE_TIMEOUT).toBe('1.500');
+    await expect.poll(() => setpoint.inputValue(), LIVE_TIMEOUT).toBe('0.500');
     await page.getByRole('switch', { name: 'Load input' }).click();
     await expect
       .poll(async () => numberIn(await readout('Load current').textContent()), LIVE_TIMEOUT)
-      .toBeCloseTo(1.5, 1);
+      .toBeCloseTo(0.5, 1);
+    // The supply's 5 V less 0.5 A through the 50 mΩ leads: 4.975 V at the load, 2.49 W.
+    await expect
+      .poll(async () => numberIn(await readout('Load voltage').textContent()), LIVE_TIMEOUT)
+      .toBeCloseTo(4.975, 1);
     await expect
       .poll(async () => numberIn(await readout('Load power').textContent()), LIVE_TIMEOUT)
-      .toBeGreaterThan(10);
+      .toBeCloseTo(2.5, 0);
+    // The supply delivers that current, still in CV.
+    await expect
+      .poll(
+        async () => (await api(`/api/equipment/${psu.id}/readings?channel=1`)).current_actual,
+        LIVE_TIMEOUT,
+      )
+      .toBeCloseTo(0.5, 1);
     await screenshot('load.png');
   }, 60_000);
 
-  it("draws the scope's real samples: CH1 is the simulator's 1 kHz sine", async () => {
+  it("draws the scope's real samples: CH1 the supply output, CH2 the load current (0.1 V/A)", async () => {
     const scope = bench.oscilloscope as Equipment;
     await open(scope.id);
     const plot = page.locator('figure[data-traces]');
     const traces = async () => JSON.parse((await plot.getAttribute('data-traces')) ?? '{}');
     await expect.poll(async () => Object.keys(await traces()), LIVE_TIMEOUT).toContain('1');
-    const { samples, x_increment } = (await traces())['1'] as { samples: number[]; x_increment: number };
+    await expect.poll(async () => Object.keys(await traces()), LIVE_TIMEOUT).toContain('2');
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const { samples } = (await traces())['1'] as { samples: number[] };
     expect(samples.length).toBeGreaterThan(500);
-    expect(Math.max(...samples) - Math.min(...samples)).toBeCloseTo(2, 0); // 2 Vpp
-    expect(frequency(samples, x_increment)).toBeGreaterThan(970);
-    expect(frequency(samples, x_increment)).toBeLessThan(1030);
+    expect(mean(samples)).toBeCloseTo(5, 1); // the supply's 5 V
+    const current = (await traces())['2'] as { samples: number[] };
+    expect(mean(current.samples)).toBeCloseTo(0.05, 1); // 0.5 A × 0.1 V/A
     // The scope's own measurement agrees.
     await expect
-      .poll(() => page.getByLabel('CH1 Frequency', { exact: true }).textContent(), LIVE_TIMEOUT)
-      .toMatch(/^(99\d(\.\d+)? Hz|1(\.0+)? kHz)$/);
+      .poll(
+        async () => numberIn(await page.getByLabel('CH1 Vavg', { exact: true }).textContent()),
+        LIVE_TIMEOUT,
+      )
+      .toBeCloseTo(5, 1);
     await screenshot('scope.png');
   }, 60_000);
 
@@ -181,7 +198,7 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
   it('reads the multimeter live and switches its function', async () => {
     const dmm = bench.multimeter as Equipment;
     await open(dmm.id);
-    // The simulator's input: 5.0 V DC.
+    // The meter across the load: 5 V less 0.5 A through the 50 mΩ leads, 4.975 V DC.
     await expect
       .poll(async () => numberIn(await readout('Multimeter reading').textContent()), LIVE_TIMEOUT)
       .toBeCloseTo(5, 1);
@@ -282,9 +299,10 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     await expect
       .poll(() => list.getByRole('link', { name: /34461A/ }).textContent(), LIVE_TIMEOUT)
       .toMatch(/Connected/);
+    // The supply at 3.3 V since the polling test, the load's input off since the emergency stop: 3.3 V.
     await expect
       .poll(async () => numberIn(await readout('Multimeter reading').textContent()), LIVE_TIMEOUT)
-      .toBeCloseTo(5, 1);
+      .toBeCloseTo(3.3, 1);
 
     await page.getByLabel('Nickname', { exact: true }).fill('Bench meter');
     await page.getByRole('button', { name: 'Save nickname' }).click();
@@ -306,21 +324,3 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 });
-
-/** Frequency from rising crossings of the mean, with hysteresis against the noise. */
-function frequency(samples: number[], xIncrement: number): number {
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  const hysteresis = 0.1 * (Math.max(...samples) - Math.min(...samples));
-  const crossings: number[] = [];
-  let low = false;
-  samples.forEach((v, i) => {
-    if (v < mean - hysteresis) low = true;
-    else if (low && v >= mean) {
-      const prev = samples[i - 1] as number;
-      crossings.push(i - 1 + (mean - prev) / (v - prev)); // interpolated between the two samples
-      low = false;
-    }
-  });
-  if (crossings.length < 2) return Number.NaN;
-  return (crossings.length - 1) / (((crossings.at(-1) as number) - (crossings[0] as number)) * xIncrement);
-}

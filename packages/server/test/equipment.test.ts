@@ -187,6 +187,10 @@ describe('power supply', () => {
 describe('electronic load', () => {
   it('sets its mode with the real keyword, a setpoint and the input, and reads V/I/P', async () => {
     const id = ids.electronic_load;
+    // The wired bench: the load draws from supply CH1 (through 50 mΩ leads), set here on the simulator itself.
+    const supply = await simulator(ids.power_supply);
+    supply.write(':APPL CH1,4,2.5;:OUTP CH1,ON');
+    expect(await supply.query('*OPC?')).toBe('1');
     expect((await command(id, 'set_mode', { mode: 'CC' })).status).toBe(200);
     expect((await command(id, 'set_current', { current: 2 })).status).toBe(200);
     expect((await command(id, 'set_input', { enabled: true })).status).toBe(200);
@@ -196,7 +200,12 @@ describe('electronic load', () => {
     expect(body.power).toBeCloseTo(body.voltage * body.current, 0);
     const sim = await simulator(id);
     expect((await sim.query(':SOUR:FUNC?')).toUpperCase()).toMatch(/^(CC|CURR)/);
+    // 4 V less 2 A × 50 mΩ at the load; the supply in CV delivers the 2 A.
+    expect(body.voltage).toBeCloseTo(3.9, 1);
+    expect(Number(await supply.query(':MEAS:CURR? CH1'))).toBeCloseTo(2, 1);
     await command(id, 'set_input', { enabled: false });
+    supply.write(':OUTP CH1,OFF');
+    expect(await supply.query('*OPC?')).toBe('1');
   });
 
   it('refuses a power setpoint above the load rating with 422', async () => {
@@ -209,14 +218,18 @@ describe('electronic load', () => {
 describe('oscilloscope', () => {
   it('returns a waveform of real samples in volts, and measurements', async () => {
     const id = ids.oscilloscope;
-    const wave = await command(id, 'get_waveform', { channel: 1 });
+    // CH1 and CH2 are wired to the supply and the load (flat while they are off); CH3 has the 250 Hz triangle.
+    const sim = await simulator(id);
+    sim.write(':CHAN3:DISP ON');
+    expect(await sim.query('*OPC?')).toBe('1');
+    const wave = await command(id, 'get_waveform', { channel: 3 });
     expect(wave.status).toBe(200);
     const samples: number[] = wave.body.data.samples;
     expect(samples.length).toBe(wave.body.data.num_samples);
     expect(samples.length).toBeGreaterThan(100);
     expect(Math.max(...samples) - Math.min(...samples)).toBeGreaterThan(0.5);
 
-    const meas = await command(id, 'get_measurements', { channel: 1 });
+    const meas = await command(id, 'get_measurements', { channel: 3 });
     expect(meas.body.data.freq).toBeGreaterThan(0);
     expect(meas.body.data.vpp).toBeGreaterThan(0.5);
   });
