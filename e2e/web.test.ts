@@ -185,6 +185,28 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     await screenshot('scope.png');
   }, 60_000);
 
+  it('shows a load step on the scope: the supply output dips and recovers', async () => {
+    const scope = bench.oscilloscope as Equipment;
+    const load = bench.electronic_load as Equipment;
+    // Set up as on a real bench: 0.2 V/div around 5 V, 100 µs/div, single shot on CH1 falling through 4.9 V.
+    await queryInstrument(
+      scope.resource_string,
+      ':CHAN1:SCAL 0.2;:CHAN1:OFFS -5;:TIM:MAIN:SCAL 0.0001;:TRIG:EDG:SOUR CHAN1;:TRIG:EDG:SLOP NEG;:TRIG:EDG:LEV 4.9;:SING;*OPC?',
+    );
+    // Step the load from 0.5 A to 0.9 A: 0.4 A into the supply's 0.5 Ω transient impedance, a 0.2 V dip.
+    await queryInstrument(load.resource_string, ':CURR 0.9;*OPC?');
+    const plot = page.locator('figure[data-traces]');
+    const trace = async () =>
+      (JSON.parse((await plot.getAttribute('data-traces')) ?? '{}')['1']?.samples ?? []) as number[];
+    await expect.poll(async () => Math.min(...(await trace())), LIVE_TIMEOUT).toBeLessThan(4.85);
+    expect(Math.max(...(await trace()))).toBeCloseTo(5, 1);
+    await queryInstrument(load.resource_string, ':CURR 0.5;*OPC?');
+    await queryInstrument(
+      scope.resource_string,
+      ':CHAN1:SCAL 1;:CHAN1:OFFS 0;:TIM:MAIN:SCAL 0.001;:TRIG:EDG:SLOP POS;:TRIG:EDG:LEV 0;:RUN;*OPC?',
+    );
+  }, 60_000);
+
   it('changes the timebase and shows what the scope took', async () => {
     const field = page.getByLabel('Time per division', { exact: true });
     await field.fill('500u');
