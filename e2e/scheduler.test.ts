@@ -330,6 +330,42 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     await screenshot(page, 'scheduler-run.png');
   }, 90_000);
 
+  it("shows the server's refusal of a step next to that step's field, storing nothing", async () => {
+    await views().getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('link', { name: 'New job' }).click();
+    const form = page.getByRole('form', { name: 'New job' });
+    await form.getByLabel('Name', { exact: true }).fill('Too long a wait');
+    await form.getByLabel('Instrument', { exact: true }).first().selectOption(psu.id);
+    const steps = form.getByRole('region', { name: 'Steps', exact: true });
+    await steps.getByLabel('New step type', { exact: true }).selectOption('wait');
+    await steps.getByRole('button', { name: 'Add step', exact: true }).click();
+    const seconds = stepGroup(steps, 'Step 1').getByLabel('Seconds', { exact: true });
+    await seconds.fill('100000'); // more than a day
+    await form.getByRole('button', { name: 'Create job' }).click();
+    const field = stepGroup(steps, 'Step 1').locator('.form-field', {
+      has: page.getByLabel('Seconds', { exact: true }),
+    });
+    await expect
+      .poll(() => field.getByRole('alert').textContent(), LIVE_TIMEOUT)
+      .toMatch(/^(Invalid request|Refused): .+/);
+    expect(await seconds.getAttribute('aria-invalid')).toBe('true');
+    expect(await jobNamed('Too long a wait')).toBeUndefined();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await jobs().waitFor();
+  }, 60_000);
+
+  it('lists every run in the run history, filtered by status', async () => {
+    await views().getByRole('link', { name: 'Run history' }).click();
+    const history = page.getByRole('table', { name: 'Runs of every job' });
+    await expect.poll(() => history.locator('tbody tr[data-execution]').count(), LIVE_TIMEOUT).toBe(2);
+    await page
+      .getByRole('region', { name: 'Run history' })
+      .getByLabel('Status', { exact: true })
+      .selectOption('failed');
+    await expect.poll(() => history.locator('tbody tr[data-execution]').count(), LIVE_TIMEOUT).toBe(1);
+    expect(await history.locator('tbody tr[data-execution]').first().textContent()).toContain(BAD);
+  }, 60_000);
+
   it('edits a job: the new trigger is stored and shown', async () => {
     await views().getByRole('link', { name: 'Jobs' }).click();
     await row(GOOD)
@@ -372,6 +408,42 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     await expect.poll(() => row(BAD).count(), LIVE_TIMEOUT).toBe(0);
     expect(await jobNamed(BAD)).toBeUndefined();
     expect(await row(GOOD).count()).toBe(1);
+  }, 60_000);
+
+  it('remembers in this browser when failure notifications are turned off', async () => {
+    const toggle = page.getByRole('checkbox', { name: 'Notify me when a job fails' });
+    await toggle.uncheck();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Scheduler', level: 2 }).waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    expect(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { localStorage: { getItem(k: string): string | null } }
+        ).localStorage.getItem('lablink.scheduler.alerts'),
+      ),
+    ).toBe(JSON.stringify({ desktop: false }));
+    // A job that fails now raises no notification; its failure still shows in the list.
+    const { job_id } = await api('/api/scheduler/jobs/create', {
+      name: 'Fails quietly',
+      schedule_type: 'script',
+      equipment_id: psu.id,
+      trigger_type: 'interval',
+      interval_hours: 12,
+      parameters: { steps: [{ type: 'check', field: 'voltage_actual', channel: 1, max: -1 }] },
+    });
+    await row('Fails quietly').waitFor(LIVE_TIMEOUT);
+    await api(`/api/scheduler/jobs/${job_id}/run`, {});
+    await expect
+      .poll(() => row('Fails quietly').getByTestId('run-status').getAttribute('data-state'), RUN_TIMEOUT)
+      .toBe('failed');
+    const titles = await page.evaluate(() =>
+      (globalThis as unknown as { shownNotifications: { title: string }[] }).shownNotifications.map(
+        (n) => n.title,
+      ),
+    );
+    expect(titles).not.toContain('LabLink job failed: Fails quietly');
+    await toggle.check();
   }, 60_000);
 
   it('raised no uncaught errors in the page', () => {

@@ -22,7 +22,7 @@ export function useExecutions(jobId: string | null, status: ExecutionStatus | ''
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     api
-      .executions({ ...(jobId ? { job_id: jobId } : {}), ...(status ? { status } : {}), limit: LIMIT })
+      .listExecutions({ ...(jobId ? { job_id: jobId } : {}), ...(status ? { status } : {}), limit: LIMIT })
       .then((list) => {
         setExecutions(list);
         setError(null);

@@ -2,18 +2,16 @@
 // people that a job failed wherever they are in the app: a desktop notification (unless turned off in the panel;
 // the browser's permission is asked from a click there).
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient, useResync, useServerEvent } from '../../app/client';
 import { navigate } from '../../app/router';
 import { notificationPermission, showDesktopNotification } from '../alarms/alerts';
-import { schedulerApi } from './api';
 import { failureNotice, loadJobAlerts } from './model';
 
 const storage = () => (typeof localStorage === 'undefined' ? undefined : localStorage);
 
 export function SchedulerBadge() {
-  const { rest } = useClient();
-  const api = useMemo(() => schedulerApi(rest), [rest]);
+  const { rest: api } = useClient();
   /** Running executions by id. */
   const [running, setRunning] = useState<ReadonlySet<string>>(new Set());
   const ended = useRef(new Set<string>());
@@ -21,7 +19,7 @@ export function SchedulerBadge() {
 
   const refresh = useCallback(() => {
     api
-      .running()
+      .runningJobs()
       .then((list) =>
         setRunning(new Set(list.map((r) => r.execution_id).filter((id) => !ended.current.has(id)))),
       )

@@ -1,11 +1,6 @@
-// The scheduler's wire shapes as the panel uses them (docs/scheduler.md), defined once in the protocol.
+// The scheduler's wire shapes as the panel uses them (docs/scheduler.md), from the SDK.
 
-import type {
-  CreateJobRequest,
-  JobTriggerType,
-  TriggerPreviewRequest,
-  UpdateJobRequest,
-} from '@lablink/protocol/rest';
+import type { JobDefinition, JobTriggerType, TriggerPreviewRequest } from '@lablink/client';
 
 export type {
   ConflictPolicy,
@@ -18,9 +13,9 @@ export type {
   StepVerdict,
   TriggerPreview,
   Verdict,
-} from '@lablink/protocol/rest';
+} from '@lablink/client';
 
 export type TriggerType = JobTriggerType;
-/** The body of a create (name, schedule_type and trigger_type given) or an update (any writable field). */
-export type JobRequest = UpdateJobRequest & Partial<CreateJobRequest>;
+/** The body of a create, also sent whole as an edit (every writable field, so nothing stale stays behind). */
+export type JobRequest = JobDefinition;
 export type TriggerRequest = TriggerPreviewRequest;

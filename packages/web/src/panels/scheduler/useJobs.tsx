@@ -3,6 +3,7 @@
 // progress from GET /running and then from job_started / job_progress / job_completed / job_failed, and a re-read
 // after a reconnect (events may have been missed).
 
+import type { RestApi } from '@lablink/client';
 import {
   createContext,
   type ReactNode,
@@ -15,12 +16,12 @@ import {
 } from 'react';
 import { useClient, useResync, useServerEvent } from '../../app/client';
 import { describeError } from '../../lib/errors';
-import { type SchedulerApi, schedulerApi } from './api';
 import { applyRunEvent, JOB_RUN_EVENTS, type LiveRuns, sortJobs } from './model';
 import type { ScheduledJob } from './types';
 
 export interface Jobs {
-  api: SchedulerApi;
+  /** The SDK's REST calls (the scheduler's among them). */
+  api: RestApi;
   jobs: ScheduledJob[];
   loaded: boolean;
   error: string | null;
@@ -44,7 +45,7 @@ export function useJobs(): Jobs {
 
 export function JobsProvider({ children }: { children: ReactNode }) {
   const { rest } = useClient();
-  const api = useMemo(() => schedulerApi(rest), [rest]);
+  const api = rest;
   const [jobs, setJobsState] = useState<ScheduledJob[]>([]);
   const current = useRef<ScheduledJob[]>([]);
   const setJobs = useCallback((next: ScheduledJob[]) => {
@@ -64,7 +65,7 @@ export function JobsProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(() => {
     const mine = ++generation.current;
-    Promise.all([api.listJobs(), api.running().catch(() => [])])
+    Promise.all([api.listJobs(), api.runningJobs().catch(() => [])])
       .then(([list, running]) => {
         if (mine !== generation.current) return; // a newer read is under way
         setJobs(list);
