@@ -113,7 +113,9 @@ interface Run {
   controller: AbortController;
   lines: string[];
   progress: RunningJob['progress'];
+  /** When job_progress was last published (the run's start before the first). */
   lastProgressAt: number;
+  progressTimer: NodeJS.Timeout | null;
 }
 
 /** A job as the engine holds it. */
@@ -154,6 +156,8 @@ export class SchedulerService {
   private readonly now: () => number;
   private readonly jobs = new Map<string, JobState>();
   private pruneTimer: NodeJS.Timeout | null = null;
+  /** While fires are handled together: what waits for their commit (events, run starts). */
+  private deferred: (() => void)[] | null = null;
   private started = false;
   private closed = false;
 
@@ -434,8 +438,32 @@ export class SchedulerService {
       this.setTimer(state, at);
       return;
     }
-    this.handleDue(state, Math.max(now, at));
-    this.arm(state);
+    // Every job due at this instant fires now, in one transaction, and the events go out after its commit: a
+    // hundred jobs on the same second cost one commit, and no job_started waits for another job's run.
+    const due = [...this.jobs.values()].filter(
+      (s) => s.job.enabled && s.nextAt !== null && s.nextAt - now <= 1,
+    );
+    const deferred: (() => void)[] = [];
+    this.deferred = deferred;
+    try {
+      this.deps.db.transaction(() => {
+        for (const s of due) {
+          if (s.timer) clearTimeout(s.timer);
+          s.timer = null;
+          this.handleDue(s, Math.max(now, s.nextAt as number));
+        }
+      })();
+    } finally {
+      this.deferred = null;
+      for (const s of due) this.arm(s);
+      for (const fn of deferred) fn();
+    }
+  }
+
+  /** Runs `fn` now, or after the commit of the fires being handled together (see onTimer). */
+  private afterCommit(fn: () => void): void {
+    if (this.deferred) this.deferred.push(fn);
+    else fn();
   }
 
   /** Handles the runs due by `now`: one on time fires; late or several go through the misfire policy. */
@@ -532,10 +560,13 @@ export class SchedulerService {
     counted: boolean,
     save = true,
   ): void {
-    this.deps.db.transaction(() => {
+    const write = () => {
       this.store.advance(state.job.job_id, scheduled, counted);
       if (save) this.store.saveExecution(execution);
-    })();
+    };
+    // Inside the fires' own transaction (onTimer) a nested one would cost a savepoint each.
+    if (this.deps.db.inTransaction) write();
+    else this.deps.db.transaction(write)();
     state.lastFire = scheduled;
     if (counted) state.count++;
   }
@@ -575,18 +606,21 @@ export class SchedulerService {
       controller: new AbortController(),
       lines: [],
       progress: null,
-      lastProgressAt: 0,
+      lastProgressAt: at,
+      progressTimer: null,
     };
     this.store.saveExecution(execution);
     state.running.set(execution.execution_id, run);
-    this.deps.bus.publishEvent('job_started', {
-      job_id: execution.job_id,
-      execution_id: execution.execution_id,
-      started_at: execution.started_at as string,
-      scheduled_time: execution.scheduled_time,
-      trigger: execution.trigger_info.kind,
-    });
-    void this.execute(state, run);
+    this.afterCommit(() =>
+      this.deps.bus.publishEvent('job_started', {
+        job_id: execution.job_id,
+        execution_id: execution.execution_id,
+        started_at: execution.started_at as string,
+        scheduled_time: execution.scheduled_time,
+        trigger: execution.trigger_info.kind,
+      }),
+    );
+    this.afterCommit(() => void this.execute(state, run));
   }
 
   private async execute(state: JobState, run: Run): Promise<void> {
@@ -640,18 +674,27 @@ export class SchedulerService {
         run.lines.push(String(line).slice(0, MAX_LINE));
       },
       progress: (done, total, label) => {
-        run.progress = { done, total, label: label ?? null };
-        const at = this.now();
-        if (done < total && at - run.lastProgressAt < PROGRESS_MS) return;
-        run.lastProgressAt = at;
-        if (this.closed || run.controller.signal.aborted) return;
-        this.deps.bus.publishEvent('job_progress', {
-          job_id: execution.job_id,
-          execution_id: execution.execution_id,
+        run.progress = {
           done: Math.max(0, Math.floor(done)),
           total: Math.max(0, Math.floor(total)),
           label: label ?? null,
-        });
+        };
+        // At most one job_progress per PROGRESS_MS, the latest state last (a trailing publish); a run shorter than
+        // that publishes none: its job_completed says it all.
+        if (run.progressTimer) return;
+        const wait = Math.max(0, run.lastProgressAt + PROGRESS_MS - this.now());
+        run.progressTimer = setTimeout(() => {
+          run.progressTimer = null;
+          if (this.closed || run.controller.signal.aborted || !state.running.has(execution.execution_id))
+            return;
+          run.lastProgressAt = this.now();
+          this.deps.bus.publishEvent('job_progress', {
+            job_id: execution.job_id,
+            execution_id: execution.execution_id,
+            ...(run.progress as NonNullable<RunningJob['progress']>),
+          });
+        }, wait);
+        run.progressTimer.unref();
       },
     };
   }
@@ -675,6 +718,7 @@ export class SchedulerService {
       verdict,
       steps: outcome?.steps ? (jsonSafe(outcome.steps) as JobExecution['steps']) : null,
     };
+    if (run.progressTimer) clearTimeout(run.progressTimer);
     this.store.saveExecution(execution);
     state.running.delete(execution.execution_id);
     this.publishFinished(state.job, execution);

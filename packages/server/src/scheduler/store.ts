@@ -8,6 +8,7 @@ import type {
   ScheduledJob,
   ScheduleType,
 } from '@lablink/protocol/rest';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/database.js';
 
 /** A job as stored: its writable and fixed fields (computed ones — next_runs, status, count — are the engine's). */
@@ -69,7 +70,21 @@ export interface ExecutionCounts {
 }
 
 export class SchedulerStore {
-  constructor(private readonly db: Db) {}
+  /** Statements of the hot path (every fire and every run end), prepared once. */
+  private readonly saveStatement: Statement;
+  private readonly advanceStatement: Statement;
+
+  constructor(private readonly db: Db) {
+    this.saveStatement = db.prepare(
+      `INSERT OR REPLACE INTO job_executions (execution_id, job_id, status, scheduled_time, actual_time, started_at,
+         completed_at, duration_seconds, result, error, output, trigger_info, verdict, steps)
+       VALUES (@execution_id, @job_id, @status, @scheduled_time, @actual_time, @started_at, @completed_at,
+         @duration_seconds, @result, @error, @output, @trigger_info, @verdict, @steps)`,
+    );
+    this.advanceStatement = db.prepare(
+      'UPDATE scheduled_jobs SET last_fire_time = ?, execution_count = execution_count + ? WHERE job_id = ?',
+    );
+  }
 
   // ---- jobs -------------------------------------------------------------------------------------------------------
 
@@ -115,11 +130,7 @@ export class SchedulerStore {
 
   /** Moves the schedule cursor (and counts a run when `counted`). */
   advance(jobId: string, lastFireMs: number, counted: boolean): void {
-    this.db
-      .prepare(
-        `UPDATE scheduled_jobs SET last_fire_time = ?, execution_count = execution_count + ? WHERE job_id = ?`,
-      )
-      .run(iso(lastFireMs), counted ? 1 : 0, jobId);
+    this.advanceStatement.run(iso(lastFireMs), counted ? 1 : 0, jobId);
   }
 
   /** Deletes a job and its executions. */
@@ -165,14 +176,7 @@ export class SchedulerStore {
 
   /** Inserts or replaces a run as it now is. */
   saveExecution(execution: JobExecution): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO job_executions (execution_id, job_id, status, scheduled_time, actual_time, started_at,
-           completed_at, duration_seconds, result, error, output, trigger_info, verdict, steps)
-         VALUES (@execution_id, @job_id, @status, @scheduled_time, @actual_time, @started_at, @completed_at,
-           @duration_seconds, @result, @error, @output, @trigger_info, @verdict, @steps)`,
-      )
-      .run(executionRow(execution));
+    this.saveStatement.run(executionRow(execution));
   }
 
   getExecution(executionId: string): JobExecution | undefined {
