@@ -416,6 +416,10 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     await page.reload();
     await page.getByRole('heading', { name: 'Scheduler', level: 2 }).waitFor();
     expect(await toggle.isChecked()).toBe(false);
+    // After the reload each job's latest run comes from the history.
+    await expect
+      .poll(() => row(GOOD).getByTestId('run-status').getAttribute('data-state'), LIVE_TIMEOUT)
+      .toBe('completed');
     expect(
       await page.evaluate(() =>
         (

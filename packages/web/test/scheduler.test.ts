@@ -31,6 +31,7 @@ import {
   resultText,
   type StepForm,
   saveJobAlerts,
+  seedLiveRuns,
   sortJobs,
   stepAt,
   stepFromForm,
@@ -38,7 +39,7 @@ import {
   triggerFromForm,
   triggerSummary,
 } from '../src/panels/scheduler/model';
-import type { ScheduledJob } from '../src/panels/scheduler/types';
+import type { JobExecution, ScheduledJob } from '../src/panels/scheduler/types';
 
 function form(overrides: Partial<JobForm> = {}): JobForm {
   return { ...emptyForm('Europe/Berlin'), name: 'Nightly PSU check', ...overrides };
@@ -504,6 +505,89 @@ describe('live runs from the events', () => {
     expect(applyRunEvent(live, 'job_started', { execution_id: 'x' })).toBe(live);
     expect(applyRunEvent(live, 'job_started', { job_id: 'job_3' })).toBe(live);
     expect(applyRunEvent(live, 'something_else', started)).toBe(live);
+  });
+
+  it('says a run was cancelled rather than failed', () => {
+    const live = applyRunEvent({}, 'job_failed', {
+      job_id: 'job_1',
+      execution_id: 'exec_1',
+      failed_at: '2026-11-29T12:00:02.000Z',
+      error: 'replaced by a newer run',
+      status: 'cancelled',
+    });
+    expect(live.job_1).toMatchObject({ state: 'cancelled', error: 'replaced by a newer run' });
+  });
+
+  it("takes each job's latest run from the history, never over a newer one the events told of", () => {
+    const run = (overrides: Partial<JobExecution>): JobExecution => ({
+      execution_id: 'exec_a',
+      job_id: 'job_1',
+      status: 'completed',
+      scheduled_time: '2026-11-29T11:00:00.000Z',
+      actual_time: '2026-11-29T11:00:00.010Z',
+      started_at: '2026-11-29T11:00:00.010Z',
+      completed_at: '2026-11-29T11:00:01.000Z',
+      duration_seconds: 0.99,
+      result: {},
+      error: null,
+      output: '',
+      trigger_info: { kind: 'schedule' },
+      verdict: 'pass',
+      steps: null,
+      ...overrides,
+    });
+    const history = [
+      run({
+        execution_id: 'exec_c',
+        job_id: 'job_2',
+        status: 'skipped',
+        started_at: null,
+        actual_time: null,
+        completed_at: null,
+        trigger_info: { kind: 'schedule', reason: 'Job already running (conflict_policy=skip)' },
+      }),
+      run({
+        execution_id: 'exec_b',
+        status: 'failed',
+        error: 'step 2 failed',
+        started_at: '2026-11-29T11:30:00.000Z',
+      }),
+      run({}),
+    ];
+    const seeded = seedLiveRuns({}, history);
+    expect(seeded.job_1).toMatchObject({ execution_id: 'exec_b', state: 'failed', error: 'step 2 failed' });
+    expect(seeded.job_2).toMatchObject({
+      state: 'skipped',
+      error: 'Job already running (conflict_policy=skip)',
+    });
+
+    // A run started (by its event) while the history was being read stays.
+    const newer = applyRunEvent({}, 'job_started', {
+      job_id: 'job_1',
+      execution_id: 'exec_z',
+      started_at: '2026-11-29T12:00:00.000Z',
+    });
+    expect(seedLiveRuns(newer, history).job_1).toMatchObject({ execution_id: 'exec_z', state: 'running' });
+    // The same run already ended by its event stays as it is; one seen running that ended meanwhile is updated.
+    const ended = applyRunEvent({}, 'job_failed', {
+      job_id: 'job_1',
+      execution_id: 'exec_b',
+      error: 'step 2 failed',
+    });
+    expect(seedLiveRuns(ended, history).job_1).toBe(ended.job_1);
+    const stillRunning = applyRunEvent({}, 'job_started', {
+      job_id: 'job_1',
+      execution_id: 'exec_b',
+      started_at: '2026-11-29T11:30:00.000Z',
+    });
+    expect(seedLiveRuns(stillRunning, history).job_1).toMatchObject({
+      execution_id: 'exec_b',
+      state: 'failed',
+    });
+    const running = seedLiveRuns(stillRunning, [
+      run({ execution_id: 'exec_b', status: 'running', completed_at: null }),
+    ]);
+    expect(running).toBe(stillRunning);
   });
 
   it('merges a job summary into a known job and sorts jobs by name', () => {

@@ -45,7 +45,7 @@ export function VerdictBadge({ verdict }: { verdict: string | null | undefined }
 
 /** The latest run the page has heard of: running (with progress), completed or failed (with the error). */
 export function RunStatus({ job, run }: { job: ScheduledJob; run: LiveRun | undefined }) {
-  if (!run) return <span className="muted small">No run seen yet</span>;
+  if (!run) return <span className="muted small">No runs yet</span>;
   const fraction = progressFraction(run);
   return (
     <div

@@ -6,6 +6,7 @@ import { parseQuantity } from '../../lib/format';
 import type {
   ConflictPolicy,
   ExecutionStatus,
+  JobExecution,
   JobRequest,
   JobStatus,
   ScheduledJob,
@@ -957,7 +958,8 @@ export function formFieldOf(field: string | undefined, type?: ScheduleType): str
 /** What the panel knows of a job's latest run from the events, without a reload. */
 export interface LiveRun {
   execution_id: string;
-  state: 'running' | 'completed' | 'failed';
+  /** running, completed, failed; cancelled (replaced, job deleted, server stopped) or skipped (seen in the history). */
+  state: 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
@@ -1038,11 +1040,64 @@ export function applyRunEvent(live: LiveRuns, type: string, data: Record<string,
     case 'job_failed':
       return {
         ...live,
-        [jobId]: { ...base, state: 'failed', finished_at: str(data.failed_at), error: str(data.error) },
+        [jobId]: {
+          ...base,
+          state: data.status === 'cancelled' ? 'cancelled' : 'failed',
+          finished_at: str(data.failed_at),
+          error: str(data.error),
+        },
       };
     default:
       return live;
   }
+}
+
+/** A run from the history as the live state shows it. */
+export function liveFromExecution(e: JobExecution): LiveRun {
+  const state: LiveRun['state'] =
+    e.status === 'pending' || e.status === 'running'
+      ? 'running'
+      : e.status === 'completed' ||
+          e.status === 'failed' ||
+          e.status === 'cancelled' ||
+          e.status === 'skipped'
+        ? e.status
+        : 'failed';
+  return {
+    execution_id: e.execution_id,
+    state,
+    started_at: e.started_at ?? e.actual_time ?? e.scheduled_time,
+    finished_at: state === 'running' ? null : (e.completed_at ?? e.scheduled_time),
+    error: e.error ?? (state === 'skipped' ? (e.trigger_info?.reason ?? null) : null),
+    done: null,
+    total: null,
+    label: null,
+  };
+}
+
+/**
+ * The live runs after a read of the history (newest first): each job's newest run, unless the page already knows
+ * a newer one (an event may arrive while the read is under way) or the same run with more to say (its progress).
+ * A run the page saw running that the history says has ended ended while events were missed.
+ */
+export function seedLiveRuns(live: LiveRuns, executions: readonly JobExecution[]): LiveRuns {
+  let next: Record<string, LiveRun> | null = null;
+  const seen = new Set<string>();
+  for (const e of executions) {
+    if (seen.has(e.job_id)) continue;
+    seen.add(e.job_id);
+    const known = live[e.job_id];
+    const fresh = liveFromExecution(e);
+    let take: boolean;
+    if (!known) take = true;
+    else if (known.execution_id === e.execution_id)
+      take = known.state === 'running' && fresh.state !== 'running';
+    else take = (fresh.started_at ?? '') > (known.started_at ?? '');
+    if (!take) continue;
+    next ??= { ...live };
+    next[e.job_id] = fresh;
+  }
+  return next ?? live;
 }
 
 /** The progress bar's value in 0…1, or null when the run's size is unknown (an indeterminate bar). */

@@ -16,7 +16,11 @@ import {
 } from 'react';
 import { useClient, useResync, useServerEvent } from '../../app/client';
 import { describeError } from '../../lib/errors';
-import { applyRunEvent, JOB_RUN_EVENTS, type LiveRuns, sortJobs } from './model';
+import { applyRunEvent, JOB_RUN_EVENTS, type LiveRuns, seedLiveRuns, sortJobs } from './model';
+
+/** Runs read to show each job's latest (newest first, across jobs). */
+const RECENT_RUNS = 200;
+
 import type { ScheduledJob } from './types';
 
 export interface Jobs {
@@ -65,11 +69,16 @@ export function JobsProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(() => {
     const mine = ++generation.current;
-    Promise.all([api.listJobs(), api.runningJobs().catch(() => [])])
-      .then(([list, running]) => {
+    Promise.all([
+      api.listJobs(),
+      api.runningJobs().catch(() => []),
+      api.listExecutions({ limit: RECENT_RUNS }).catch(() => []),
+    ])
+      .then(([list, running, recent]) => {
         if (mine !== generation.current) return; // a newer read is under way
         setJobs(list);
-        let next = liveRef.current;
+        // Each job's latest run from the history, then the progress of those running now.
+        let next = seedLiveRuns(liveRef.current, recent);
         for (const run of running) {
           next = applyRunEvent(next, 'job_started', {
             job_id: run.job_id,
@@ -79,26 +88,6 @@ export function JobsProvider({ children }: { children: ReactNode }) {
           if (run.progress) next = applyRunEvent(next, 'job_progress', { ...run });
         }
         setLive(next);
-        // A run the page saw start that is no longer running ended while events were missed: read how.
-        for (const [jobId, run] of Object.entries(next)) {
-          if (run.state !== 'running' || running.some((r) => r.execution_id === run.execution_id)) continue;
-          api
-            .getExecution(run.execution_id)
-            .then((e) => {
-              if (e.status === 'running' || e.status === 'pending') return;
-              const ok = e.status === 'completed';
-              setLive(
-                applyRunEvent(liveRef.current, ok ? 'job_completed' : 'job_failed', {
-                  job_id: jobId,
-                  execution_id: e.execution_id,
-                  completed_at: e.completed_at,
-                  failed_at: e.completed_at,
-                  error: e.error,
-                }),
-              );
-            })
-            .catch(() => {});
-        }
         setLoaded(true);
         setError(null);
       })
