@@ -318,6 +318,10 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     expect(await failed.getAttribute('data-verdict')).toBe('fail');
     expect(await failed.textContent()).toMatch(/≥ 9/);
     expect(await steps.locator('tr[data-verdict="pass"]').count()).toBe(3);
+    const failedFigure = detail
+      .getByRole('definition')
+      .filter({ has: page.locator('xpath=preceding-sibling::dt[1][text()="Failed"]') });
+    await expect.poll(() => failedFigure.textContent(), LIVE_TIMEOUT).toBe('1');
 
     const shown = () =>
       page.evaluate(
@@ -364,6 +368,40 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
       .selectOption('failed');
     await expect.poll(() => history.locator('tbody tr[data-execution]').count(), LIVE_TIMEOUT).toBe(1);
     expect(await history.locator('tbody tr[data-execution]').first().textContent()).toContain(BAD);
+  }, 60_000);
+
+  it('creates a measurement job with its parameters as JSON, and runs it', async () => {
+    await views().getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('link', { name: 'New job' }).click();
+    const form = page.getByRole('form', { name: 'New job' });
+    await form.getByLabel('Name', { exact: true }).fill('PSU CH1 reading');
+    await form.getByLabel('Job type', { exact: true }).selectOption('measurement');
+    await form.getByLabel('Instrument', { exact: true }).selectOption(psu.id);
+    await form.getByLabel('Hours', { exact: true }).fill('1');
+    await form.getByLabel('Minutes', { exact: true }).fill('');
+    await form
+      .getByLabel('Parameters (JSON)', { exact: true })
+      .fill('{"channel": 1, "fields": ["voltage_actual", "current_actual"]}');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    const detail = page.getByRole('region', { name: 'Job PSU CH1 reading' });
+    await detail.waitFor(LIVE_TIMEOUT);
+    expect(await jobNamed('PSU CH1 reading')).toMatchObject({
+      schedule_type: 'measurement',
+      trigger_type: 'interval',
+      interval_hours: 1,
+      parameters: { channel: 1, fields: ['voltage_actual', 'current_actual'] },
+    });
+    await detail.getByRole('button', { name: 'Run PSU CH1 reading now' }).click();
+    const status = detail.getByTestId('run-status');
+    await expect.poll(() => status.getAttribute('data-state'), RUN_TIMEOUT).toBe('completed');
+    const execution = (await status.getAttribute('data-execution')) as string;
+    const run = detail.locator(`tr[data-execution="${execution}"]`);
+    await expect.poll(() => run.textContent(), LIVE_TIMEOUT).toMatch(/voltage_actual/);
+    // Deleted from its own page, back to the list.
+    await detail.getByRole('button', { name: 'Delete PSU CH1 reading…' }).click();
+    await detail.getByRole('button', { name: 'Delete PSU CH1 reading', exact: true }).click();
+    await jobs().waitFor(LIVE_TIMEOUT);
+    expect(await jobNamed('PSU CH1 reading')).toBeUndefined();
   }, 60_000);
 
   it('edits a job: the new trigger is stored and shown', async () => {

@@ -5,6 +5,7 @@ import { href, navigate } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useInstruments } from '../alarms/useEquipmentNames';
 import { ExecutionTable, useExecutions } from './Executions';
+import { JobFigures } from './Figures';
 import { JobActions, RunStatus, StatusBadge } from './JobControls';
 import { CONFLICT_POLICY_OPTIONS, dateTimeText, SCHEDULE_TYPE_TEXT, triggerSummary } from './model';
 import { useJobs } from './useJobs';
@@ -56,7 +57,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
               </dd>
             </>
           )}
-          <dt>Runs so far</dt>
+          <dt>Scheduled runs so far</dt>
           <dd>
             {job.execution_count}
             {job.max_executions !== null ? ` of at most ${job.max_executions}` : ''}
@@ -96,6 +97,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
         <JobActions job={job} afterDelete={() => navigate('scheduler')} />
       </div>
       <h3>Runs</h3>
+      <JobFigures jobId={job.job_id} />
       <ErrorAlert message={error} />
       {executions && <ExecutionTable executions={executions} label={`Runs of ${job.name}`} />}
     </section>

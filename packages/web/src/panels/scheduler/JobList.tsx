@@ -4,6 +4,7 @@
 import { href } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useInstruments } from '../alarms/useEquipmentNames';
+import { ScheduleFigures } from './Figures';
 import { JobActions, RunStatus, StatusBadge } from './JobControls';
 import { dateTimeText, SCHEDULE_TYPE_TEXT, triggerSummary } from './model';
 import { useJobs } from './useJobs';
@@ -22,6 +23,7 @@ export function JobList() {
         </span>
       </div>
       <ErrorAlert message={error} />
+      {jobs.length > 0 && <ScheduleFigures />}
       {loaded && jobs.length === 0 && (
         <p className="muted">
           No jobs yet. A job runs a test sequence, a measurement, a command or another task on a schedule.
