@@ -83,7 +83,10 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
         hasAttribute(name: string): boolean;
         querySelector(selector: string): El | null;
       }
-      const doc = w.document as { querySelectorAll(selector: string): Iterable<El> };
+      const doc = w.document as {
+        querySelectorAll(selector: string): Iterable<El>;
+        querySelector(selector: string): El | null;
+      };
       const Observer = w.MutationObserver as new (
         callback: () => void,
       ) => { observe(target: unknown, options: Record<string, boolean>): void };
@@ -97,6 +100,9 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
           }`;
           if (!log.includes(entry)) log.push(entry);
         }
+        const badge = doc.querySelector('[data-testid="scheduler-badge"]');
+        const count = `badge:${badge?.getAttribute('data-count') ?? 0}`;
+        if (log.filter((e) => e.startsWith('badge:')).at(-1) !== count) log.push(count);
       };
       new Observer(record).observe(doc, {
         subtree: true,
@@ -269,6 +275,9 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     expect(seen[0]).toMatch(/:running:/);
     expect(seen).toContain(`${execution}:running:progress`);
     expect(seen.at(-1)).toBe(`${execution}:completed:`);
+    // The navigation's badge counted the running job, on every panel, and went when it ended.
+    expect(await runLog()).toContain('badge:1');
+    expect(await page.getByTestId('scheduler-badge').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
 
     const stored = (await api(`/api/scheduler/executions/${execution}`)).execution;

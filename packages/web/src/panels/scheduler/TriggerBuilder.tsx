@@ -265,6 +265,11 @@ export function TriggerBuilder({
           </>
         )}
       </div>
+      <p className="field-note">
+        {t === 'date'
+          ? `Run at is in this browser's time zone (${browserTimeZone()}).`
+          : `Not before and not after are in this browser's time zone (${browserTimeZone()}); the schedule itself in the time zone above.`}
+      </p>
       {t === 'cron' && (
         <p className="field-note">
           Five fields — minute, hour, day of the month, month, day of the week — or six with seconds first.
