@@ -18,6 +18,8 @@ export interface BenchState {
   /** Acquisition sessions (settings and state; sample counts move by themselves) and sync groups. */
   acquisitions: Json[];
   syncGroups: Json[];
+  /** Scheduled jobs (their definitions; run counts and next runs move by themselves). */
+  jobs: Json[];
 }
 
 const byId = (a: Json, b: Json) =>
@@ -64,7 +66,7 @@ export async function snapshot(base: string): Promise<BenchState> {
       }
     }),
   );
-  const [all, sessions, profiles, estop, alarms, acquisitions, groups] = await Promise.all([
+  const [all, sessions, profiles, estop, alarms, acquisitions, groups, jobs] = await Promise.all([
     get(base, '/api/locks/all'),
     get(base, '/api/locks/sessions'),
     get(base, '/api/profiles/list'),
@@ -72,6 +74,7 @@ export async function snapshot(base: string): Promise<BenchState> {
     get(base, '/api/alarms'),
     get(base, '/api/acquisition/sessions'),
     get(base, '/api/acquisition/sync/groups'),
+    get(base, '/api/scheduler/jobs'),
   ]);
   const lockOf = (l: Json) => pick(l, ['lock_id', 'session_id', 'lock_mode', 'timeout_seconds']);
   return {
@@ -108,6 +111,12 @@ export async function snapshot(base: string): Promise<BenchState> {
       ...((groups.body.groups ?? []) as Json[])
         .map((g) => ({ ...pick(g, ['group_id', 'name', 'state', 'start_time']), members: g.members }))
         .sort((a, b) => String(a.group_id).localeCompare(b.group_id)),
+    ],
+    jobs: [
+      jobs.status,
+      ...((jobs.body.jobs ?? []) as Json[])
+        .map((j) => pick(j, ['job_id', 'name', 'schedule_type', 'trigger_type', 'enabled', 'updated_at']))
+        .sort((a, b) => String(a.job_id).localeCompare(b.job_id)),
     ],
   };
 }
@@ -216,6 +225,12 @@ export async function restore(base: string, target: BenchState): Promise<void> {
   for (const a of ((await http(`${base}/api/acquisition/sessions`)).body.sessions ?? []) as Json[]) {
     if (!keptSessions.has(a.acquisition_id))
       await send(`/api/acquisition/session/${a.acquisition_id}`, { method: 'DELETE' });
+  }
+
+  // Scheduled jobs made since: deleted before they fire (a job's runs would change the bench on their own).
+  const keptJobs = new Set((target.jobs ?? []).slice(1).map((j: Json) => j.job_id));
+  for (const j of ((await http(`${base}/api/scheduler/jobs`)).body.jobs ?? []) as Json[]) {
+    if (!keptJobs.has(j.job_id)) await send(`/api/scheduler/jobs/${j.job_id}`, { method: 'DELETE' });
   }
 
   // Instruments come back by themselves after a reconnect; wait for every one of them.
