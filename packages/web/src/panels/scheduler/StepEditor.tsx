@@ -340,10 +340,13 @@ function StepItem({
   };
 
   const measurements = step.type === 'check' ? measurementsBefore(shared.all, path) : [];
+  /** What a ramp may step: the action's numeric arguments, the channel aside. */
   const numericArgs = command
-    ? Object.entries(command.params).filter(([, p]) => p.type === 'number' || p.type === 'integer')
+    ? Object.entries(command.params).filter(
+        ([name, p]) => name !== 'channel' && (p.type === 'number' || p.type === 'integer'),
+      )
     : [];
-  const rampedArg = step.param || (numericArgs.find(([a]) => a !== 'channel')?.[0] ?? '');
+  const rampedArg = step.param || (numericArgs[0]?.[0] ?? '');
   const rampSpec = command && rampedArg ? command.params[rampedArg] : undefined;
   const rampUnit = rampSpec?.type === 'number' ? (rampSpec.unit ?? '') : '';
 
