@@ -17,12 +17,20 @@ export function SchedulerBadge() {
   const ended = useRef(new Set<string>());
   const announced = useRef(new Set<string>());
 
+  /** Runs started while a read was under way (its answer may not have them yet). */
+  const startedDuringRead = useRef<Set<string> | null>(null);
+
   const refresh = useCallback(() => {
+    const started = new Set<string>();
+    startedDuringRead.current = started;
     api
       .runningJobs()
-      .then((list) =>
-        setRunning(new Set(list.map((r) => r.execution_id).filter((id) => !ended.current.has(id)))),
-      )
+      .then((list) => {
+        if (startedDuringRead.current !== started) return; // a newer read is under way
+        startedDuringRead.current = null;
+        const ids = [...list.map((r) => r.execution_id), ...started];
+        setRunning(new Set(ids.filter((id) => !ended.current.has(id))));
+      })
       .catch(() => {
         // No scheduler answer: no count; the panel says why.
       });
@@ -33,6 +41,7 @@ export function SchedulerBadge() {
   useServerEvent('job_started', (data) => {
     const id = data.execution_id;
     if (typeof id !== 'string' || ended.current.has(id)) return;
+    startedDuringRead.current?.add(id);
     setRunning((all) => new Set(all).add(id));
   });
   const end = (data: Record<string, unknown>) => {

@@ -66,9 +66,12 @@ export function JobsProvider({ children }: { children: ReactNode }) {
   }, []);
   const [runEvents, setRunEvents] = useState(0);
   const generation = useRef(0);
+  /** A read is under way: an event meanwhile may be missing from its answer, which is then read again. */
+  const reading = useRef(false);
 
   const refresh = useCallback(() => {
     const mine = ++generation.current;
+    reading.current = true;
     Promise.all([
       api.listJobs(),
       api.runningJobs().catch(() => []),
@@ -76,6 +79,7 @@ export function JobsProvider({ children }: { children: ReactNode }) {
     ])
       .then(([list, running, recent]) => {
         if (mine !== generation.current) return; // a newer read is under way
+        reading.current = false;
         setJobs(list);
         // Each job's latest run from the history, then the progress of those running now.
         let next = seedLiveRuns(liveRef.current, recent);
@@ -93,6 +97,7 @@ export function JobsProvider({ children }: { children: ReactNode }) {
       })
       .catch((err) => {
         if (mine !== generation.current) return;
+        reading.current = false;
         setError(`Could not load the jobs: ${describeError(err)}`);
       });
   }, [api, setJobs, setLive]);
@@ -130,17 +135,20 @@ export function JobsProvider({ children }: { children: ReactNode }) {
 
   const onSummary = (data: Record<string, unknown>) => {
     if (typeof data.job_id === 'string') reread(data.job_id);
+    if (reading.current) refresh();
   };
   useServerEvent('job_created', onSummary);
   useServerEvent('job_updated', onSummary);
   useServerEvent('job_deleted', (data) => {
     if (typeof data.job_id === 'string') remove(data.job_id);
+    if (reading.current) refresh();
   });
   const onRun = (type: string) => (data: Record<string, unknown>) => {
     setLive(applyRunEvent(liveRef.current, type, data));
     if (type !== 'job_progress') {
       setRunEvents((n) => n + 1);
       if (typeof data.job_id === 'string') reread(data.job_id);
+      if (reading.current) refresh();
     }
   };
   useServerEvent(JOB_RUN_EVENTS[0], onRun(JOB_RUN_EVENTS[0]));
