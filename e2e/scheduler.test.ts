@@ -1,14 +1,16 @@
 // The Scheduler panel in Debian's Chromium against a real LabLink server and its simulated bench: the trigger
 // builder shows a cron expression in words with its next five runs (and a bad one refused next to its field); a
 // test sequence built step by step in the editor is stored as built; run now shows the run started, its progress,
-// then completed, live and without a reload; a failing sequence shows its failed step in the history and raises a
-// desktop notification; edit, pause, resume and delete. A screenshot of the panel goes to
-// docs/screenshots/scheduler.png (when missing, or with LABLINK_SCREENSHOTS=1).
+// then completed, live and without a reload (the navigation badge counting it); a failing sequence shows its failed
+// step in the history and raises a desktop notification; a step the server refuses shows at that step; the run
+// history; a measurement job with JSON parameters; edit, pause, resume and delete; a run that ended while the
+// WebSocket was cut shows once it is back; the notification off-switch is remembered. Screenshots of the panel go
+// to docs/screenshots/scheduler*.png (when missing, or with LABLINK_SCREENSHOTS=1).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromiumAvailable, launchBrowser } from './support/browser.js';
 import { type BenchServer, ensureWebBuild, startBenchServer } from './support/server.js';
@@ -31,6 +33,8 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
   let page: Page;
   let psu: Equipment;
   const pageErrors: string[] = [];
+  const sockets: WebSocketRoute[] = [];
+  let refuseSockets = false;
 
   // biome-ignore lint/suspicious/noExplicitAny: REST bodies are checked field by field by the assertions
   const api = async (pathname: string, body?: unknown, method?: string): Promise<any> => {
@@ -62,6 +66,11 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     browser = await launchBrowser();
     page = await browser.context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      if (refuseSockets) return ws.close({ code: 4001, reason: 'cut by the test' });
+      ws.connectToServer();
+      sockets.push(ws);
+    });
     await page.addInitScript(() => {
       const w = globalThis as unknown as Record<string, unknown>;
       // Desktop notifications allowed, and recorded.
@@ -456,6 +465,25 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     expect(await jobNamed(BAD)).toBeUndefined();
     expect(await row(GOOD).count()).toBe(1);
   }, 60_000);
+
+  it('catches up over REST on a run that ended while the WebSocket was cut', async () => {
+    const status = row(GOOD).getByTestId('run-status');
+    const job = await jobNamed(GOOD);
+    refuseSockets = true;
+    for (const ws of sockets.splice(0)) await ws.close({ code: 4001, reason: 'cut by the test' });
+    await expect.poll(connectionMode, LIVE_TIMEOUT).not.toBe('live');
+    const { execution_id } = await api(`/api/scheduler/jobs/${job.job_id}/run`, {});
+    await expect
+      .poll(
+        async () => (await api(`/api/scheduler/executions/${execution_id}`)).execution.status,
+        RUN_TIMEOUT,
+      )
+      .toBe('completed');
+    refuseSockets = false;
+    await expect.poll(connectionMode, { timeout: 45_000, interval: 250 }).toBe('live');
+    await expect.poll(() => status.getAttribute('data-execution'), LIVE_TIMEOUT).toBe(execution_id);
+    await expect.poll(() => status.getAttribute('data-state'), LIVE_TIMEOUT).toBe('completed');
+  }, 90_000);
 
   it('remembers in this browser when failure notifications are turned off', async () => {
     const toggle = page.getByRole('checkbox', { name: 'Notify me when a job fails' });
