@@ -4,6 +4,7 @@
 // with the reason. Jobs are `script` jobs (a `wait` step sets how long a run lasts; no instrument needed).
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { SchedulerStore } from '../src/scheduler/store.js';
 import { http, type Json, startTestServer, type TestServer, tempDir } from './helpers.js';
 import { type Msg, TestClient } from './realtime-client.js';
 
@@ -147,5 +148,40 @@ describe('restart', () => {
     });
     await sleep(1500);
     expect(await executionsOf(paused.job_id)).toEqual([]);
+  });
+  it('runs older than 30 days are pruned (at start, then daily)', async () => {
+    data = tempDir();
+    await start();
+    const job = await createJob({ trigger_type: 'interval', interval_hours: 1 });
+    const store = new SchedulerStore((server as TestServer).services.db);
+    const day = 86_400_000;
+    for (const [id, age] of [
+      ['exec_00000000old1', 31 * day],
+      ['exec_00000000new1', 29 * day],
+    ] as const) {
+      const at = new Date(Date.now() - age).toISOString();
+      store.saveExecution({
+        execution_id: id,
+        job_id: job.job_id,
+        status: 'completed',
+        scheduled_time: at,
+        actual_time: at,
+        started_at: at,
+        completed_at: at,
+        duration_seconds: 0,
+        result: null,
+        error: null,
+        output: '',
+        trigger_info: { kind: 'schedule' },
+        verdict: null,
+        steps: null,
+      });
+    }
+    await stop();
+    await start();
+    expect((await api('/api/scheduler/executions/exec_00000000old1')).status).toBe(404);
+    expect((await api('/api/scheduler/executions/exec_00000000new1')).body.execution.status).toBe(
+      'completed',
+    );
   });
 });
