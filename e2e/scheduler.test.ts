@@ -254,7 +254,23 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
       { type: 'wait', seconds: 2 },
       { type: 'check', name: 'CH1 near 5 V', field: 'voltage_actual', channel: 1, min: 4.9, max: 5.1 },
     ]);
-    // Its page lists its next five runs.
+    // Its page says its steps in words and lists its next five runs.
+    await page.getByText('The steps', { exact: true }).click();
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole('list', { name: `Steps of ${GOOD}` })
+            .getByRole('listitem')
+            .allTextContents(),
+        LIVE_TIMEOUT,
+      )
+      .toEqual([
+        'set set_voltage voltage=5 channel=1',
+        'set set_output enabled=true channel=1',
+        'wait 2 s',
+        'CH1 near 5 V: check voltage_actual (CH1) within 4.9 … 5.1',
+      ]);
     await expect
       .poll(
         () =>

@@ -36,6 +36,7 @@ import {
   stepAt,
   stepFromForm,
   stepLabel,
+  stepSummary,
   triggerFromForm,
   triggerSummary,
 } from '../src/panels/scheduler/model';
@@ -420,6 +421,31 @@ describe('test-sequence steps', () => {
     expect(measurementsBefore(steps, [2])).toEqual(['voltage_actual', 'i']);
     expect(measurementsBefore(steps, [0])).toEqual([]);
     expect(measurementsBefore(steps, [1, 0])).toEqual(['voltage_actual']);
+  });
+});
+
+describe('a stored sequence in words', () => {
+  it('says each step type briefly', () => {
+    expect(stepSummary({ type: 'set', action: 'set_voltage', parameters: { voltage: 5, channel: 1 } })).toBe(
+      'set set_voltage voltage=5 channel=1',
+    );
+    expect(stepSummary({ type: 'wait', seconds: 2, name: 'settle' })).toBe('settle: wait 2 s');
+    expect(stepSummary({ type: 'measure', field: 'voltage_actual', channel: 1, equipment_id: 'dmm_1' })).toBe(
+      'measure voltage_actual (CH1) on dmm_1',
+    );
+    expect(stepSummary({ type: 'check', field: 'voltage_actual', channel: 1, min: 4.9, max: 5.1 })).toBe(
+      'check voltage_actual (CH1) within 4.9 … 5.1',
+    );
+    expect(stepSummary({ type: 'check', measurement: 'v', min: 9 })).toBe('check v ≥ 9');
+    expect(stepSummary({ type: 'check', field: 'mode', expect: 'CC' })).toBe('check mode = CC');
+    expect(stepSummary({ type: 'check', field: 'voltage', expect: 5, tolerance: 0.1 })).toBe(
+      'check voltage = 5 ± 0.1',
+    );
+    expect(
+      stepSummary({ type: 'ramp', action: 'set_voltage', from: 0, to: 5, step: 1, dwell_s: 0.2, channel: 1 }),
+    ).toBe('ramp set_voltage 0 → 5 by 1, 0.2 s each (CH1)');
+    expect(stepSummary({ type: 'repeat', count: 3, steps: [] })).toBe('repeat 3×');
+    expect(stepSummary(null)).toBe('');
   });
 });
 

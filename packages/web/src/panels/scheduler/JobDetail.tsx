@@ -7,7 +7,13 @@ import { useInstruments } from '../alarms/useEquipmentNames';
 import { ExecutionTable, useExecutions } from './Executions';
 import { JobFigures } from './Figures';
 import { JobActions, RunStatus, StatusBadge } from './JobControls';
-import { CONFLICT_POLICY_OPTIONS, dateTimeText, SCHEDULE_TYPE_TEXT, triggerSummary } from './model';
+import {
+  CONFLICT_POLICY_OPTIONS,
+  dateTimeText,
+  SCHEDULE_TYPE_TEXT,
+  stepSummary,
+  triggerSummary,
+} from './model';
 import { useJobs } from './useJobs';
 
 export function JobDetail({ jobId }: { jobId: string }) {
@@ -26,6 +32,8 @@ export function JobDetail({ jobId }: { jobId: string }) {
   }
   const steps =
     job.schedule_type === 'script' && Array.isArray(job.parameters.steps) ? job.parameters.steps : null;
+  const cleanup =
+    job.schedule_type === 'script' && Array.isArray(job.parameters.cleanup) ? job.parameters.cleanup : null;
   return (
     <section aria-label={`Job ${job.name}`} className="job-detail">
       <p>
@@ -80,6 +88,18 @@ export function JobDetail({ jobId }: { jobId: string }) {
             </>
           )}
         </dl>
+        {steps && steps.length > 0 && (
+          <details className="job-steps">
+            <summary>The steps</summary>
+            <StepOutline steps={steps} label={`Steps of ${job.name}`} />
+            {cleanup && cleanup.length > 0 && (
+              <>
+                <p className="small">Clean-up, whatever happened:</p>
+                <StepOutline steps={cleanup} label={`Clean-up steps of ${job.name}`} />
+              </>
+            )}
+          </details>
+        )}
         <h4>Next runs</h4>
         {job.next_runs.length === 0 ? (
           <p className="muted small">None{job.enabled ? '' : ' (paused)'}</p>
@@ -101,5 +121,24 @@ export function JobDetail({ jobId }: { jobId: string }) {
       <ErrorAlert message={error} />
       {executions && <ExecutionTable executions={executions} label={`Runs of ${job.name}`} />}
     </section>
+  );
+}
+
+/** A sequence's steps in words, nested as repeats nest them. */
+function StepOutline({ steps, label }: { steps: unknown[]; label?: string }) {
+  return (
+    <ol className="step-outline" aria-label={label}>
+      {steps.map((step, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a stored sequence's steps do not move here
+        <li key={i}>
+          <span className="mono small">{stepSummary(step)}</span>
+          {typeof step === 'object' &&
+            step !== null &&
+            Array.isArray((step as { steps?: unknown }).steps) && (
+              <StepOutline steps={(step as { steps: unknown[] }).steps} />
+            )}
+        </li>
+      ))}
+    </ol>
   );
 }

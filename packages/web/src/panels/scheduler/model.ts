@@ -481,6 +481,55 @@ export function measurementsBefore(steps: readonly StepForm[], path: StepPath): 
   return [...new Set(names)];
 }
 
+/** A stored step in a few words, e.g. "check voltage_actual (CH1) within 4.9 … 5.1", for a job's page. */
+export function stepSummary(step: unknown): string {
+  const s = isRecord(step) ? step : {};
+  const name = typeof s.name === 'string' && s.name ? `${s.name}: ` : '';
+  const on = typeof s.equipment_id === 'string' && s.equipment_id ? ` on ${s.equipment_id}` : '';
+  const ch = s.channel !== undefined && s.channel !== null ? ` (CH${s.channel})` : '';
+  const args = (p: unknown) =>
+    isRecord(p)
+      ? Object.entries(p)
+          .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+          .join(' ')
+      : '';
+  switch (s.type) {
+    case 'set':
+      return `${name}set ${text(s.action)} ${args(s.parameters)}`.trim() + on;
+    case 'wait':
+      return `${name}wait ${text(s.seconds)} s`;
+    case 'measure':
+      return `${name}measure ${text(s.field)}${ch}${on}`;
+    case 'check': {
+      const what = s.measurement !== undefined ? text(s.measurement) : `${text(s.field)}${ch}`;
+      const limits =
+        s.min !== undefined && s.max !== undefined
+          ? ` within ${text(s.min)} … ${text(s.max)}`
+          : s.min !== undefined
+            ? ` ≥ ${text(s.min)}`
+            : s.max !== undefined
+              ? ` ≤ ${text(s.max)}`
+              : '';
+      const expected =
+        s.expect !== undefined
+          ? ` = ${text(s.expect)}${s.tolerance !== undefined ? ` ± ${text(s.tolerance)}` : ''}`
+          : '';
+      return `${name}check ${what}${limits}${expected}${on}`;
+    }
+    case 'ramp': {
+      const other = args(s.parameters);
+      return (
+        `${name}ramp ${text(s.action)}${s.param ? ` ${text(s.param)}` : ''} ${text(s.from)} → ${text(s.to)} ` +
+        `by ${text(s.step)}, ${text(s.dwell_s)} s each${ch}${other ? ` ${other}` : ''}${on}`
+      );
+    }
+    case 'repeat':
+      return `${name}repeat ${text(s.count)}×`;
+    default:
+      return `${name}${text(s.type)}`;
+  }
+}
+
 export type FieldErrors = Partial<Record<string, string>>;
 
 /** A step as the server takes it, checking what the form can judge; errors go under stepErrorKey(root, path, field). */
