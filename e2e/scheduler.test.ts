@@ -221,7 +221,12 @@ describe.skipIf(!chromiumAvailable('scheduler panel'))('Scheduler panel in Chrom
     await add('wait');
     await stepGroup(steps, 'Step 4').getByLabel('Seconds', { exact: true }).fill('2');
     await steps.getByRole('button', { name: 'Move step 4 up' }).click();
-    expect(await stepGroup(steps, 'Step 3').getByLabel('Seconds', { exact: true }).inputValue()).toBe('2');
+    await expect
+      .poll(
+        () => stepGroup(steps, 'Step 3').getByLabel('Seconds', { exact: true }).inputValue(),
+        LIVE_TIMEOUT,
+      )
+      .toBe('2');
     const check = stepGroup(steps, 'Step 4');
     await check.getByLabel('Name', { exact: true }).fill('CH1 near 5 V');
     await expect
