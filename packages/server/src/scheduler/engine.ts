@@ -690,8 +690,8 @@ export class SchedulerService {
           total: Math.max(0, Math.floor(total)),
           label: label ?? null,
         };
-        // At most one job_progress per PROGRESS_MS, the latest state last (a trailing publish); a run shorter than
-        // that publishes none: its job_completed says it all.
+        // At most one job_progress per PROGRESS_MS, the latest state last (a trailing publish, or at the run's end):
+        // a sequence of a hundred quick steps sends a handful, not a hundred.
         if (run.progressTimer) return;
         const wait = Math.max(0, run.lastProgressAt + PROGRESS_MS - this.now());
         run.progressTimer = setTimeout(() => {
@@ -729,7 +729,17 @@ export class SchedulerService {
       verdict,
       steps: outcome?.steps ? (jsonSafe(outcome.steps) as JobExecution['steps']) : null,
     };
-    if (run.progressTimer) clearTimeout(run.progressTimer);
+    // A progress still waiting for its turn goes out now, before the run's end: the last state is always seen.
+    if (run.progressTimer) {
+      clearTimeout(run.progressTimer);
+      run.progressTimer = null;
+      if (run.progress)
+        this.deps.bus.publishEvent('job_progress', {
+          job_id: execution.job_id,
+          execution_id: execution.execution_id,
+          ...run.progress,
+        });
+    }
     this.store.saveExecution(execution);
     state.running.delete(execution.execution_id);
     this.publishFinished(state.job, execution);
