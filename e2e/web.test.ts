@@ -124,7 +124,7 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     const note = page.locator('form.setpoint', { has: field }).locator('.field-error');
     await expect
       .poll(() => note.textContent(), LIVE_TIMEOUT)
-      .toMatch(/40 exceeds the limit max_voltage = 30/);
+      .toMatch(/40 V is above the 30 V voltage limit of CH1/);
     // The field shows what the instrument holds, not what was typed.
     await expect.poll(() => field.inputValue(), LIVE_TIMEOUT).toBe('5.000');
     const readings = await api(`/api/equipment/${psu.id}/readings?channel=1`);

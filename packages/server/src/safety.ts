@@ -96,7 +96,13 @@ export class SafetyService {
     ] as const) {
       const value = limits[field];
       if (value !== undefined && value > ceiling) {
-        throw limitError(field, value, `the ${model.model}'s rating`, ceiling, channel);
+        const unit = LIMIT_WORDS[field]?.unit ?? '';
+        throw new DomainError(
+          'limit_exceeded',
+          `${field} ${say(value)} ${unit} is above the ${model.model}'s ${say(ceiling)} ${unit} rating of CH${channel}`,
+          field,
+          { limit: `the ${model.model}'s rating`, limit_value: ceiling, attempted: value, channel },
+        );
       }
     }
     for (const [field, ceiling] of [
@@ -155,8 +161,14 @@ export class SafetyService {
     const channel = typeof params.channel === 'number' ? params.channel : 1;
     const limits = this.limits(equipmentId, model).find((l) => l.channel === channel);
     if (!limits) return;
-    const refuse = (field: string, value: number, limit: keyof EffectiveLimits, bound: number) => {
-      const error = limitError(field, value, limit, bound, channel);
+    const refuse = (
+      field: string,
+      value: number,
+      limit: keyof EffectiveLimits,
+      bound: number,
+      power?: number,
+    ) => {
+      const error = limitError(field, value, limit, bound, channel, power);
       this.record('setpoint_refused', equipmentId, { action, params, limit, limit_value: bound });
       throw error;
     };
@@ -174,7 +186,8 @@ export class SafetyService {
         // A supply's power is its two setpoints together: checked against the other one as it will be.
         if (model.type === 'power_supply' && setpoints) {
           const other = quantity === 'voltage' ? setpoints.current : setpoints.voltage;
-          if (value * other > limits.max_power) refuse(field, value, 'max_power', limits.max_power);
+          if (value * other > limits.max_power)
+            refuse(field, value, 'max_power', limits.max_power, value * other);
         }
         break;
       }
@@ -337,17 +350,38 @@ function effective(rating: ChannelRating, saved: ChannelLimits): EffectiveLimits
   };
 }
 
+/** What each limit bounds, in the words and units of a refusal. */
+const LIMIT_WORDS: Record<string, { unit: string; words: string }> = {
+  max_voltage: { unit: 'V', words: 'voltage limit' },
+  min_voltage: { unit: 'V', words: 'minimum voltage' },
+  max_current: { unit: 'A', words: 'current limit' },
+  min_current: { unit: 'A', words: 'minimum current' },
+  max_power: { unit: 'W', words: 'power limit' },
+};
+const UNIT_OF: Record<string, string> = { voltage: 'V', current: 'A', power: 'W' };
+
+/** A number as a person would write it: 30, 0.5, 1.2345 (never 0.30000000000000004). */
+const say = (n: number) => String(Number(n.toPrecision(6)));
+
+/**
+ * The refusal of a setpoint past a limit, in words ("40 V is above the 30 V voltage limit of CH1"); the body keeps
+ * the limit's name and value for programs. `power` is what the setpoint would deliver, for a power limit.
+ */
 function limitError(
   field: string,
   attempted: number,
   limit: string,
   limitValue: number,
   channel: number,
+  power?: number,
 ): DomainError {
-  const above = attempted > limitValue;
+  const above = attempted > limitValue || (power !== undefined && power > limitValue);
+  const { unit, words } = LIMIT_WORDS[limit] ?? { unit: '', words: limit };
+  const value = `${say(attempted)}${UNIT_OF[field] ? ` ${UNIT_OF[field]}` : ''}`;
+  const what = power === undefined ? value : `${value} would deliver ${say(power)} W, which`;
   return new DomainError(
     'limit_exceeded',
-    `${field} ${attempted} ${above ? 'exceeds' : 'is below'} the limit ${limit} = ${limitValue} on channel ${channel}`,
+    `${what} is ${above ? 'above' : 'below'} the ${say(limitValue)} ${unit} ${words} of CH${channel}`,
     field,
     { limit, limit_value: limitValue, attempted, channel },
   );
