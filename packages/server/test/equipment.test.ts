@@ -108,8 +108,9 @@ describe('power supply', () => {
     const res = await command(id, 'set_voltage', { voltage: 40, channel: 1 });
     expect(res.status).toBe(422);
     expect(res.body.field).toBe('voltage');
-    expect(res.body.detail).toMatch(/40/);
-    expect(res.body.detail).toMatch(/30/);
+    // In words for people, the limit's name and value for programs.
+    expect(res.body.detail).toBe('40 V is above the 30 V voltage limit of CH1');
+    expect(res.body).toMatchObject({ limit: 'max_voltage', limit_value: 30, attempted: 40, channel: 1 });
     const sim = await simulator(id);
     expect(Number(await sim.query(':SOUR1:VOLT?'))).toBe(3);
   });
