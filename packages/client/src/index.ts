@@ -10,6 +10,7 @@ export {
   type AcquisitionStreamOptions,
   type Freshness,
   freshness,
+  type Reachability,
   RealtimeClient,
   type RealtimeOptions,
   type ServerEvent,

@@ -40,6 +40,8 @@ export interface PollTarget {
   onData(polled: Polled): void;
   /** The server says this stream can never be served (404, 400, 501); polling has stopped. */
   onFatal(error: LabLinkError): void;
+  /** Any failed poll (before onFatal, if fatal): an unreachable server has status 0. */
+  onError?(error: unknown): void;
 }
 
 /** Polls at a fixed rate until the returned function is called; the first poll is at once. */
@@ -52,6 +54,7 @@ export function poll(target: PollTarget): () => void {
       const polled = await READ[target.stream_type](target.rest, target.equipment_id, target.channel);
       if (active) target.onData(polled);
     } catch (err) {
+      if (active) target.onError?.(err);
       // Unreachable server and 503 (instrument reconnecting) pass; a missing or unsuitable instrument does not.
       if (active && err instanceof LabLinkError && [400, 404, 501].includes(err.status)) {
         active = false;

@@ -17,7 +17,7 @@ import type { BackoffOptions } from './backoff.js';
 import { Connection, type ServerEvent, type Welcome } from './connection.js';
 import { poll } from './polling.js';
 import { type Mode, type Quality, QualityMeter } from './quality.js';
-import type { RestApi } from './rest.js';
+import { LabLinkError, type RestApi } from './rest.js';
 import type { WebSocketConstructor } from './socket.js';
 import type { StreamType } from './types.js';
 
@@ -65,6 +65,25 @@ export function freshness(timestamp: string, intervalMs: number, serverNow: numb
   const age = Number.isFinite(at) ? Math.max(0, serverNow - at) : Number.POSITIVE_INFINITY;
   return { age_ms: age, stale: age > Math.max(STALE_PERIODS * intervalMs, STALE_MIN_MS) };
 }
+
+/**
+ * Whether the server can be reached, as far as this client can tell: any WebSocket message and any answered REST
+ * call (polls, and the probes the SDK sends while the socket is down) count as contact; a REST call that cannot
+ * reach the server at all counts against it.
+ */
+export interface Reachability {
+  reachable: boolean;
+  /** When the server stopped answering (ms since the epoch, this machine's clock); null while reachable. */
+  since: number | null;
+  /** The last contact with the server (ms since the epoch, this machine's clock); null before the first. */
+  lastContact: number | null;
+}
+
+/** While the socket is down, the server is probed (GET /health) after this long, doubling up to PROBE_MAX_MS. */
+const PROBE_MIN_MS = 500;
+const PROBE_MAX_MS = 5000;
+/** A probe unanswered for this long counts as the server being unreachable. */
+const PROBE_TIMEOUT_MS = 5000;
 
 /** One `acquisition_stream` message: the samples new since the previous one, with the session's state and stats. */
 export interface AcquisitionStreamMessage {
@@ -181,6 +200,10 @@ export class RealtimeClient {
   private readonly qualityListeners = new Set<(quality: Quality) => void>();
   private readonly meter = new QualityMeter();
   private qualityTimer: ReturnType<typeof setInterval> | undefined;
+  private reach: Reachability = { reachable: true, since: null, lastContact: null };
+  private readonly reachListeners = new Set<(reachability: Reachability) => void>();
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  private probeDelay = PROBE_MIN_MS;
 
   constructor(private readonly options: RealtimeOptions) {}
 
@@ -205,9 +228,15 @@ export class RealtimeClient {
       },
       {
         welcome: (welcome) => this.onWelcome(welcome),
-        message: (message) => this.receive(message),
+        message: (message) => {
+          this.contact();
+          this.receive(message);
+        },
         down: () => this.onDown(),
-        clock: (sentAt, serverTime, receivedAt) => this.meter.clockSample(sentAt, serverTime, receivedAt),
+        clock: (sentAt, serverTime, receivedAt) => {
+          this.contact();
+          this.meter.clockSample(sentAt, serverTime, receivedAt);
+        },
       },
     );
     this.started = true;
@@ -238,6 +267,21 @@ export class RealtimeClient {
   /** How old `message` is now, and whether it is stale for a stream of period `intervalMs` (say, each second). */
   freshness(message: Pick<StreamMessage, 'timestamp'>, intervalMs: number): Freshness {
     return freshness(message.timestamp, intervalMs, this.serverNow());
+  }
+
+  /** Whether the server answers, since when it does not, and the last contact with it. */
+  get reachability(): Reachability {
+    return this.reach;
+  }
+
+  /**
+   * Called when the server stops or starts answering. While the socket is down the SDK probes the server over
+   * REST (with backoff, at most every 5 s) and polls streams, so an unreachable server is noticed within about a
+   * second of the socket closing, and a server back is noticed as soon as a probe, a poll or the socket gets through.
+   */
+  onReachability(cb: (reachability: Reachability) => void): () => void {
+    this.reachListeners.add(cb);
+    return () => this.reachListeners.delete(cb);
   }
 
   onMode(cb: (mode: Mode) => void): () => void {
@@ -377,6 +421,7 @@ export class RealtimeClient {
       for (const stream of this.streams.values()) stream.lastSeq = null;
       for (const follow of this.acquisitions.values()) follow.lastSeq = null;
     }
+    this.contact();
     if (this.everLive) this.meter.reconnected();
     this.everLive = true;
     this.updateMode(); // live: REST polling stops
@@ -640,10 +685,80 @@ export class RealtimeClient {
       stream_type: stream.stream_type,
       channel: stream.channel,
       periodMs: () => Math.max(fastest(stream), this.options.pollIntervalMs),
-      onData: ({ data, timestamp }) =>
-        this.deliver(stream, { data, timestamp, seq: stream.lastSeq ?? 0, source: 'poll' }),
+      onData: ({ data, timestamp }) => {
+        this.contact();
+        this.deliver(stream, { data, timestamp, seq: stream.lastSeq ?? 0, source: 'poll' });
+      },
+      onError: (error) => this.answered(error),
       onFatal: (error) => this.end(stream, `${error.code}: ${error.detail}`),
     });
+  }
+
+  // ---- reachability -----------------------------------------------------------------------------------------------
+
+  /** The server answered (a socket message, a REST reply of any status). */
+  private contact(): void {
+    const wasReachable = this.reach.reachable;
+    this.reach = { reachable: true, since: null, lastContact: Date.now() };
+    if (!wasReachable) {
+      this.probeDelay = PROBE_MIN_MS;
+      this.emitReach();
+    }
+  }
+
+  /** A REST call failed: an HTTP status is still an answer; status 0 (no answer at all) is an unreachable server. */
+  private answered(error: unknown): void {
+    if (error instanceof LabLinkError && error.status === 0) this.unreachable();
+    else if (error instanceof LabLinkError) this.contact();
+  }
+
+  private unreachable(): void {
+    if (!this.reach.reachable || this.live) return;
+    this.reach = { ...this.reach, reachable: false, since: Date.now() };
+    this.emitReach();
+  }
+
+  private emitReach(): void {
+    const reach = this.reach;
+    for (const cb of this.reachListeners) guard(() => cb(reach));
+  }
+
+  /** While started and the socket is down, asks GET /health now and then whether the server answers. */
+  private updateProbe(): void {
+    const wanted = this.started && !this.live;
+    if (!wanted) {
+      clearTimeout(this.probeTimer);
+      this.probeTimer = undefined;
+      this.probeDelay = PROBE_MIN_MS;
+      return;
+    }
+    if (this.probeTimer !== undefined) return;
+    // The first probe goes at once when the socket drops: a stopped server is seen as such within moments.
+    const delay = this.hadOutage && this.probeDelay === PROBE_MIN_MS ? 0 : this.probeDelay;
+    this.probeTimer = setTimeout(() => void this.probe(), delay);
+  }
+
+  private async probe(): Promise<void> {
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.options.rest.health(),
+        new Promise((_, reject) => {
+          timeout = setTimeout(
+            () => reject(new LabLinkError(0, 'unreachable', 'the server did not answer')),
+            PROBE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+      this.contact();
+    } catch (err) {
+      this.answered(err);
+    } finally {
+      clearTimeout(timeout);
+    }
+    this.probeDelay = this.reach.reachable ? PROBE_MAX_MS : Math.min(PROBE_MAX_MS, this.probeDelay * 2);
+    this.probeTimer = undefined;
+    this.updateProbe();
   }
 
   // ---- mode and quality -------------------------------------------------------------------------------------------
@@ -658,6 +773,7 @@ export class RealtimeClient {
       if (mode === 'polling') this.startPolling(stream);
       else stopPolling(stream);
     }
+    this.updateProbe();
     if (mode === this.currentMode) return;
     this.currentMode = mode;
     for (const cb of this.modeListeners) guard(() => cb(mode));

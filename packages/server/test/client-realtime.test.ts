@@ -10,6 +10,7 @@ import {
   LabLinkClient,
   type Mode,
   type Quality,
+  type Reachability,
   type ServerEvent,
   type StreamMessage,
   type WebSocketConstructor,
@@ -390,6 +391,41 @@ describe('client realtime across a server restart', () => {
       expect(after[0]?.data).toMatchObject({ equipment_id: psu.id });
       expect(after.map((m) => m.seq)).toEqual([...after.map((m) => m.seq)].sort((a, b) => a - b));
       expect(client.realtime.quality.reconnects).toBe(1);
+    } finally {
+      client.close();
+      await second?.stop();
+      await first.dispose();
+    }
+  });
+
+  it('says when the server cannot be reached, since when, and when it answers again (with no stream to poll)', async () => {
+    const first = await startTestServer({ LABLINK_SIM: 'on' });
+    const { port, dataDir } = first;
+    let second: TestServer | undefined;
+    const client = new LabLinkClient({ baseUrl: first.url, WebSocket, ...FAST });
+    try {
+      const seen: Reachability[] = [];
+      client.realtime.onReachability((r) => seen.push(r));
+      client.realtime.start();
+      await until(() => client.realtime.mode === 'live', 'live');
+      expect(client.realtime.reachability).toMatchObject({ reachable: true, since: null });
+      const contact = client.realtime.reachability.lastContact as number;
+      expect(Date.now() - contact).toBeLessThan(5000);
+
+      const stoppedAt = Date.now();
+      await first.stop();
+      // No stream, so nothing polls: the SDK's own probes find the server gone.
+      await until(() => !client.realtime.reachability.reachable, 'unreachable');
+      const down = client.realtime.reachability;
+      expect(down.since).toBeGreaterThanOrEqual(stoppedAt);
+      expect(down.lastContact).toBeLessThanOrEqual(down.since as number);
+      expect(seen.at(-1)).toEqual(down);
+
+      second = await startTestServer({ LABLINK_SIM: 'on', LABLINK_PORT: String(port) }, dataDir);
+      await until(() => client.realtime.reachability.reachable, 'reachable again');
+      expect(client.realtime.reachability.since).toBeNull();
+      expect(seen.map((r) => r.reachable)).toEqual([false, true]);
+      await until(() => client.realtime.mode === 'live', 'live again');
     } finally {
       client.close();
       await second?.stop();
