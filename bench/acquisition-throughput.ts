@@ -12,7 +12,7 @@
 //    LabLink in this one), for --seconds: the share of the deadlines × fields that got a sample.
 //
 //   npm run bench:acquisition --workspace bench
-//   npm run bench:acquisition --workspace bench -- --block 65536 --window 8 --seconds 5 --instruments 20 --rate 100
+//   npm run bench:acquisition --workspace bench -- --block 65536 --window 32 --seconds 5 --instruments 20 --rate 100
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +38,7 @@ const loadAtStart = announceMachine();
 const { values } = parseArgs({
   options: {
     block: { type: 'string', default: '65536' },
-    window: { type: 'string', default: '8' },
+    window: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     instruments: { type: 'string', default: '20' },
