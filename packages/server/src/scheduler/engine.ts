@@ -37,6 +37,7 @@ import type { AlarmService } from '../alarms/engine.js';
 import type { Bus } from '../bus.js';
 import { DomainError, invalidRequest, notFound } from '../errors.js';
 import type { Db } from '../storage/database.js';
+import { jsonSafe } from './jobs/common.js';
 import { type JobRow, SchedulerStore, type StoredJob } from './store.js';
 import {
   buildTrigger,
@@ -145,16 +146,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const randomHex = (n: number) => randomUUID().replaceAll('-', '').slice(0, n);
 const newJobId = () => `job_${randomHex(8)}`;
 const newExecutionId = () => `exec_${randomHex(12)}`;
-
-/** A job type's result as JSON (Dates as ISO strings, NaN as null); what cannot be serialized is said in words. */
-function jsonSafe(value: unknown): unknown {
-  if (value === undefined) return null;
-  try {
-    return JSON.parse(JSON.stringify(value)) ?? null;
-  } catch (err) {
-    return { unserializable: (err as Error).message };
-  }
-}
 
 export class SchedulerService {
   private readonly store: SchedulerStore;
