@@ -5,7 +5,7 @@ import { connectInstrument } from '@lablink/instruments';
 import { formatBench, SIM_MODELS, startBench } from '@lablink/instruments/sim';
 import { check } from './check.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger, startServer } from './serve.js';
+import { createLogger, startMessage, startServer } from './serve.js';
 import { StorageError } from './storage/database.js';
 import { VERSION } from './version.js';
 
@@ -24,11 +24,14 @@ Usage:
 Options for serve:
   --host <addr>        address to listen on            (env LABLINK_HOST, default 127.0.0.1)
   --port <n>           port for HTTP and WebSocket     (env LABLINK_PORT, default 8000; 0 = any free port)
-  --data-dir <path>    where the database lives        (env LABLINK_DATA_DIR, default ./data)
+  --data-dir <path>    where the database lives        (env LABLINK_DATA_DIR; default ~/.local/share/lablink
+                       or $XDG_DATA_HOME/lablink, on macOS ~/Library/Application Support/LabLink, on Windows
+                       %APPDATA%\\LabLink; an existing ./data/lablink.db in the working directory is kept in use)
   --config <file>      JSON config file (settings and instruments; env LABLINK_CONFIG)
   --sim / --no-sim     start the simulated bench       (env LABLINK_SIM, default on)
   --mdns / --no-mdns   find LXI instruments over mDNS during discovery (env LABLINK_MDNS, default on)
   --log-level <level>  fatal|error|warn|info|debug|trace|silent (env LABLINK_LOG_LEVEL, default info)
+  --log-format <fmt>   pretty|json (env LABLINK_LOG_FORMAT; default pretty on a terminal, json otherwise)
   --allowed-host <name>
                        a further name this server answers to in the Host header, repeatable
                        (env LABLINK_ALLOWED_HOSTS, comma-separated; loopback names always, docs/security.md)
@@ -61,6 +64,7 @@ async function serve(args: string[]): Promise<number> {
       mdns: { type: 'boolean' },
       'no-mdns': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'max-ws-connections': { type: 'string' },
@@ -78,6 +82,7 @@ async function serve(args: string[]): Promise<number> {
       sim,
       mdns,
       logLevel: values['log-level'],
+      logFormat: values['log-format'],
       allowedHosts: values['allowed-host'],
       allowedOrigins: values['allowed-origin'],
       maxWsConnections: values['max-ws-connections'],
@@ -85,7 +90,7 @@ async function serve(args: string[]): Promise<number> {
   });
   const logger = createLogger(config);
   const server = await startServer(config, logger);
-  process.stdout.write(`LabLink listening on ${server.url}\n`);
+  process.stdout.write(startMessage(server.url, config));
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -94,7 +99,7 @@ async function serve(args: string[]): Promise<number> {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down: outputs to a safe state, instruments and database closed');
     server.stop().then(
       () => {
         logger.info('shut down cleanly');

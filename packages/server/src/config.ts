@@ -1,9 +1,11 @@
 // Configuration: defaults < config file < environment < command-line flags. Everything is validated at
 // start-up; a bad value stops the server with a ConfigError naming the setting, before anything is opened.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { DATABASE_FILE } from './storage/database.js';
 
 export interface InstrumentEntry {
   resource: string;
@@ -15,11 +17,18 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * Where dataDir came from: `setting` (flag, environment or config file), `default` (the user-level data
+   * directory) or `legacy` (a `./data` holding a database in the working directory, kept so nothing is lost).
+   */
+  dataDirSource: 'setting' | 'default' | 'legacy';
   /** Start the simulated bench and connect to it. */
   sim: boolean;
   /** Browse mDNS for LXI instruments during discovery. */
   mdns: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: one readable line per entry; `json`: pino's JSON lines. Default: pretty on a terminal. */
+  logFormat: 'pretty' | 'json';
   configFile: string | null;
   /** Instruments named in the config file, connected at start-up. */
   instruments: InstrumentEntry[];
@@ -44,10 +53,9 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULTS: Omit<Config, 'configFile'> = {
+export const DEFAULTS: Omit<Config, 'configFile' | 'dataDir' | 'dataDirSource' | 'logFormat'> = {
   host: '127.0.0.1',
   port: 8000,
-  dataDir: './data',
   sim: true,
   mdns: true,
   logLevel: 'info',
@@ -58,6 +66,30 @@ export const DEFAULTS: Omit<Config, 'configFile'> = {
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['pretty', 'json'] as const;
+
+/** The data directory before LabLink used a user-level one: `./data` in the working directory (the checkout). */
+export const LEGACY_DATA_DIR = 'data';
+
+/**
+ * The user-level data directory: `$XDG_DATA_HOME/lablink` (or `~/.local/share/lablink`) on Linux and other Unixes,
+ * `~/Library/Application Support/LabLink` on macOS, `%APPDATA%\LabLink` on Windows.
+ */
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
+  if (platform === 'win32') {
+    const appData = env.APPDATA?.trim() || path.win32.join(home, 'AppData', 'Roaming');
+    return path.win32.join(appData, 'LabLink');
+  }
+  if (platform === 'darwin') return path.posix.join(home, 'Library', 'Application Support', 'LabLink');
+  const xdg = env.XDG_DATA_HOME?.trim();
+  // The XDG spec: a relative XDG_DATA_HOME is invalid and ignored.
+  const base = xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(home, '.local', 'share');
+  return path.posix.join(base, 'lablink');
+}
 
 /** Raw values as they came from one source, each labelled with the name the user wrote. */
 interface RawSetting {
@@ -72,6 +104,7 @@ type RawSettings = Partial<
     | 'sim'
     | 'mdns'
     | 'logLevel'
+    | 'logFormat'
     | 'allowedHosts'
     | 'allowedOrigins'
     | 'maxWsConnections',
@@ -82,6 +115,13 @@ type RawSettings = Partial<
 export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Parsed command-line flags (already split by the CLI). */
+  /** Whether standard output is a terminal (picks the default log format). */
+  isTTY?: boolean;
+  /** The working directory (where a legacy `./data` is looked for). */
+  cwd?: string;
+  /** The platform and home directory the default data directory is derived from (tests set them). */
+  platform?: NodeJS.Platform;
+  home?: string;
   flags?: {
     host?: string;
     port?: string;
@@ -89,6 +129,7 @@ export interface ConfigSources {
     sim?: boolean;
     mdns?: boolean;
     logLevel?: string;
+    logFormat?: string;
     config?: string;
     /** --allowed-host, repeatable; each may hold a comma-separated list. */
     allowedHosts?: string[];
@@ -98,7 +139,14 @@ export interface ConfigSources {
   };
 }
 
-export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}): Config {
+export function loadConfig({
+  env = process.env,
+  flags = {},
+  isTTY = Boolean(process.stdout.isTTY),
+  cwd = process.cwd(),
+  platform = process.platform,
+  home = os.homedir(),
+}: ConfigSources = {}): Config {
   const configFile = flags.config ?? env.LABLINK_CONFIG ?? null;
   const fromFile = configFile
     ? readConfigFile(configFile, flags.config ? '--config' : 'LABLINK_CONFIG')
@@ -113,6 +161,8 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
   if (env.LABLINK_MDNS !== undefined) fromEnv.mdns = { value: env.LABLINK_MDNS, name: 'LABLINK_MDNS' };
   if (env.LABLINK_LOG_LEVEL !== undefined)
     fromEnv.logLevel = { value: env.LABLINK_LOG_LEVEL, name: 'LABLINK_LOG_LEVEL' };
+  if (env.LABLINK_LOG_FORMAT !== undefined)
+    fromEnv.logFormat = { value: env.LABLINK_LOG_FORMAT, name: 'LABLINK_LOG_FORMAT' };
   if (env.LABLINK_ALLOWED_HOSTS !== undefined)
     fromEnv.allowedHosts = { value: env.LABLINK_ALLOWED_HOSTS, name: 'LABLINK_ALLOWED_HOSTS' };
   if (env.LABLINK_ALLOWED_ORIGINS !== undefined)
@@ -128,6 +178,7 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
   if (flags.mdns !== undefined)
     fromFlags.mdns = { value: flags.mdns, name: flags.mdns ? '--mdns' : '--no-mdns' };
   if (flags.logLevel !== undefined) fromFlags.logLevel = { value: flags.logLevel, name: '--log-level' };
+  if (flags.logFormat !== undefined) fromFlags.logFormat = { value: flags.logFormat, name: '--log-format' };
   if (flags.allowedHosts?.length)
     fromFlags.allowedHosts = { value: flags.allowedHosts.join(','), name: '--allowed-host' };
   if (flags.allowedOrigins?.length)
@@ -136,13 +187,21 @@ export function loadConfig({ env = process.env, flags = {} }: ConfigSources = {}
     fromFlags.maxWsConnections = { value: flags.maxWsConnections, name: '--max-ws-connections' };
 
   const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
+  const legacy = path.resolve(cwd, LEGACY_DATA_DIR);
+  const [dataDir, dataDirSource]: [string, Config['dataDirSource']] = raw.dataDir
+    ? [path.resolve(cwd, parseNonEmpty(raw.dataDir)), 'setting']
+    : existsSync(path.join(legacy, DATABASE_FILE))
+      ? [legacy, 'legacy']
+      : [defaultDataDir(env, platform, home), 'default'];
   return {
     host: raw.host ? parseHost(raw.host) : DEFAULTS.host,
     port: raw.port ? parsePort(raw.port) : DEFAULTS.port,
-    dataDir: path.resolve(raw.dataDir ? parseNonEmpty(raw.dataDir) : DEFAULTS.dataDir),
+    dataDir,
+    dataDirSource,
     sim: raw.sim ? parseBoolean(raw.sim) : DEFAULTS.sim,
     mdns: raw.mdns ? parseBoolean(raw.mdns) : DEFAULTS.mdns,
     logLevel: raw.logLevel ? parseLogLevel(raw.logLevel) : DEFAULTS.logLevel,
+    logFormat: raw.logFormat ? parseLogFormat(raw.logFormat) : isTTY ? 'pretty' : 'json',
     configFile: configFile ? path.resolve(configFile) : null,
     instruments: fromFile?.instruments ?? [],
     allowedHosts: raw.allowedHosts ? parseAllowedHosts(raw.allowedHosts) : DEFAULTS.allowedHosts,
@@ -171,6 +230,7 @@ function readConfigFile(
     sim: 'sim',
     mdns: 'mdns',
     log_level: 'logLevel',
+    log_format: 'logFormat',
     allowed_hosts: 'allowedHosts',
     allowed_origins: 'allowedOrigins',
     max_ws_connections: 'maxWsConnections',
@@ -310,6 +370,13 @@ function parseLogLevel({ value, name }: RawSetting): Config['logLevel'] {
   const level = String(value).trim().toLowerCase();
   const found = LOG_LEVELS.find((l) => l === level);
   if (!found) throw new ConfigError(name, `"${String(value)}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return found;
+}
+
+function parseLogFormat({ value, name }: RawSetting): Config['logFormat'] {
+  const format = String(value).trim().toLowerCase();
+  const found = LOG_FORMATS.find((f) => f === format);
+  if (!found) throw new ConfigError(name, `"${String(value)}" is not one of ${LOG_FORMATS.join(', ')}`);
   return found;
 }
 

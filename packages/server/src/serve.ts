@@ -1,9 +1,12 @@
 // Starting and stopping a LabLink server: the one place that turns a Config into a listening process.
 
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { createLogger } from './logging.js';
 import { createServices, type Services } from './services.js';
+
+export { createLogger };
 
 export interface RunningServer {
   url: string;
@@ -13,8 +16,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'lablink' } });
+/** What `lablink serve` prints once listening: the address, where the data lives, how to stop it. */
+export function startMessage(url: string, config: Pick<Config, 'dataDir' | 'dataDirSource'>): string {
+  const data =
+    config.dataDirSource === 'legacy'
+      ? `Data:    ${config.dataDir} (the ./data of an earlier LabLink, kept in use; --data-dir or LABLINK_DATA_DIR moves it)`
+      : `Data:    ${config.dataDir}`;
+  return `LabLink listening on ${url}\n${data}\nCtrl-C stops it (outputs are made safe first).\n`;
 }
 
 export async function startServer(

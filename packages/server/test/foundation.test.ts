@@ -53,9 +53,10 @@ describe('a running server', () => {
 
 describe('configuration', () => {
   it('uses the documented defaults', () => {
-    const config = loadConfig({ env: {} });
+    const config = loadConfig({ env: {}, platform: 'linux', home: '/home/ada', cwd: tmpdir() });
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8000, sim: true });
-    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.dataDir).toBe('/home/ada/.local/share/lablink');
+    expect(config.dataDirSource).toBe('default');
   });
 
   it('lets flags override the environment', () => {
@@ -119,24 +120,36 @@ describe('the lablink CLI', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain(message);
   });
 
-  it('starts, answers and shuts down cleanly on SIGTERM', async () => {
-    const tmp = tempDir();
-    try {
-      const child = spawnCli(['serve', '--port', '0', '--no-sim', '--data-dir', tmp.dir], {
-        LABLINK_LOG_LEVEL: 'info',
-      });
-      const done = collect(child);
-      const url = await waitForListening(child);
-      expect((await http(`${url}/health`)).body.status).toBe('healthy');
-      child.kill('SIGTERM');
-      const run = await done;
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain('shut down cleanly');
-      await expect(fetch(`${url}/health`)).rejects.toThrow();
-    } finally {
-      tmp.remove();
-    }
-  });
+  it.each([
+    ['SIGTERM', 'json'],
+    ['SIGINT', 'pretty'],
+  ] as const)(
+    'starts, says where its data is, answers and shuts down cleanly on %s (%s logs)',
+    async (signal, format) => {
+      const tmp = tempDir();
+      try {
+        const child = spawnCli(
+          ['serve', '--port', '0', '--no-sim', '--data-dir', tmp.dir, '--log-format', format],
+          {
+            LABLINK_LOG_LEVEL: 'info',
+          },
+        );
+        const done = collect(child);
+        const url = await waitForListening(child);
+        expect((await http(`${url}/health`)).body.status).toBe('healthy');
+        child.kill(signal);
+        const run = await done;
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain(`Data:    ${tmp.dir}\n`);
+        expect(run.stdout).toContain('shut down cleanly');
+        if (format === 'pretty') expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d info {2}shut down cleanly$/m);
+        else expect(run.stdout).toMatch(/^\{.*"msg":"shut down cleanly"\}$/m);
+        await expect(fetch(`${url}/health`)).rejects.toThrow();
+      } finally {
+        tmp.remove();
+      }
+    },
+  );
 });
 
 describe('storage', () => {
