@@ -15,6 +15,7 @@ const BENCHMARKS = {
   streams: 'streams.ts',
   alarms: 'alarm-latency.ts',
   acquisition: 'acquisition-throughput.ts',
+  scheduler: 'scheduler-accuracy.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 
