@@ -1,10 +1,12 @@
 // The shell: navigation between panels, the connection bar, the theme toggle and the emergency stop on every
-// page, the "E-stop active" band when it is in force, and the panel of the current route.
+// page, the "Server unreachable" band while the server does not answer, the "E-stop active" band when it is in
+// force, and the panel of the current route.
 
 import { PANELS } from '../panels';
 import { ConnectionBar } from './ConnectionBar';
 import { EmergencyStopBanner, EmergencyStopButton } from './estop';
 import { href, useRoute } from './router';
+import { ServerBanner } from './ServerBanner';
 import { ThemeToggle } from './theme';
 
 export function App() {
@@ -29,6 +31,7 @@ export function App() {
         <ThemeToggle />
         <EmergencyStopButton />
       </header>
+      <ServerBanner />
       <EmergencyStopBanner />
       <main className="content">
         <panel.Component path={panel.id === panelId ? rest : []} />

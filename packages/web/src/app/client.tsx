@@ -2,7 +2,7 @@
 // sockets themselves: everything goes through @lablink/client, which also falls back to polling while the
 // WebSocket is down and goes live again by itself.
 
-import type { LabLinkClient, Mode, Quality } from '@lablink/client';
+import type { LabLinkClient, Mode, Quality, Reachability } from '@lablink/client';
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 
 export type { Mode as RealtimeMode } from '@lablink/client';
@@ -28,6 +28,27 @@ export function useRealtimeMode(): Mode {
     return realtime.onMode(setMode);
   }, [realtime]);
   return mode;
+}
+
+/** Whether the server answers (`reachable`), since when it does not, and the last contact; re-renders on change. */
+export function useReachability(): Reachability {
+  const { realtime } = useClient();
+  const [reach, setReach] = useState(realtime.reachability);
+  useEffect(() => {
+    setReach(realtime.reachability);
+    return realtime.onReachability(setReach);
+  }, [realtime]);
+  return reach;
+}
+
+/** Re-renders every `everyMs` (ages on screen keep counting) and returns Date.now(). */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), everyMs);
+    return () => window.clearInterval(timer);
+  }, [everyMs]);
+  return now;
 }
 
 /** Messages per second, latency, gaps and reconnects of the real-time link. */

@@ -1,6 +1,7 @@
 // Electronic load: the mode (CC/CV/CR/CP), its setpoint, the input switch, live V/I/P and a chart.
 
 import { useEmergencyStop } from '../app/estop';
+import { LiveValues } from '../components/LiveValues';
 import { Plot } from '../components/Plot';
 import { Readout } from '../components/Readout';
 import { Select } from '../components/Select';
@@ -65,11 +66,11 @@ export function ElectronicLoadControl({ equipment, online }: ControlProps) {
         </output>
       </header>
 
-      <div className="readouts">
+      <LiveValues sample={latest} intervalMs={STREAM_INTERVAL_MS} online={online}>
         <Readout label="Load voltage" value={formatFixed(r?.voltage, 3, 'V')} />
         <Readout label="Load current" value={formatFixed(r?.current, 4, 'A')} />
         <Readout label="Load power" value={formatFixed(r?.power, 3, 'W')} />
-      </div>
+      </LiveValues>
 
       <div className="controls">
         <Select

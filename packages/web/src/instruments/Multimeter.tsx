@@ -1,5 +1,6 @@
 // Multimeter: function, range, the live reading and its chart.
 
+import { LiveValues } from '../components/LiveValues';
 import { Plot } from '../components/Plot';
 import { Readout } from '../components/Readout';
 import { Select } from '../components/Select';
@@ -67,7 +68,7 @@ export function MultimeterControl({ equipment, online }: ControlProps) {
 
   return (
     <section className="card channel" aria-label="Multimeter controls">
-      <div className="readouts">
+      <LiveValues sample={latest} intervalMs={STREAM_INTERVAL_MS} online={online}>
         <Readout
           label="Multimeter reading"
           value={r ? (r.value === null ? 'Overload' : formatSi(r.value, r.unit, 7)) : '—'}
@@ -78,7 +79,7 @@ export function MultimeterControl({ equipment, online }: ControlProps) {
           }
           tone={r?.value === null ? 'warn' : 'normal'}
         />
-      </div>
+      </LiveValues>
       <div className="controls">
         <Select
           label="Function"

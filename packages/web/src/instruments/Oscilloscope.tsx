@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { useClient } from '../app/client';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { LiveValues } from '../components/LiveValues';
 import { Plot } from '../components/Plot';
 import { Select } from '../components/Select';
 import { SetpointField } from '../components/SetpointField';
@@ -394,18 +395,25 @@ function Measurements({
         }))}
         onChange={(value) => onChannel(Number(value))}
       />
-      <dl className="measurements">
-        {MEASUREMENTS.map(([key, label, unit]) => (
-          <div key={key} className="measurement">
-            <dt>{label}</dt>
-            <dd>
-              <output aria-label={`CH${channel} ${label}`}>
-                {m ? (m[key] === null ? 'not measurable' : formatSi(m[key], unit)) : '—'}
-              </output>
-            </dd>
-          </div>
-        ))}
-      </dl>
+      <LiveValues
+        sample={latest}
+        intervalMs={MEASUREMENT_INTERVAL_MS}
+        online={online}
+        className="measurements-live"
+      >
+        <dl className="measurements">
+          {MEASUREMENTS.map(([key, label, unit]) => (
+            <div key={key} className="measurement">
+              <dt>{label}</dt>
+              <dd>
+                <output aria-label={`CH${channel} ${label}`}>
+                  {m ? (m[key] === null ? 'not measurable' : formatSi(m[key], unit)) : '—'}
+                </output>
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </LiveValues>
       {stopped && <p className="field-error">Measurements stopped: {stopped}</p>}
     </section>
   );

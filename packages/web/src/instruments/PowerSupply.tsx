@@ -2,6 +2,7 @@
 // and a chart of the last minutes.
 
 import { useEmergencyStop } from '../app/estop';
+import { LiveValues } from '../components/LiveValues';
 import { Plot } from '../components/Plot';
 import { Readout } from '../components/Readout';
 import { SetpointField } from '../components/SetpointField';
@@ -80,14 +81,14 @@ function PsuChannel({
         </output>
       </header>
 
-      <div className="readouts">
+      <LiveValues sample={latest} intervalMs={STREAM_INTERVAL_MS} online={online}>
         <Readout label={`${name} measured voltage`} value={formatFixed(r?.voltage_actual, 3, 'V')} />
         <Readout label={`${name} measured current`} value={formatFixed(r?.current_actual, 4, 'A')} />
         <Readout
           label={`${name} power`}
           value={formatFixed(r ? r.voltage_actual * r.current_actual : null, 3, 'W')}
         />
-      </div>
+      </LiveValues>
 
       <div className="controls">
         <SetpointField

@@ -22,6 +22,6 @@ export function ratingOf(equipment: Equipment, channel: number): ChannelRating |
 /** What a control panel gets: the instrument and whether it can be commanded right now. */
 export interface ControlProps {
   equipment: Equipment;
-  /** Connected: streams run and controls are enabled. */
+  /** Connected and the server reachable: streams run and controls are enabled. */
   online: boolean;
 }

@@ -9,6 +9,7 @@ import { href, navigate } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import type { Equipment } from '../../instruments/types';
 import { describeError } from '../../lib/errors';
+import { plural } from '../../lib/freshness';
 
 const STATUS_TEXT: Record<DiscoveredDevice['status'], string> = {
   available: 'Available',
@@ -66,7 +67,7 @@ function Discovery({ onConnected }: { onConnected(e: Equipment): void }) {
     try {
       const { devices: found } = await rest.discover();
       setDevices(found);
-      notify('info', `Discovery found ${found.length} instrument(s)`);
+      notify('info', `Discovery found ${plural(found.length, 'instrument')}`);
     } catch (err) {
       notify('error', `Discovery failed: ${describeError(err)}`);
     } finally {

@@ -1,15 +1,18 @@
-// One instrument: who it is, its state, its nickname, disconnecting it, and the control panel for its type.
+// One instrument: who it is, its state, its nickname, disconnecting it, and the control panel for its type. Its
+// controls are disabled, with the reason, while it is not connected or the server cannot be reached.
 
 import { type FormEvent, useId, useState } from 'react';
-import { useClient } from '../../app/client';
+import { useClient, useReachability } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { navigate } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { StaleScope } from '../../components/LiveValues';
 import { CONTROL_PANELS } from '../../instruments';
 import type { Equipment } from '../../instruments/types';
 import { describeError } from '../../lib/errors';
+import { controlsBlocked } from '../../lib/freshness';
 import { displayName } from './InstrumentList';
-import { StateBadge, stateInWords } from './StateBadge';
+import { StateBadge } from './StateBadge';
 
 interface Props {
   equipment: Equipment;
@@ -19,58 +22,79 @@ interface Props {
 
 export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
   const panel = CONTROL_PANELS[equipment.type];
-  const online = equipment.state === 'connected';
+  const { reachable } = useReachability();
+  const blocked = controlsBlocked({ state: equipment.state, reachable });
+  const online = blocked === null;
   return (
-    <article className="instrument" aria-label={displayName(equipment)} data-equipment-id={equipment.id}>
-      <header className="instrument-header card">
-        <div className="instrument-title">
-          <h2>{displayName(equipment)}</h2>
-          <StateBadge state={equipment.state} error={equipment.error} />
-        </div>
-        <dl className="facts">
-          <div>
-            <dt>Type</dt>
-            <dd>{panel?.title ?? equipment.type}</dd>
-          </div>
-          <div>
-            <dt>Address</dt>
-            <dd className="mono">{equipment.resource_string}</dd>
-          </div>
-          <div>
-            <dt>Serial</dt>
-            <dd>{equipment.serial_number ?? '—'}</dd>
-          </div>
-          <div>
-            <dt>Firmware</dt>
-            <dd>{equipment.firmware_version ?? '—'}</dd>
-          </div>
-          <div>
-            <dt>ID</dt>
-            <dd className="mono">{equipment.id}</dd>
-          </div>
-        </dl>
-        <div className="instrument-actions">
-          <NicknameForm equipment={equipment} onChanged={onChanged} />
-          <DisconnectButton equipment={equipment} onRemoved={onRemoved} />
-        </div>
-      </header>
+    <StaleScope>
+      {(stale) => (
+        <article
+          className="instrument"
+          aria-label={displayName(equipment)}
+          data-equipment-id={equipment.id}
+          data-controls={online ? 'enabled' : 'disabled'}
+        >
+          <header className="instrument-header card">
+            <div className="instrument-title">
+              <h2>{displayName(equipment)}</h2>
+              <StateBadge state={equipment.state} error={equipment.error} stale={stale} />
+            </div>
+            <dl className="facts">
+              <div>
+                <dt>Type</dt>
+                <dd>{panel?.title ?? equipment.type}</dd>
+              </div>
+              <div>
+                <dt>Address</dt>
+                <dd className="mono">{equipment.resource_string}</dd>
+              </div>
+              <div>
+                <dt>Serial</dt>
+                <dd>{equipment.serial_number ?? '—'}</dd>
+              </div>
+              <div>
+                <dt>Firmware</dt>
+                <dd>{equipment.firmware_version ?? '—'}</dd>
+              </div>
+              <div>
+                <dt>ID</dt>
+                <dd className="mono">{equipment.id}</dd>
+              </div>
+            </dl>
+            <div className="instrument-actions">
+              <NicknameForm equipment={equipment} onChanged={onChanged} disabled={!reachable} />
+              <DisconnectButton equipment={equipment} onRemoved={onRemoved} disabled={!reachable} />
+            </div>
+          </header>
 
-      {!online && (
-        <p className="notice" role="status">
-          Controls are paused while the instrument is {stateInWords(equipment.state)}
-          {equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.
-        </p>
+          {blocked && (
+            <p className="notice controls-blocked" role="status">
+              {blocked}
+              {reachable
+                ? `${equipment.error ? ` (${equipment.error})` : ''}. LabLink reconnects by itself.`
+                : ": the instrument's state cannot be known until the server answers again."}
+            </p>
+          )}
+          {panel ? (
+            <panel.Control equipment={equipment} online={online} />
+          ) : (
+            <p className="notice">LabLink has no control panel for {equipment.type} instruments.</p>
+          )}
+        </article>
       )}
-      {panel ? (
-        <panel.Control equipment={equipment} online={online} />
-      ) : (
-        <p className="notice">LabLink has no control panel for {equipment.type} instruments.</p>
-      )}
-    </article>
+    </StaleScope>
   );
 }
 
-function NicknameForm({ equipment, onChanged }: { equipment: Equipment; onChanged(e: Equipment): void }) {
+function NicknameForm({
+  equipment,
+  onChanged,
+  disabled,
+}: {
+  equipment: Equipment;
+  onChanged(e: Equipment): void;
+  disabled: boolean;
+}) {
   const { rest } = useClient();
   const notify = useNotify();
   const id = useId();
@@ -107,10 +131,10 @@ function NicknameForm({ equipment, onChanged }: { equipment: Equipment; onChange
         placeholder={equipment.model}
         maxLength={100}
         onChange={(e) => setDraft(e.target.value)}
-        disabled={busy}
+        disabled={busy || disabled}
         autoComplete="off"
       />
-      <button type="submit" disabled={busy || draft === null}>
+      <button type="submit" disabled={busy || disabled || draft === null}>
         Save nickname
       </button>
       <ErrorAlert message={error} />
@@ -118,7 +142,15 @@ function NicknameForm({ equipment, onChanged }: { equipment: Equipment; onChange
   );
 }
 
-function DisconnectButton({ equipment, onRemoved }: { equipment: Equipment; onRemoved(): void }) {
+function DisconnectButton({
+  equipment,
+  onRemoved,
+  disabled,
+}: {
+  equipment: Equipment;
+  onRemoved(): void;
+  disabled: boolean;
+}) {
   const { rest } = useClient();
   const notify = useNotify();
   const [confirming, setConfirming] = useState(false);
@@ -141,7 +173,7 @@ function DisconnectButton({ equipment, onRemoved }: { equipment: Equipment; onRe
 
   if (!confirming) {
     return (
-      <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+      <button type="button" className="secondary" onClick={() => setConfirming(true)} disabled={disabled}>
         Disconnect
       </button>
     );
@@ -149,7 +181,7 @@ function DisconnectButton({ equipment, onRemoved }: { equipment: Equipment; onRe
   return (
     <fieldset className="confirm">
       <legend>Turn its outputs off and disconnect?</legend>
-      <button type="button" className="danger" onClick={disconnect} disabled={busy}>
+      <button type="button" className="danger" onClick={disconnect} disabled={busy || disabled}>
         {busy ? 'Disconnecting…' : 'Yes, disconnect'}
       </button>
       <button type="button" className="secondary" onClick={() => setConfirming(false)} disabled={busy}>

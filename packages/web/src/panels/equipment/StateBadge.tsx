@@ -1,33 +1,28 @@
-// An instrument's connection state in words and colour; the reason is shown whenever there is one.
+// An instrument's connection state in words and colour; the reason is shown whenever there is one. While the
+// server cannot be reached the state cannot be known: the badge says Unknown, and Stale while the instrument's
+// readings have stopped arriving (lib/freshness has the rules).
 
-const TEXT: Record<string, string> = {
-  connected: 'Connected',
-  connecting: 'Connecting…',
-  reconnecting: 'Reconnecting…',
-  // The link opens but the instrument does not answer (hung, busy for good): LabLink keeps checking.
-  not_responding: 'Not responding',
-  error: 'Error',
-  disconnected: 'Disconnected',
-};
-const TONE: Record<string, string> = {
-  connected: 'ok',
-  connecting: 'warn',
-  reconnecting: 'warn',
-  not_responding: 'bad',
-  error: 'bad',
-  disconnected: 'muted',
-};
+import { useReachability } from '../../app/client';
+import { instrumentBadge } from '../../lib/freshness';
 
-/** The state in a sentence: "while the instrument is not responding". */
-export function stateInWords(state: string): string {
-  return state === 'error' ? 'in error' : state.replaceAll('_', ' ');
+export { stateInWords } from '../../lib/freshness';
+
+interface Props {
+  state: string;
+  error: string | null;
+  /** Some of its live readings are stale. */
+  stale?: boolean | undefined;
 }
 
-export function StateBadge({ state, error }: { state: string; error: string | null }) {
+export function StateBadge({ state, error, stale }: Props) {
+  const { reachable } = useReachability();
+  const badge = instrumentBadge({ state, reachable, stale });
   return (
-    <span className="state">
-      <span className={`badge badge-${TONE[state] ?? 'muted'}`}>{TEXT[state] ?? state}</span>
-      {error && <span className="state-reason">{error}</span>}
+    <span className="state" data-state={state}>
+      <span className={`badge badge-${badge.tone}`} title={badge.title}>
+        {badge.text}
+      </span>
+      {error && reachable && <span className="state-reason">{error}</span>}
     </span>
   );
 }
