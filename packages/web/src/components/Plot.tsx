@@ -5,7 +5,8 @@ import { type HTMLAttributes, useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useTheme } from '../app/theme';
-import { siNumber } from '../lib/format';
+import { laneRange, niceTicks, tickLabels } from '../lib/ticks';
+import { legendTime, timeTickLabels } from '../lib/time';
 
 export interface PlotSeries {
   label: string;
@@ -27,6 +28,13 @@ export interface PlotAxis {
    * microvolts of noise are not blown up to fill the chart.
    */
   minSpan?: number;
+  /** The unit of the tick labels ("V" gives "5.00 V", "500 mA"); without one, the labels are bare numbers. */
+  unit?: string;
+  /**
+   * Draw this scale in a lane of its own, 0 the top one, so that quantities that move together (a resistor's
+   * voltage, current and power) do not lie on top of each other. Axes with a lane split the height between them.
+   */
+  lane?: number;
 }
 
 interface Props extends Omit<HTMLAttributes<HTMLElement>, 'children'> {
@@ -78,6 +86,9 @@ export function Plot({
     const ink = css.getPropertyValue('--muted').trim() || '#666';
     const grid = css.getPropertyValue('--grid').trim() || '#ddd';
     const axisStyle = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const lanes = new Set(axes.map((a) => a.lane).filter((l) => l !== undefined)).size;
+    // Each lane's own data range, as its scale's range function last found it: its ticks stay inside its lane.
+    const laneSpans = new Map<string, [number, number]>();
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 200),
       height,
@@ -91,14 +102,24 @@ export function Plot({
           : { time },
         ...Object.fromEntries(
           axes
-            .filter((a) => a.minSpan !== undefined)
+            .filter((a) => a.minSpan !== undefined || a.lane !== undefined)
             .map((a) => [
               a.scale,
               {
                 range: (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
-                  const low = Math.min(0, min ?? 0);
-                  const high = Math.max(max ?? 0, low + (a.minSpan as number));
-                  return [low, high + 0.05 * (high - low)];
+                  let low: number;
+                  let high: number;
+                  if (a.minSpan !== undefined) {
+                    low = Math.min(0, min ?? 0);
+                    high = Math.max(max ?? 0, low + a.minSpan);
+                    high += 0.05 * (high - low);
+                  } else {
+                    const pad = Math.max(((max ?? 1) - (min ?? 0)) * 0.05, Math.abs(max ?? 1) * 1e-3, 1e-9);
+                    low = (min ?? 0) - pad;
+                    high = (max ?? 1) + pad;
+                  }
+                  laneSpans.set(a.scale, [low, high]);
+                  return a.lane === undefined ? [low, high] : laneRange(low, high, a.lane, lanes);
                 },
               },
             ]),
@@ -106,7 +127,7 @@ export function Plot({
       },
       series: [
         time
-          ? {}
+          ? { label: 'Time', value: (_u, v) => legendTime(v) }
           : { label: xLabel ?? 'x', value: (_u, v) => (v === null ? '—' : (formatX?.(v) ?? String(v))) },
         ...series.map((s) => ({
           label: s.label,
@@ -122,7 +143,7 @@ export function Plot({
         {
           ...axisStyle,
           ...(time
-            ? {}
+            ? { values: (_u: uPlot, ticks: number[]) => timeTickLabels(ticks) }
             : {
                 label: xLabel,
                 values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatX?.(t) ?? String(t)),
@@ -133,10 +154,19 @@ export function Plot({
           // With several y axes, each is drawn in its series' colour so it is clear which is which.
           stroke: axes.length > 1 ? (series.find((s) => s.scale === a.scale)?.color ?? ink) : ink,
           scale: a.scale,
-          label: a.label,
-          values: (_u: uPlot, ticks: number[]) => ticks.map((t) => siNumber(t, 3)),
+          // A lane's label would be centred on the whole height; its ticks carry the unit instead.
+          label: a.lane === undefined ? a.label : undefined,
+          values: (_u: uPlot, ticks: number[]) => tickLabels(ticks, a.unit),
+          ...(a.lane === undefined
+            ? {}
+            : {
+                splits: () => {
+                  const span = laneSpans.get(a.scale);
+                  return span ? niceTicks(span[0], span[1], 2) : [];
+                },
+              }),
           side: a.side === 'right' ? 1 : 3,
-          grid: { show: a.side !== 'right', stroke: grid, width: 1 },
+          grid: { show: a.lane !== undefined || a.side !== 'right', stroke: grid, width: 1 },
         })),
       ],
       legend: { live: true },

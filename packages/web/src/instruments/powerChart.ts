@@ -1,4 +1,5 @@
-// The live chart the power supply and the electronic load both draw: voltage, current and power on their own axes.
+// The live chart the power supply and the electronic load both draw: voltage, current and power, each in its own
+// lane with its own axis.
 
 import type { PlotAxis, PlotSeries } from '../components/Plot';
 import { formatFixed } from '../lib/format';
@@ -21,8 +22,12 @@ export const POWER_CHART_SERIES: readonly PlotSeries[] = [
   { label: 'Power', color: QUANTITY_COLORS.power, scale: 'W', format: (v: number) => formatFixed(v, 3, 'W') },
 ];
 
+/**
+ * Each quantity in a lane of its own: on a resistor, voltage, current and power rise and fall together, and on
+ * shared or overlaid scales their traces would lie on top of each other.
+ */
 export const POWER_CHART_AXES: readonly PlotAxis[] = [
-  { scale: 'V', label: 'Volts', minSpan: 1 },
-  { scale: 'A', label: 'Amps', side: 'right', minSpan: 0.1 },
-  { scale: 'W', label: 'Watts', side: 'right', minSpan: 1 },
+  { scale: 'V', label: 'Volts', unit: 'V', minSpan: 1, lane: 0 },
+  { scale: 'A', label: 'Amps', unit: 'A', side: 'right', minSpan: 0.1, lane: 1 },
+  { scale: 'W', label: 'Watts', unit: 'W', minSpan: 1, lane: 2 },
 ];

@@ -7,6 +7,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useTheme } from '../../app/theme';
 import { siNumber } from '../../lib/format';
+import { tickLabels } from '../../lib/ticks';
+import { legendTime, timeTickLabels } from '../../lib/time';
 import { channelColor } from './model';
 
 interface Props {
@@ -43,7 +45,7 @@ export function AcquisitionChart({ title, channels, data, live, height = 300 }: 
       height,
       scales: { x: { time: true } },
       series: [
-        {},
+        { label: 'Time', value: (_u: uPlot, v: number | null) => legendTime(v) },
         ...channels.map((name, i) => ({
           label: name,
           stroke: channelColor(i),
@@ -53,8 +55,8 @@ export function AcquisitionChart({ title, channels, data, live, height = 300 }: 
         })),
       ],
       axes: [
-        axisStyle,
-        { ...axisStyle, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => siNumber(t, 3)) },
+        { ...axisStyle, values: (_u: uPlot, ticks: number[]) => timeTickLabels(ticks) },
+        { ...axisStyle, values: (_u: uPlot, ticks: number[]) => tickLabels(ticks) },
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false, setScale: true } },
