@@ -17,8 +17,12 @@ export const DIST = path.join(WEB, 'dist');
 
 export interface BenchServer {
   url: string;
-  /** The simulated instruments, for fault injection (dropped connections …). */
-  bench: Bench;
+  /** The simulated instruments, for fault injection (dropped connections …); a new bench after restart(). */
+  readonly bench: Bench;
+  /** Stops the server (and its bench) but keeps its port and data directory for restart(). */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and data directory (halting it first if it runs). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,15 +48,33 @@ export function ensureWebBuild(): void {
 /** The real server, exactly as `lablink serve` builds it; call ensureWebBuild() first so it serves the app. */
 export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lablink-e2e-'));
-  const config = loadConfig({
-    env: { LABLINK_PORT: '0', LABLINK_SIM: 'on', LABLINK_MDNS: 'off', LABLINK_DATA_DIR: dataDir },
-  });
-  const server = await startServer(config, pino({ level: 'silent' }));
+  const start = (port: string) =>
+    startServer(
+      loadConfig({
+        env: { LABLINK_PORT: port, LABLINK_SIM: 'on', LABLINK_MDNS: 'off', LABLINK_DATA_DIR: dataDir },
+      }),
+      pino({ level: 'silent' }),
+    );
+  let server = await start('0');
+  let running = true;
+  const port = new URL(server.url).port;
+  const halt = async () => {
+    if (running) await server.stop();
+    running = false;
+  };
   return {
     url: server.url,
-    bench: server.services.bench as Bench,
+    get bench() {
+      return server.services.bench as Bench;
+    },
+    halt,
+    async restart() {
+      await halt();
+      server = await start(port);
+      running = true;
+    },
     async stop() {
-      await server.stop();
+      await halt();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

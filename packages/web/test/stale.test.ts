@@ -49,10 +49,10 @@ describe('controls', () => {
       'Server unreachable — controls disabled',
     );
     expect(controlsBlocked({ state: 'not_responding', reachable: true })).toBe(
-      'Instrument not responding — controls disabled',
+      'Controls are paused while the instrument is not responding',
     );
     expect(controlsBlocked({ state: 'error', reachable: true })).toBe(
-      'Instrument in error — controls disabled',
+      'Controls are paused while the instrument is in error',
     );
     expect(controlsBlocked({ state: 'connected', reachable: true })).toBeNull();
   });

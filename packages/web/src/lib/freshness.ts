@@ -75,7 +75,7 @@ export function stateInWords(state: string): string {
 /** Why an instrument's controls are disabled right now; null when they can be used. */
 export function controlsBlocked({ state, reachable }: { state: string; reachable: boolean }): string | null {
   if (!reachable) return 'Server unreachable — controls disabled';
-  if (state !== 'connected') return `Instrument ${stateInWords(state)} — controls disabled`;
+  if (state !== 'connected') return `Controls are paused while the instrument is ${stateInWords(state)}`;
   return null;
 }
 

@@ -71,7 +71,7 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
             <p className="notice controls-blocked" role="status">
               {blocked}
               {reachable
-                ? `${equipment.error ? ` (${equipment.error})` : ''}. LabLink reconnects by itself.`
+                ? `${equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.`
                 : ": the instrument's state cannot be known until the server answers again."}
             </p>
           )}
