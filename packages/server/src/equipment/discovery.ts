@@ -1,6 +1,6 @@
 // Discovery: what instruments could be connected. Candidates come from the simulated bench, the config file, LXI
-// instruments announcing themselves over mDNS, and the machine's serial ports; network (TCP) candidates are asked
-// *IDN? with a short timeout.
+// instruments announcing themselves over mDNS, and the machine's serial ports; network (TCP) candidates, and the
+// on-board UARTs that most PCs have with nothing attached, are asked *IDN? with a short timeout.
 
 import { ScpiSession } from '@lablink/instruments';
 import type { DiscoveredDevice } from '@lablink/protocol/rest';
@@ -44,6 +44,8 @@ export async function discover(
   // The same instrument can be both configured and announced: list it once, under its first source.
   const candidates = all.filter((c, i) => all.findIndex((d) => d.resource === c.resource) === i);
   const now = new Date().toISOString();
+  // The serial ports are looked at meanwhile (an on-board UART's *IDN? waits out its timeout when nothing answers).
+  const serial = serialPorts(now, connected);
   const probed = await Promise.all(
     candidates.map(async ({ resource, method, name }) => {
       const equipmentId = connected.get(resource) ?? null;
@@ -73,8 +75,7 @@ export async function discover(
       return { ...base, ...(await probe(resource)) };
     }),
   );
-  const serial = await serialPorts(now, connected);
-  return [...probed, ...serial];
+  return [...probed, ...(await serial)];
 }
 
 async function probe(resource: string) {
@@ -108,27 +109,68 @@ async function probe(resource: string) {
   }
 }
 
-/** Serial ports are listed, not probed: a wrong baud rate or protocol could upset an instrument. */
-async function serialPorts(now: string, connected: Map<string, string>): Promise<DiscoveredDevice[]> {
-  const ports = await SerialPort.list().catch(() => []);
-  return ports.map((port) => {
-    const resource = `ASRL${port.path}::INSTR`;
-    const equipmentId = connected.get(resource) ?? null;
-    return {
-      device_id: resource,
-      resource_name: resource,
-      manufacturer: port.manufacturer ?? null,
-      model: null,
-      serial_number: port.serialNumber ?? null,
-      firmware_version: null,
-      discovery_method: 'serial' as const,
-      friendly_name: port.pnpId ?? null,
-      discovered_at: now,
-      is_connected: equipmentId !== null,
-      equipment_id: equipmentId,
-      status: equipmentId ? ('connected' as const) : ('unprobed' as const),
-      error: null,
-      response_time_ms: null,
-    };
-  });
+/** What the serial port lister says of a port (serialport's PortInfo, the fields discovery reads). */
+export interface SerialPortInfo {
+  path: string;
+  manufacturer?: string | undefined;
+  serialNumber?: string | undefined;
+  pnpId?: string | undefined;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
+}
+
+/**
+ * A legacy on-board UART (a PC's COM1–COM4, Linux's /dev/ttyS*, which the kernel creates whether or not anything
+ * is wired to them) rather than a USB or add-on adapter that an instrument plugs into.
+ */
+export function isOnboardUart(port: SerialPortInfo): boolean {
+  if (port.vendorId || port.productId) return false;
+  if (/^\/dev\/ttyS\d+$/.test(port.path)) return true;
+  // Windows: the motherboard's ports are ACPI PNP0501 devices of "(Standard port types)".
+  return /^ACPI\\PNP050[01]/i.test(port.pnpId ?? '') || port.manufacturer === '(Standard port types)';
+}
+
+export interface SerialDiscovery {
+  list?: () => Promise<SerialPortInfo[]>;
+  probe?: (resource: string) => Promise<Awaited<ReturnType<typeof probe>>>;
+}
+
+/**
+ * The machine's serial ports. Adapters (USB and the like) are listed without being probed: a wrong baud rate or
+ * protocol could upset an instrument. On-board UARTs exist on most PCs with nothing attached, so one is offered
+ * only when something on it answers *IDN? (or it is already connected).
+ */
+export async function serialPorts(
+  now: string,
+  connected: Map<string, string>,
+  { list = () => SerialPort.list(), probe: ask = probe }: SerialDiscovery = {},
+): Promise<DiscoveredDevice[]> {
+  const ports = await list().catch(() => []);
+  const found = await Promise.all(
+    ports.map(async (port): Promise<DiscoveredDevice | null> => {
+      const resource = `ASRL${port.path}::INSTR`;
+      const equipmentId = connected.get(resource) ?? null;
+      const base = {
+        device_id: resource,
+        resource_name: resource,
+        manufacturer: port.manufacturer ?? null,
+        model: null,
+        serial_number: port.serialNumber ?? null,
+        firmware_version: null,
+        discovery_method: 'serial' as const,
+        friendly_name: port.pnpId ?? null,
+        discovered_at: now,
+        is_connected: equipmentId !== null,
+        equipment_id: equipmentId,
+        status: equipmentId ? ('connected' as const) : ('unprobed' as const),
+        error: null,
+        response_time_ms: null,
+      };
+      if (equipmentId || !isOnboardUart(port)) return base;
+      const answer = await ask(resource).catch(() => null);
+      if (answer?.status !== 'available') return null;
+      return { ...base, ...answer, friendly_name: base.friendly_name };
+    }),
+  );
+  return found.filter((d): d is DiscoveredDevice => d !== null);
 }
