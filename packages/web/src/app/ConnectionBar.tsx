@@ -1,8 +1,8 @@
 // How the page is connected right now. Latency is measured from the server's timestamps on each message (not
 // from when the browser happened to look), so it means something; "polling" says the WebSocket is down and the
-// page is reading over HTTP until it comes back by itself.
+// page is reading over HTTP until it comes back by itself; "Server unreachable" that nothing answers at all.
 
-import { type RealtimeMode, useQuality, useRealtimeMode } from './client';
+import { type RealtimeMode, useQuality, useReachability, useRealtimeMode } from './client';
 
 const MODE_TEXT: Record<RealtimeMode, string> = {
   connecting: 'Connecting…',
@@ -15,12 +15,18 @@ const MODE_TEXT: Record<RealtimeMode, string> = {
 export function ConnectionBar() {
   const mode = useRealtimeMode();
   const quality = useQuality();
+  const { reachable } = useReachability();
   const latency = quality.latencyMs;
   return (
-    <section className="connection" aria-label="Connection" data-mode={mode}>
-      <span className={`connection-mode mode-${mode}`} role="status">
+    <section
+      className="connection"
+      aria-label="Connection"
+      data-mode={mode}
+      data-reachable={String(reachable)}
+    >
+      <span className={`connection-mode mode-${reachable ? mode : 'closed'}`} role="status">
         <span className="dot" aria-hidden="true" />
-        {MODE_TEXT[mode]}
+        {reachable ? MODE_TEXT[mode] : 'Server unreachable'}
       </span>
       <span
         className="connection-stat"
