@@ -276,6 +276,8 @@ describe('client realtime', () => {
       () => got.slice(polledFrom).filter((m) => m.source === 'poll').length >= 2,
       'polled readings',
     );
+    // The socket is down, but the server answers the polls: it is reachable.
+    expect(client.realtime.reachability.reachable).toBe(true);
     // An event published while the socket is down arrives after the reconnect.
     await client.rest.acquireLock(psu, { lock_mode: 'observer' });
 
@@ -377,6 +379,8 @@ describe('client realtime across a server restart', () => {
 
       await first.stop();
       await until(() => client.realtime.mode === 'polling', 'polling');
+      // The polls fail without an answer: the server is unreachable, not merely the socket down.
+      await until(() => !client.realtime.reachability.reachable, 'unreachable while polling');
       second = await startTestServer({ LABLINK_SIM: 'on', LABLINK_PORT: String(port) }, dataDir);
       const before = got.length;
       await until(
