@@ -157,6 +157,9 @@ export function Plot({
           // A lane's label would be centred on the whole height; its ticks carry the unit instead.
           label: a.lane === undefined ? a.label : undefined,
           values: (_u: uPlot, ticks: number[]) => tickLabels(ticks, a.unit),
+          // Wide enough for the longest label ("100 mA", "4.9995"), which a fixed width would cut off.
+          size: (_u: uPlot, values: string[] | null) =>
+            Math.max(40, 20 + 8 * Math.max(0, ...(values ?? []).map((v) => v.length))),
           ...(a.lane === undefined
             ? {}
             : {
