@@ -1,7 +1,8 @@
 // Numbers as people read them on a bench: fixed decimals for supply and load values (5.000 V), SI prefixes for
 // the wide ranges of scopes and meters (500 µs/div, 4.7 kΩ). Parsing accepts what people type: 0.001, 1m, 1 ms.
 
-const PREFIXES: readonly [number, string][] = [
+/** SI prefixes from giga to pico, largest first. */
+export const PREFIXES: readonly [number, string][] = [
   [1e9, 'G'],
   [1e6, 'M'],
   [1e3, 'k'],

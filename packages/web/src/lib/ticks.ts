@@ -1,23 +1,8 @@
 // Axis tick labels with as many digits as the ticks need to differ: ticks 4.9990, 4.9995, 5.0000 read
 // "4.9990", "4.9995", "5.0000", not "5", "5", "5" as a fixed number of significant digits would give.
 
-const PREFIXES: readonly [number, string][] = [
-  [1e9, 'G'],
-  [1e6, 'M'],
-  [1e3, 'k'],
-  [1, ''],
-  [1e-3, 'm'],
-  [1e-6, 'µ'],
-  [1e-9, 'n'],
-  [1e-12, 'p'],
-];
+import { PREFIXES } from './format';
 
-/**
- * Labels for a chart axis's ticks, one SI prefix for all of them (that of the largest tick), and the decimals the
- * step between ticks requires, all ticks alike: [0, 0.5, 1] → "0.0", "0.5", "1.0"; [4.999, 5, 5.001] → "4.999",
- * "5.000", "5.001"; [0, 0.002, 0.004] → "0", "2m", "4m"; [1000, 1500, 2000] → "1.0k", "1.5k", "2.0k". With a
- * unit: "2 mA", "0 A".
- */
 /** A round step (1, 2 or 5 times a power of ten) that cuts `span` into about `count` parts. */
 export function niceStep(span: number, count: number): number {
   if (!(span > 0) || !(count > 0)) return 1;
@@ -37,6 +22,12 @@ export function niceTicks(low: number, high: number, count = 3): number[] {
   return ticks;
 }
 
+/**
+ * Labels for a chart axis's ticks, one SI prefix for all of them (that of the largest tick), and the decimals the
+ * step between ticks requires, all ticks alike: [0, 0.5, 1] → "0.0", "0.5", "1.0"; [4.999, 5, 5.001] → "4.999",
+ * "5.000", "5.001"; [0, 0.002, 0.004] → "0", "2m", "4m"; [1000, 1500, 2000] → "1.0k", "1.5k", "2.0k". With a
+ * unit: "2 mA", "0 A".
+ */
 export function tickLabels(ticks: readonly number[], unit = ''): string[] {
   const finite = ticks.filter((t) => Number.isFinite(t));
   if (finite.length === 0) return ticks.map(() => '');
