@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { Bus, type Published } from '../src/bus.js';
 import type { EquipmentView } from '../src/equipment/types.js';
 import {
+  CATCH_UP_MS,
   type ClaimRequest,
   type Clock,
   type Freshness,
-  CATCH_UP_MS,
   nextTick,
   type ReadingSource,
   ReadingsPipeline,

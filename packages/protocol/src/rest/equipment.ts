@@ -166,7 +166,8 @@ export const ReadingsQuery = Type.Object({
   channel: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
 });
 export const ReadingsResponse = Type.Unknown({
-  description: 'A power supply, electronic load or multimeter reading (PowerSupplyData, ElectronicLoadData or MultimeterData)',
+  description:
+    'A power supply, electronic load or multimeter reading (PowerSupplyData, ElectronicLoadData or MultimeterData)',
 });
 
 /** An item of POST /api/equipment/discover. */
