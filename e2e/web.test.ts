@@ -333,13 +333,28 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
       .toBe(1);
   }, 90_000);
 
-  it('says in words why an address cannot be connected', async () => {
-    await page.getByLabel('VISA address', { exact: true }).fill('not-a-visa-address');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  it('says in one line why an address cannot be connected, the forms it reads folded under it', async () => {
+    const address = page.getByLabel('Address', { exact: true });
     const form = page.locator('form.connect-form');
+    await address.fill('TCPIP0::lab-psu');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await expect
       .poll(() => form.getByRole('alert').textContent(), LIVE_TIMEOUT)
-      .toMatch(/^Invalid request: .+/);
+      .toBe(
+        'Invalid request: "TCPIP0::lab-psu" is not an instrument address: it does not end in ::INSTR or ::SOCKET',
+      );
+    const forms = form.locator('details.accepted-forms');
+    expect(await forms.getAttribute('open')).toBeNull(); // folded
+    await forms.locator('summary').click();
+    await expect.poll(() => forms.getByRole('listitem').count(), LIVE_TIMEOUT).toBeGreaterThanOrEqual(5);
+
+    // A bare host is an address LabLink tries (its SCPI socket, port 5025): here nothing answers there.
+    await address.fill('127.0.0.1:1');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent(), LIVE_TIMEOUT)
+      .toMatch(/TCPIP0::127\.0\.0\.1::1::SOCKET/);
+    expect(await form.locator('details.accepted-forms').count()).toBe(0);
   }, 60_000);
 
   it('raised no uncaught errors in the page', () => {

@@ -33,7 +33,9 @@ export type OpenableResource = Extract<ParsedResource, { kind: 'tcpip-socket' | 
 /** The port of the raw SCPI socket on nearly every LAN instrument. */
 export const DEFAULT_SCPI_PORT = 5025;
 
-const ACCEPTED_FORMS = [
+/** The address forms LabLink reads, for a refusal to list under its one-line reason. */
+export const ACCEPTED_FORMS: readonly string[] = [
+  "host or IP address, optionally :port (a LAN instrument's SCPI socket, port 5025 if none is given)",
   'TCPIP[board]::host::port::SOCKET',
   'TCPIP[board]::host[::device]::INSTR',
   'USB[board]::vendor::product::serial[::interface]::INSTR',
@@ -41,13 +43,28 @@ const ACCEPTED_FORMS = [
   'ASRL<path>::INSTR (e.g. ASRL/dev/ttyUSB0::INSTR)',
   'COM<n>',
   'GPIB[board]::primary[::secondary]::INSTR',
-].join(', ');
+];
+
+/**
+ * What a person types for a LAN instrument, as a VISA resource: a bare host name or IPv4 address, with an optional
+ * `:port`, is the instrument's raw SCPI socket (`192.168.1.50` → `TCPIP0::192.168.1.50::5025::SOCKET`). Anything
+ * else (a VISA resource, COM3) is returned as it is, trimmed.
+ */
+export function expandAddress(address: string): string {
+  const text = address.trim();
+  const bare =
+    /^([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::(\d{1,5}))?$/.exec(
+      text,
+    );
+  if (!bare || /^(COM\d+|(TCPIP|USB|ASRL|GPIB)\d*)$/i.test(bare[1] as string)) return text;
+  const port = bare[2] === undefined ? DEFAULT_SCPI_PORT : Number(bare[2]);
+  if (port < 1 || port > 65_535) return text;
+  return `TCPIP0::${bare[1]}::${port}::SOCKET`;
+}
 
 export function parseResource(resource: string): ParsedResource {
   const fail: Fail = (problem) => {
-    throw new ResourceSyntaxError(
-      `Invalid VISA resource ${JSON.stringify(resource)}: ${problem}. Accepted forms: ${ACCEPTED_FORMS}`,
-    );
+    throw new ResourceSyntaxError(`${JSON.stringify(resource)} is not an instrument address: ${problem}`);
   };
   const text = resource.trim();
   if (text === '') fail('it is empty');

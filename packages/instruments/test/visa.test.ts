@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ResourceNotAllowedError, ResourceSyntaxError, UnsupportedInterfaceError } from '../src/errors.js';
 import {
+  ACCEPTED_FORMS,
   assertOpenable,
   assertSerialDevicePath,
   connectionType,
+  expandAddress,
   formatResource,
   isSerialDevicePath,
   type ParsedResource,
@@ -129,10 +131,31 @@ describe('parseResource', () => {
     expect(() => parseResource(resource)).toThrow(problem);
   });
 
-  it('shows the accepted forms and the offending string, escaped, in every syntax error', () => {
+  it('says in one line what is wrong with the offending string, escaped; the accepted forms are listed apart', () => {
     expect(() => parseResource('TCPIP0::host\n::5025::SOCKET')).toThrow(
-      /^Invalid VISA resource "TCPIP0::host\\n::5025::SOCKET": .*Accepted forms: TCPIP\[board\]::host::port::SOCKET, .*ASRL<path>::INSTR .*GPIB/,
+      /^"TCPIP0::host\\n::5025::SOCKET" is not an instrument address: it contains a control character or ";"$/,
     );
+    expect(ACCEPTED_FORMS.join('\n')).toMatch(
+      /TCPIP\[board\]::host::port::SOCKET[\s\S]*ASRL<path>::INSTR[\s\S]*GPIB/,
+    );
+  });
+});
+
+describe('expandAddress', () => {
+  it.each([
+    ['192.168.1.50', 'TCPIP0::192.168.1.50::5025::SOCKET'],
+    [' 192.168.1.50:5555 ', 'TCPIP0::192.168.1.50::5555::SOCKET'],
+    ['psu-3.lab.example', 'TCPIP0::psu-3.lab.example::5025::SOCKET'],
+    ['localhost:5025', 'TCPIP0::localhost::5025::SOCKET'],
+    ['TCPIP0::10.0.0.2::INSTR', 'TCPIP0::10.0.0.2::INSTR'],
+    ['COM3', 'COM3'],
+    ['ASRL1', 'ASRL1'],
+    ['host:99999', 'host:99999'],
+    ['host:0', 'host:0'],
+    ['-bad-', '-bad-'],
+    ['two words', 'two words'],
+  ])('%j → %j', (typed, resource) => {
+    expect(expandAddress(typed)).toBe(resource);
   });
 });
 

@@ -384,10 +384,11 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it.each([
-    ['TCPIP0::127.0.0.1', /resource/i],
+    ['TCPIP0::127.0.0.1', /not an instrument address/],
     ['TCPIP0::127.0.0.1::99999::SOCKET', /port/i],
     ['USB0::0x1AB1::0x04CE::DS1ZA1::INSTR', /not supported/i],
-    ['hello', /resource/i],
+    // (A bare word is a host name LabLink tries; two words are no address at all.)
+    ['hello there', /not an instrument address/],
   ])('a bad resource string %s is 400 saying why', async (resource, message) => {
     const res = await http(`${server.url}/api/equipment/connect`, { body: { resource_string: resource } });
     expect(res.status).toBe(400);
@@ -437,3 +438,37 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('addresses as people type them', () => {
+  it('takes a bare host:port for the SCPI socket there, and refuses a malformed address in one line, listing the forms apart', async () => {
+    const { startSimulator } = await import('@lablink/instruments/sim');
+    const sim = await startSimulator('34461A');
+    try {
+      const connected = await http(`${server.url}/api/equipment/connect`, {
+        body: { resource_string: `127.0.0.1:${sim.port}` },
+      });
+      expect(connected.status).toBe(200);
+      const id = connected.body.equipment_id;
+      const { body } = await http(`${server.url}/api/equipment/${id}`);
+      expect(body.equipment).toMatchObject({
+        resource_string: `TCPIP0::127.0.0.1::${sim.port}::SOCKET`,
+        model: '34461A',
+        state: 'connected',
+      });
+      await http(`${server.url}/api/equipment/disconnect/${id}`, { method: 'POST' });
+    } finally {
+      await sim.stop();
+    }
+    const refused = await http(`${server.url}/api/equipment/connect`, {
+      body: { resource_string: 'TCPIP0::x' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'invalid_resource', field: 'resource_string' });
+    expect(refused.body.detail).toBe(
+      '"TCPIP0::x" is not an instrument address: it does not end in ::INSTR or ::SOCKET',
+    );
+    expect(refused.body.accepted_forms).toEqual(
+      expect.arrayContaining(['TCPIP[board]::host::port::SOCKET', 'COM<n>']),
+    );
+  });
+});

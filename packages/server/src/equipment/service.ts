@@ -4,12 +4,14 @@
 
 import { createHash } from 'node:crypto';
 import {
+  ACCEPTED_FORMS,
   assertOpenable,
   type CommandInfo,
   type ConnectOptions,
   connectInstrument,
   connectionType,
   type Driver,
+  expandAddress,
   findDriver,
   InstrumentError,
   InstrumentIOError,
@@ -145,11 +147,17 @@ export class EquipmentService {
 
   /** Connects an instrument (or returns the one already connected at that resource). */
   async connect(request: ConnectRequest): Promise<EquipmentView> {
-    const resource = request.resource_string.trim();
+    const resource = expandAddress(request.resource_string);
     try {
       assertOpenable(parseResource(resource));
     } catch (err) {
-      if (err instanceof ResourceSyntaxError || err instanceof UnsupportedInterfaceError) {
+      if (err instanceof ResourceSyntaxError) {
+        // One line of reason; the forms LabLink reads go with it, for a client to show under it.
+        throw new DomainError('invalid_resource', err.message, 'resource_string', {
+          accepted_forms: ACCEPTED_FORMS,
+        });
+      }
+      if (err instanceof UnsupportedInterfaceError) {
         throw new DomainError('invalid_resource', err.message, 'resource_string');
       }
       throw err;

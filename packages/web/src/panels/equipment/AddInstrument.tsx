@@ -1,7 +1,7 @@
 // Adding instruments: discovery (the simulated bench, configured instruments, serial ports — probing takes a
 // moment, so it shows its progress) or a VISA address typed in.
 
-import type { DiscoveredDevice } from '@lablink/client';
+import { type DiscoveredDevice, LabLinkError } from '@lablink/client';
 import { type FormEvent, useId, useState } from 'react';
 import { useClient } from '../../app/client';
 import { useNotify } from '../../app/notifications';
@@ -35,9 +35,20 @@ function useConnect(onConnected: (e: Equipment) => void) {
     } catch (err) {
       const reason = describeError(err);
       notify('error', `Could not connect ${request.resource_string}: ${reason}`);
-      return reason;
+      return { reason, forms: acceptedForms(err) };
     }
   };
+}
+
+/** Why a connect failed, and the address forms LabLink reads when the address itself was not one. */
+interface ConnectRefusal {
+  reason: string;
+  forms: readonly string[] | null;
+}
+
+function acceptedForms(err: unknown): readonly string[] | null {
+  const forms = err instanceof LabLinkError ? err.body?.accepted_forms : undefined;
+  return Array.isArray(forms) ? forms.map(String) : null;
 }
 
 /** Folded away once the bench has instruments, so on a phone the list and controls come first. */
@@ -77,7 +88,7 @@ function Discovery({ onConnected }: { onConnected(e: Equipment): void }) {
 
   const connectDevice = async (device: DiscoveredDevice) => {
     setConnecting(device.resource_name);
-    const error = await connect({ resource_string: device.resource_name });
+    const error = (await connect({ resource_string: device.resource_name }))?.reason ?? null;
     setErrors((e) => ({ ...e, [device.resource_name]: error ?? '' }));
     setConnecting(null);
     if (!error) setDevices(null);
@@ -142,7 +153,7 @@ function ConnectByAddress({ onConnected }: { onConnected(e: Equipment): void }) 
   const [model, setModel] = useState('');
   const [nickname, setNickname] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ConnectRefusal | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -163,13 +174,13 @@ function ConnectByAddress({ onConnected }: { onConnected(e: Equipment): void }) 
 
   return (
     <form className="connect-form" onSubmit={submit}>
-      <h3>By VISA address</h3>
-      <label htmlFor={ids.address}>VISA address</label>
+      <h3>By address</h3>
+      <label htmlFor={ids.address}>Address</label>
       <input
         id={ids.address}
         value={address}
         onChange={(e) => setAddress(e.target.value)}
-        placeholder="TCPIP0::192.168.1.50::5025::SOCKET"
+        placeholder="192.168.1.50, host:5025 or TCPIP0::192.168.1.50::5025::SOCKET"
         required
         autoComplete="off"
         spellCheck={false}
@@ -186,7 +197,19 @@ function ConnectByAddress({ onConnected }: { onConnected(e: Equipment): void }) 
       <button type="submit" disabled={busy || !address.trim()}>
         {busy ? 'Connecting…' : 'Connect'}
       </button>
-      <ErrorAlert message={error} />
+      <ErrorAlert message={error?.reason} />
+      {error?.forms && (
+        <details className="accepted-forms">
+          <summary>Addresses LabLink reads</summary>
+          <ul>
+            {error.forms.map((form) => (
+              <li key={form}>
+                <code>{form}</code>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </form>
   );
 }
