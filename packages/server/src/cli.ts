@@ -1,7 +1,7 @@
 // The `lablink` command line. Each sub-command is one function; `--help` lists them.
 
 import { parseArgs } from 'node:util';
-import { connectInstrument } from '@lablink/instruments';
+import { connectInstrument, expandAddress } from '@lablink/instruments';
 import { formatBench, SIM_MODELS, startBench } from '@lablink/instruments/sim';
 import { check } from './check.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -48,6 +48,7 @@ Options for sim:
 
 Examples:
   lablink scpi TCPIP0::192.168.1.50::5025::SOCKET "*IDN?"
+  lablink scpi 192.168.1.50 "*IDN?"                 (a bare host: its SCPI socket, port 5025)
   lablink scpi ASRL/dev/ttyUSB0::INSTR GETD --model 1685B
 `;
 
@@ -157,7 +158,7 @@ async function scpi(args: string[]): Promise<number> {
   if (timeoutMs !== undefined && !(timeoutMs > 0))
     throw new ConfigError('--timeout', 'must be a positive number of ms');
   try {
-    const driver = await connectInstrument(resource, { model: values.model, timeoutMs });
+    const driver = await connectInstrument(expandAddress(resource), { model: values.model, timeoutMs });
     try {
       const reply = await driver.raw(command);
       process.stdout.write(reply === undefined ? 'OK (no reply expected)\n' : `${reply}\n`);
