@@ -348,6 +348,22 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     await forms.locator('summary').click();
     await expect.poll(() => forms.getByRole('listitem').count(), LIVE_TIMEOUT).toBeGreaterThanOrEqual(5);
 
+    // A long address without a space wraps inside its toast, and the toast's close button stays inside the box.
+    await address.fill(`TCPIP0::${'x'.repeat(180)}`);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const toast = page.locator('.toast-error').filter({ hasText: 'x'.repeat(180) });
+    await toast.waitFor();
+    const box = await toast.boundingBox();
+    const close = await toast.getByRole('button', { name: 'Dismiss notification' }).boundingBox();
+    const viewport = page.viewportSize();
+    expect(box && close && viewport).toBeTruthy();
+    if (box && close && viewport) {
+      expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+      expect(close.x).toBeGreaterThanOrEqual(box.x);
+      expect(close.x + close.width).toBeLessThanOrEqual(box.x + box.width);
+    }
+    await toast.getByRole('button', { name: 'Dismiss notification' }).click();
+
     // A bare host is an address LabLink tries (its SCPI socket, port 5025): here nothing answers there.
     await address.fill('127.0.0.1:1');
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
