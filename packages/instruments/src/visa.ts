@@ -35,7 +35,7 @@ export const DEFAULT_SCPI_PORT = 5025;
 
 /** The address forms LabLink reads, for a refusal to list under its one-line reason. */
 export const ACCEPTED_FORMS: readonly string[] = [
-  "host or IP address, optionally :port (a LAN instrument's SCPI socket, port 5025 if none is given)",
+  "host or IP address, optionally :port (a LAN instrument's SCPI socket; without a port, 5025 then 5555)",
   'TCPIP[board]::host::port::SOCKET',
   'TCPIP[board]::host[::device]::INSTR',
   'USB[board]::vendor::product::serial[::interface]::INSTR',
@@ -45,21 +45,29 @@ export const ACCEPTED_FORMS: readonly string[] = [
   'GPIB[board]::primary[::secondary]::INSTR',
 ];
 
+/** Raw SCPI socket ports tried, in order, for a bare host: most vendors' 5025, then Rigol's 5555. */
+export const RAW_SCPI_PORTS: readonly number[] = [DEFAULT_SCPI_PORT, 5555];
+
 /**
- * What a person types for a LAN instrument, as a VISA resource: a bare host name or IPv4 address, with an optional
- * `:port`, is the instrument's raw SCPI socket (`192.168.1.50` → `TCPIP0::192.168.1.50::5025::SOCKET`). Anything
- * else (a VISA resource, COM3) is returned as it is, trimmed.
+ * The VISA resources a typed address may mean, in the order to try them. A bare host name or IPv4 address is a LAN
+ * instrument's raw SCPI socket: with `:port`, that one (`192.168.1.50:5555` → `TCPIP0::192.168.1.50::5555::SOCKET`);
+ * without, each of RAW_SCPI_PORTS. Anything else (a VISA resource, COM3) is itself, trimmed.
  */
-export function expandAddress(address: string): string {
+export function addressCandidates(address: string): string[] {
   const text = address.trim();
   const bare =
     /^([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::(\d{1,5}))?$/.exec(
       text,
     );
-  if (!bare || /^(COM\d+|(TCPIP|USB|ASRL|GPIB)\d*)$/i.test(bare[1] as string)) return text;
-  const port = bare[2] === undefined ? DEFAULT_SCPI_PORT : Number(bare[2]);
-  if (port < 1 || port > 65_535) return text;
-  return `TCPIP0::${bare[1]}::${port}::SOCKET`;
+  if (!bare || /^(COM\d+|(TCPIP|USB|ASRL|GPIB)\d*)$/i.test(bare[1] as string)) return [text];
+  const ports = bare[2] === undefined ? RAW_SCPI_PORTS : [Number(bare[2])];
+  if (ports.some((port) => port < 1 || port > 65_535)) return [text];
+  return ports.map((port) => `TCPIP0::${bare[1]}::${port}::SOCKET`);
+}
+
+/** The first resource a typed address may mean (see addressCandidates): what a one-shot tool connects to. */
+export function expandAddress(address: string): string {
+  return addressCandidates(address)[0] as string;
 }
 
 export function parseResource(resource: string): ParsedResource {

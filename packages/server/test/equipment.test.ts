@@ -1,7 +1,7 @@
 // Issue 4 over HTTP against the real server and its simulated bench (real SCPI over loopback TCP). What the
 // instrument really did is checked on the simulator itself, through a second raw SCPI connection.
 
-import { RawClient } from '@lablink/instruments/sim';
+import { RawClient, startSimulator } from '@lablink/instruments/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
 
@@ -440,8 +440,7 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
 }
 
 describe('addresses as people type them', () => {
-  it('takes a bare host:port for the SCPI socket there, and refuses a malformed address in one line, listing the forms apart', async () => {
-    const { startSimulator } = await import('@lablink/instruments/sim');
+  it('takes a bare host[:port] for the SCPI socket there (5025, then 5555), and refuses a malformed address in one line, listing the forms apart', async () => {
     const sim = await startSimulator('34461A');
     try {
       const connected = await http(`${server.url}/api/equipment/connect`, {
@@ -459,6 +458,26 @@ describe('addresses as people type them', () => {
     } finally {
       await sim.stop();
     }
+    // Without a port, 5025 then Rigol's 5555: a DP832 on 127.0.0.2:5555 (nothing on 5025) is found there.
+    const rigol = await startSimulator('DP832', { host: '127.0.0.2', port: 5555 });
+    try {
+      const found = await http(`${server.url}/api/equipment/connect`, {
+        body: { resource_string: '127.0.0.2' },
+      });
+      expect(found.status).toBe(200);
+      expect(found.body.equipment.resource_string).toBe('TCPIP0::127.0.0.2::5555::SOCKET');
+      await http(`${server.url}/api/equipment/disconnect/${found.body.equipment_id}`, { method: 'POST' });
+    } finally {
+      await rigol.stop();
+    }
+    const nobody = await http(`${server.url}/api/equipment/connect`, {
+      body: { resource_string: '127.0.0.3' },
+    });
+    expect(nobody.status).toBe(502);
+    expect(nobody.body.detail).toMatch(
+      /^nothing answered at 127\.0\.0\.3 \(tried TCPIP0::127\.0\.0\.3::5025::SOCKET: .*; TCPIP0::127\.0\.0\.3::5555::SOCKET: .*\)$/,
+    );
+
     const refused = await http(`${server.url}/api/equipment/connect`, {
       body: { resource_string: 'TCPIP0::x' },
     });

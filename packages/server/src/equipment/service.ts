@@ -5,13 +5,13 @@
 import { createHash } from 'node:crypto';
 import {
   ACCEPTED_FORMS,
+  addressCandidates,
   assertOpenable,
   type CommandInfo,
   type ConnectOptions,
   connectInstrument,
   connectionType,
   type Driver,
-  expandAddress,
   findDriver,
   InstrumentError,
   InstrumentIOError,
@@ -147,7 +147,47 @@ export class EquipmentService {
 
   /** Connects an instrument (or returns the one already connected at that resource). */
   async connect(request: ConnectRequest): Promise<EquipmentView> {
-    const resource = expandAddress(request.resource_string);
+    const candidates = addressCandidates(request.resource_string);
+    for (const candidate of candidates) this.checkAddress(candidate);
+    const known = [...this.items.values()].find((i) => candidates.includes(i.resource));
+    if (known) return view(known);
+
+    // A bare host may mean several sockets (5025, then Rigol's 5555): the first that answers is the instrument.
+    const options = request.model ? { model: request.model } : {};
+    let opened: { resource: string; driver: Driver } | undefined;
+    const failures: string[] = [];
+    for (const candidate of candidates) {
+      try {
+        opened = { resource: candidate, driver: await this.open(candidate, options) };
+        break;
+      } catch (err) {
+        const nobodyThere = err instanceof InstrumentIOError || err instanceof InstrumentTimeoutError;
+        if (candidates.length === 1 || !nobodyThere)
+          throw toDomainError(err, `cannot connect to ${candidate}`);
+        failures.push(`${candidate}: ${(err as Error).message}`);
+      }
+    }
+    if (!opened) {
+      throw new DomainError(
+        'instrument_io',
+        `nothing answered at ${request.resource_string.trim()} (tried ${failures.join('; ')})`,
+        'resource_string',
+      );
+    }
+    const { resource, driver } = opened;
+    if (request.equipment_type && request.equipment_type !== driver.info.type) {
+      await driver.close();
+      throw new DomainError(
+        'invalid_request',
+        `the instrument at ${resource} is a ${driver.info.type} (${driver.identity.model}), not a ${request.equipment_type}`,
+        'equipment_type',
+      );
+    }
+    return this.adopt(request, resource, driver);
+  }
+
+  /** Refuses an address LabLink cannot read or open (400 invalid_resource, naming resource_string). */
+  private checkAddress(resource: string): void {
     try {
       assertOpenable(parseResource(resource));
     } catch (err) {
@@ -162,22 +202,10 @@ export class EquipmentService {
       }
       throw err;
     }
-    const existing = [...this.items.values()].find((i) => i.resource === resource);
-    if (existing) return view(existing);
+  }
 
-    const driver = await this.open(resource, request.model ? { model: request.model } : {}).catch(
-      (err: unknown) => {
-        throw toDomainError(err, `cannot connect to ${resource}`);
-      },
-    );
-    if (request.equipment_type && request.equipment_type !== driver.info.type) {
-      await driver.close();
-      throw new DomainError(
-        'invalid_request',
-        `the instrument at ${resource} is a ${driver.info.type} (${driver.identity.model}), not a ${request.equipment_type}`,
-        'equipment_type',
-      );
-    }
+  /** Takes an opened instrument under management: its id (kept across restarts), row, events. */
+  private async adopt(request: ConnectRequest, resource: string, driver: Driver): Promise<EquipmentView> {
     const key = request.simKey ?? resource;
     const row = this.rowFor(key, resource, request.simKey !== undefined);
     const id =
