@@ -1,7 +1,7 @@
 // The `lablink` command line. Each sub-command is one function; `--help` lists them.
 
 import { parseArgs } from 'node:util';
-import { connectInstrument, expandAddress } from '@lablink/instruments';
+import { addressCandidates, type ConnectOptions, connectInstrument, type Driver } from '@lablink/instruments';
 import { formatBench, SIM_MODELS, startBench } from '@lablink/instruments/sim';
 import { check } from './check.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -48,7 +48,7 @@ Options for sim:
 
 Examples:
   lablink scpi TCPIP0::192.168.1.50::5025::SOCKET "*IDN?"
-  lablink scpi 192.168.1.50 "*IDN?"                 (a bare host: its SCPI socket, port 5025)
+  lablink scpi 192.168.1.50 "*IDN?"                 (a bare host: its SCPI socket, port 5025 or 5555)
   lablink scpi ASRL/dev/ttyUSB0::INSTR GETD --model 1685B
 `;
 
@@ -158,7 +158,7 @@ async function scpi(args: string[]): Promise<number> {
   if (timeoutMs !== undefined && !(timeoutMs > 0))
     throw new ConfigError('--timeout', 'must be a positive number of ms');
   try {
-    const driver = await connectInstrument(expandAddress(resource), { model: values.model, timeoutMs });
+    const driver = await connectFirst(addressCandidates(resource), { model: values.model, timeoutMs });
     try {
       const reply = await driver.raw(command);
       process.stdout.write(reply === undefined ? 'OK (no reply expected)\n' : `${reply}\n`);
@@ -170,6 +170,19 @@ async function scpi(args: string[]): Promise<number> {
     process.stderr.write(`lablink scpi: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** The first of `candidates` that answers (a bare host: port 5025, then 5555); else the last one's error. */
+async function connectFirst(candidates: string[], options: ConnectOptions): Promise<Driver> {
+  let failure: unknown;
+  for (const candidate of candidates) {
+    try {
+      return await connectInstrument(candidate, options);
+    } catch (err) {
+      failure = err;
+    }
+  }
+  throw failure;
 }
 
 export async function main(argv: string[]): Promise<number> {
