@@ -57,6 +57,8 @@ describe('lablink scpi', { timeout: CLI_TIMEOUT_MS }, () => {
     expect(dead.stderr).toMatch(/ECONNREFUSED/);
     const bad = await runCli(['scpi', 'TCPIP0::nowhere', '*IDN?']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/"TCPIP0::nowhere" is not an instrument address: it does not end in ::INSTR or ::SOCKET/);
+    expect(bad.stderr).toMatch(
+      /"TCPIP0::nowhere" is not an instrument address: it does not end in ::INSTR or ::SOCKET/,
+    );
   });
 });
