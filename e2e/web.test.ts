@@ -116,6 +116,26 @@ describe.skipIf(!chromiumAvailable('web app'))('web app in Chromium', () => {
     await screenshot('psu.png');
   }, 60_000);
 
+  it('keeps what is typed: a reading arriving between the focus and the first key does not change the field', async () => {
+    const psu = bench.power_supply as Equipment;
+    const field = page.getByLabel('CH2 voltage setpoint', { exact: true });
+    await field.focus();
+    await field.selectText(); // as a fill does: select all, then insert
+    // Meanwhile the instrument's setpoint changes (another client): the stream brings 2.5 V at 10 Hz.
+    const set = await fetch(`${server.url}/api/equipment/${psu.id}/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'set_voltage', parameters: { voltage: 2.5, channel: 2 } }),
+    });
+    expect(set.status).toBe(200);
+    await page.waitForTimeout(1500); // fifteen stream periods for the reading to reach the page
+    await page.keyboard.insertText('5');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => field.inputValue(), LIVE_TIMEOUT).toBe('5.000');
+    const readings = await api(`/api/equipment/${psu.id}/readings?channel=2`);
+    expect(readings.voltage_set).toBe(5);
+  }, 60_000);
+
   it('shows why a setpoint past the limit is refused, and the instrument keeps its value', async () => {
     const psu = bench.power_supply as Equipment;
     const field = page.getByLabel('CH1 voltage setpoint', { exact: true });

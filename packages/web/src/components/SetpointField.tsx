@@ -37,7 +37,12 @@ export function SetpointField({
   const id = useId();
   const [draft, setDraft] = useState<string | null>(null);
   const [typo, setTypo] = useState<string | null>(null);
-  const shown = draft ?? (reported === null ? '' : format(reported));
+  // While the field has the focus its text holds still: a reading arriving between a click (or a select-all) and
+  // the first key must not change the text under the caret ("5" typed into a field that just became "0.000" would
+  // set 0.0005 V). The note below it keeps showing the instrument's value.
+  const [frozen, setFrozen] = useState<string | null>(null);
+  const live = reported === null ? '' : format(reported);
+  const shown = draft ?? frozen ?? live;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -49,14 +54,16 @@ export function SetpointField({
     }
     setTypo(null);
     await onSubmit(value);
-    // Taken or refused, the field goes back to showing the instrument's own value.
+    // Taken or refused, the field goes back to showing the instrument's own value, live.
     setDraft(null);
+    setFrozen(null);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.key === 'Escape') {
       setDraft(null);
       setTypo(null);
+      setFrozen(null);
     }
   };
 
@@ -78,6 +85,8 @@ export function SetpointField({
           value={shown}
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={onKeyDown}
+          onFocus={() => setFrozen(live)}
+          onBlur={() => setFrozen(null)}
           disabled={disabled || pending}
           aria-invalid={problem ? true : undefined}
           aria-describedby={`${id}-note`}
