@@ -1,7 +1,9 @@
 // One instrument: who it is, its state, its nickname, disconnecting it, and the control panel for its type. Its
-// controls are disabled, with the reason, while it is not connected or the server cannot be reached.
+// controls are disabled, with the reason, while it is not connected, the server cannot be reached, or the
+// signed-in role may not control (a viewer).
 
 import { type FormEvent, useId, useState } from 'react';
+import { useRoleBlocked } from '../../app/auth';
 import { useClient, useReachability } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { navigate } from '../../app/router';
@@ -23,7 +25,8 @@ interface Props {
 export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
   const panel = CONTROL_PANELS[equipment.type];
   const { reachable } = useReachability();
-  const blocked = controlsBlocked({ state: equipment.state, reachable });
+  const roleReason = useRoleBlocked('operator');
+  const blocked = controlsBlocked({ state: equipment.state, reachable, roleReason });
   const online = blocked === null;
   return (
     <StaleScope>
@@ -62,17 +65,27 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
               </div>
             </dl>
             <div className="instrument-actions">
-              <NicknameForm equipment={equipment} onChanged={onChanged} disabled={!reachable} />
-              <DisconnectButton equipment={equipment} onRemoved={onRemoved} disabled={!reachable} />
+              <NicknameForm
+                equipment={equipment}
+                onChanged={onChanged}
+                disabled={!reachable || roleReason !== null}
+              />
+              <DisconnectButton
+                equipment={equipment}
+                onRemoved={onRemoved}
+                disabled={!reachable || roleReason !== null}
+              />
             </div>
           </header>
 
           {blocked && (
             <p className="notice controls-blocked" role="status">
               {blocked}
-              {reachable
-                ? `${equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.`
-                : ": the instrument's state cannot be known until the server answers again."}
+              {blocked === roleReason
+                ? '.'
+                : reachable
+                  ? `${equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.`
+                  : ": the instrument's state cannot be known until the server answers again."}
             </p>
           )}
           {panel ? (
