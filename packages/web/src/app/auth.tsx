@@ -266,3 +266,33 @@ export function RoleNotice({ needed = 'operator' }: { needed?: Role }) {
     </p>
   );
 }
+
+/**
+ * Operator-only actions (acknowledging alarms, running acquisitions and jobs …): for a role that may not do them,
+ * every control inside is disabled (a disabled fieldset, which leaves the layout alone), with the reason above
+ * when `notice` is set. The emergency stop is never inside one.
+ */
+export function RoleScope({
+  needed = 'operator',
+  notice = true,
+  children,
+}: {
+  needed?: Role;
+  notice?: boolean;
+  children: ReactNode;
+}) {
+  const reason = useRoleBlocked(needed);
+  if (!reason) return <>{children}</>;
+  return (
+    <>
+      {notice && (
+        <p className="notice role-blocked" role="status">
+          {reason}
+        </p>
+      )}
+      <fieldset className="role-scope" disabled title={reason} data-role-blocked={reason}>
+        {children}
+      </fieldset>
+    </>
+  );
+}
