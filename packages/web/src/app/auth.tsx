@@ -90,6 +90,12 @@ export function AuthGate({ children }: { children: ReactNode }) {
       setPhase({ kind: 'signed-in', principal: OPEN_PRINCIPAL, open: true });
       return;
     }
+    // The status names who this request is signed as (`me`); an older answer without it: ask /api/auth/me.
+    if ('me' in status) {
+      const principal = toPrincipal(status.me);
+      setPhase(principal ? { kind: 'signed-in', principal, open: false } : { kind: 'signed-out', status });
+      return;
+    }
     try {
       const principal = toPrincipal(await rest.request('GET', '/api/auth/me'));
       setPhase(principal ? { kind: 'signed-in', principal, open: false } : { kind: 'signed-out', status });

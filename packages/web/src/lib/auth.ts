@@ -132,8 +132,14 @@ export function tokenSecretIn(body: unknown): string | null {
   return null;
 }
 
-/** The `before` cursor for the next (older) page of the audit log: the id of its oldest row; null at the end. */
-export function nextAuditCursor(rows: readonly AuditRow[], limit: number): string | null {
+/**
+ * The `before` cursor for the next (older) page of the audit log: the server's `next_before` when it gives one,
+ * else the id of the page's oldest row; null at the end.
+ */
+export function nextAuditCursor(body: unknown, rows: readonly AuditRow[], limit: number): string | null {
+  const given = (body as { next_before?: unknown } | null)?.next_before;
+  if (given === null) return null;
+  if (typeof given === 'number' || typeof given === 'string') return String(given);
   if (rows.length < limit) return null;
   const last = rows[rows.length - 1];
   return last === undefined ? null : String(last.id);

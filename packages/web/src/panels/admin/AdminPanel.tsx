@@ -263,6 +263,8 @@ function AddUser({ onAdded }: { onAdded(): void }) {
         id={passId}
         type="password"
         autoComplete="new-password"
+        placeholder="at least 8 characters"
+        minLength={8}
         value={password}
         onChange={(e) => setPassword(e.target.value)}
       />
@@ -418,6 +420,7 @@ function AuditLog() {
   const { rest } = useClient();
   const [pages, setPages] = useState<(string | null)[]>([null]);
   const [rows, setRows] = useState<AuditRow[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const before = pages[pages.length - 1] ?? null;
 
@@ -426,7 +429,9 @@ function AuditLog() {
       const body = await rest.request('GET', '/api/audit', {
         query: { limit: AUDIT_PAGE, before: before ?? undefined },
       });
-      setRows(listIn<AuditRow>(body, 'entries', 'events', 'audit', 'items'));
+      const entries = listIn<AuditRow>(body, 'entries', 'events', 'audit', 'items');
+      setRows(entries);
+      setNext(nextAuditCursor(body, entries, AUDIT_PAGE));
       setError(null);
     } catch (err) {
       setError(`Audit log not loaded: ${describeError(err)}`);
@@ -436,7 +441,6 @@ function AuditLog() {
     void load();
   }, [load]);
 
-  const next = rows ? nextAuditCursor(rows, AUDIT_PAGE) : null;
   return (
     <section className="card admin-section" aria-label="Audit log">
       <h2>Audit log</h2>
