@@ -27,7 +27,10 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
   const { reachable } = useReachability();
   const roleReason = useRoleBlocked('operator');
   const blocked = controlsBlocked({ state: equipment.state, reachable, roleReason });
-  const online = blocked === null;
+  // Streams run while the instrument is connected and the server answers, whatever the role; controls also need
+  // a role that may control.
+  const online = controlsBlocked({ state: equipment.state, reachable }) === null;
+  const controls = blocked === null;
   return (
     <StaleScope>
       {(stale) => (
@@ -35,7 +38,7 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
           className="instrument"
           aria-label={displayName(equipment)}
           data-equipment-id={equipment.id}
-          data-controls={online ? 'enabled' : 'disabled'}
+          data-controls={controls ? 'enabled' : 'disabled'}
         >
           <header className="instrument-header card">
             <div className="instrument-title">
@@ -89,7 +92,7 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
             </p>
           )}
           {panel ? (
-            <panel.Control equipment={equipment} online={online} />
+            <panel.Control equipment={equipment} online={online} controls={controls} />
           ) : (
             <p className="notice">LabLink has no control panel for {equipment.type} instruments.</p>
           )}
