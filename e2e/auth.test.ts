@@ -176,8 +176,28 @@ describe.skipIf(!chromiumAvailable('signing in'))('signing in and roles in Chrom
     expect(text).toContain('vic');
 
     await screenshot(page, 'admin.png');
-    expect(pageErrors).toEqual([]);
+    await signOut();
   }, 90_000);
+
+  it('refuses too many failed sign-ins, saying when to try again', async () => {
+    const alert = () => signInForm().getByRole('alert');
+    const password = () => signInForm().getByLabel('Password');
+    let text = '';
+    // 5 failures per username in 15 min: the sixth at the latest is refused as too many.
+    for (let attempt = 0; attempt < 8 && !text.startsWith('Too many'); attempt++) {
+      await signIn('vic', `wrong ${attempt}`);
+      // The password is cleared once the answer is in.
+      await expect.poll(() => password().inputValue(), LIVE_TIMEOUT).toBe('');
+      await expect
+        .poll(async () => ((await alert().count()) ? alert().textContent() : ''), LIVE_TIMEOUT)
+        .not.toBe('');
+      text = (await alert().textContent()) ?? '';
+    }
+    expect(text).toMatch(
+      /^Too many failed sign-ins: (try again in \d+ (s|min)|wait a few minutes and try again)\.$/,
+    );
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
 
 async function screenshot(page: Page, name: string): Promise<void> {
