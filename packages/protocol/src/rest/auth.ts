@@ -8,8 +8,11 @@ import { Nullable } from './helpers.js';
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const RoleSchema = Type.Union(
-  ROLES.map((r) => Type.Literal(r)),
-  { description: 'viewer (read, stream) < operator (control, acquisitions, jobs, alarm ack) < admin (configuration, users)' },
+  [Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')],
+  {
+    description:
+      'viewer (read, stream) < operator (control, acquisitions, jobs, alarm ack) < admin (configuration, users)',
+  },
 );
 
 /** What signs a request: a user's session cookie, an API token, or nothing on an open (loopback, no users) server. */
@@ -31,7 +34,7 @@ const TokenName = Type.String({ minLength: 1, maxLength: 100 });
 export const Me = Type.Object({
   username: Type.String(),
   role: RoleSchema,
-  kind: Type.Union(PRINCIPAL_KINDS.map((k) => Type.Literal(k))),
+  kind: Type.Union([Type.Literal('user'), Type.Literal('token'), Type.Literal('open')]),
 });
 export type Me = Static<typeof Me>;
 
@@ -44,7 +47,10 @@ export const AuthStatus = Type.Object({
 export type AuthStatus = Static<typeof AuthStatus>;
 
 export const LoginRequest = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
   { additionalProperties: false },
 );
 export type LoginRequest = Static<typeof LoginRequest>;
@@ -94,7 +100,9 @@ export type TokenCreate = Static<typeof TokenCreate>;
 /** The one response that carries the token: it is stored hashed and never shown again. */
 export const TokenCreated = Type.Object({
   ...TokenInfo.properties,
-  token: Type.String({ description: 'll_… : send as "Authorization: Bearer <token>" or in the WebSocket hello' }),
+  token: Type.String({
+    description: 'll_… : send as "Authorization: Bearer <token>" or in the WebSocket hello',
+  }),
 });
 export type TokenCreated = Static<typeof TokenCreated>;
 
