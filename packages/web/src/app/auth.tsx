@@ -126,6 +126,57 @@ export function AuthGate({ children }: { children: ReactNode }) {
     return () => realtime.stop();
   }, [signedIn, realtime]);
 
+  // A session can end while the page is open (expired, signed out elsewhere, the user deleted, a role changed, the
+  // first user created on an open server): checked again whenever the live link drops, the window regains focus,
+  // and every 30 s. An unreachable server changes nothing here: the page says so itself and keeps its state.
+  const current = phase.kind === 'signed-in' ? phase : null;
+  const currentKey = current
+    ? `${current.open}:${current.principal.username}:${current.principal.role}`
+    : null;
+  useEffect(() => {
+    if (currentKey === null) return;
+    let cancelled = false;
+    const recheck = async () => {
+      let status: AuthStatus;
+      try {
+        status = await rest.request<AuthStatus>('GET', '/api/auth/status');
+      } catch {
+        return;
+      }
+      let principal: Principal | null = null;
+      if (isOpenMode(status)) principal = OPEN_PRINCIPAL;
+      else if ('me' in status) principal = toPrincipal(status.me);
+      else {
+        try {
+          principal = toPrincipal(await rest.request('GET', '/api/auth/me'));
+        } catch (err) {
+          if (!(err instanceof LabLinkError && (err.status === 401 || err.status === 403))) return;
+        }
+      }
+      if (cancelled) return;
+      if (!principal) {
+        setPhase({ kind: 'signed-out', status });
+        return;
+      }
+      const open = isOpenMode(status);
+      if (`${open}:${principal.username}:${principal.role}` !== currentKey) {
+        setPhase({ kind: 'signed-in', principal, open });
+      }
+    };
+    const offMode = realtime.onMode((mode) => {
+      if (mode !== 'live') void recheck();
+    });
+    const onFocus = () => void recheck();
+    window.addEventListener('focus', onFocus);
+    const timer = window.setInterval(onFocus, 30_000);
+    return () => {
+      cancelled = true;
+      offMode();
+      window.removeEventListener('focus', onFocus);
+      window.clearInterval(timer);
+    };
+  }, [currentKey, rest, realtime]);
+
   const signOut = useCallback(async () => {
     try {
       await rest.request('POST', '/api/auth/logout');
