@@ -179,6 +179,15 @@ describe.skipIf(!chromiumAvailable('signing in'))('signing in and roles in Chrom
     await signOut();
   }, 90_000);
 
+  it('goes back to the sign-in page when the signed-in user is deleted', async () => {
+    await signIn('otto');
+    await expect.poll(() => userMenu().textContent(), LIVE_TIMEOUT).toContain('otto');
+    await expect.poll(() => page.locator('[data-mode]').getAttribute('data-mode'), LIVE_TIMEOUT).toBe('live');
+    // Deleting the user closes its WebSocket (4401 revoked); the page checks its session and asks to sign in.
+    server.services.auth.deleteUser('otto');
+    await expect.poll(() => signInForm().isVisible(), LIVE_TIMEOUT).toBe(true);
+  }, 90_000);
+
   it('refuses too many failed sign-ins, saying when to try again', async () => {
     const alert = () => signInForm().getByRole('alert');
     const password = () => signInForm().getByLabel('Password');
