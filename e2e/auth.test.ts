@@ -130,12 +130,13 @@ describe.skipIf(!chromiumAvailable('signing in'))('signing in and roles in Chrom
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ action: 'set_voltage', parameters: { channel: 1, voltage: 7 } }),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as { code?: string } };
     }, psu.id);
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('forbidden');
     const readings = await page.evaluate(
-      async (id) => (await fetch(`/api/equipment/${id}/readings?channel=1`)).json(),
+      async (id) =>
+        (await (await fetch(`/api/equipment/${id}/readings?channel=1`)).json()) as { voltage_set?: number },
       psu.id,
     );
     expect(readings.voltage_set).toBe(4);
