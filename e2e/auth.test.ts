@@ -140,6 +140,18 @@ describe.skipIf(!chromiumAvailable('signing in'))('signing in and roles in Chrom
       psu.id,
     );
     expect(readings.voltage_set).toBe(4);
+
+    // The other panels' operator actions: disabled with the same reason, or not offered.
+    await page.goto(`${server.url}/#/acquisition`);
+    await expect
+      .poll(() => page.locator('.role-blocked').first().textContent(), LIVE_TIMEOUT)
+      .toBe('Your role (viewer) can watch but not control');
+    await page.goto(`${server.url}/#/scheduler`);
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Scheduled jobs' }).count(), LIVE_TIMEOUT)
+      .toBe(1);
+    expect(await page.getByRole('link', { name: 'New job' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await signOut();
   }, 90_000);
 
