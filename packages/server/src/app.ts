@@ -60,7 +60,7 @@ export async function buildApp(services: Services) {
   // request from another site's page does not act (http-guard.ts, docs/security.md).
   installRequestGuard(base, services.config);
   // Then who the request is and whether its role may use the route (auth/roles.ts), security headers, audit.
-  installAuth(base, services.auth, services.audit);
+  installAuth(base, services.auth, services.audit, services.locks);
   const app: AppInstance = base.withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('services', services);
 

@@ -10,7 +10,7 @@ import { SyncGroups } from './acquisition/sync.js';
 import { AlarmService } from './alarms/engine.js';
 import { NotificationService } from './alarms/notify.js';
 import { AuditLog } from './auth/audit.js';
-import { AuthService } from './auth/service.js';
+import { AuthService, NoAdminError } from './auth/service.js';
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { EquipmentService } from './equipment/service.js';
@@ -59,7 +59,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const bus = new Bus(LIMITS.replayDepth, (err, message) =>
     logger.error({ err, topic: message.topic }, 'bus subscriber failed'),
   );
-  const auth = new AuthService(db, isLoopback(config.host));
+  const loopbackOnly = isLoopback(config.host);
+  const auth = new AuthService(db, loopbackOnly);
+  // Before any instrument is touched: beyond loopback someone must be able to sign in as admin.
+  if (!loopbackOnly && !auth.hasAdmin()) {
+    db.close();
+    throw new NoAdminError(config.host);
+  }
   const audit = new AuditLog(db);
   const safety = new SafetyService(db, bus, logger);
   const locks = new LockService({ bus, logger: logger.child({ component: 'locks' }) });

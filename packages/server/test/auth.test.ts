@@ -200,6 +200,50 @@ describe('each role against each route class', () => {
   });
 });
 
+describe('locks', () => {
+  it("shows a lock's session id to its holder only; others see who holds it; forcing it off is admin", async () => {
+    const second = await api('/api/auth/tokens', {
+      headers: as.admin,
+      body: { name: 'op2', role: 'operator' },
+    });
+    const operator2 = { authorization: `Bearer ${second.body.token}` };
+    const acquired = await api('/api/locks/acquire', {
+      headers: as.operator,
+      body: { equipment_id: psu, session_id: 'secret-session-1' },
+    });
+    expect(acquired.status).toBe(200);
+    expect(acquired.body.lock.session_id).toBe('secret-session-1');
+
+    const own = await api(`/api/locks/status/${psu}`, { headers: as.operator });
+    expect(own.body.session_id).toBe('secret-session-1');
+    for (const headers of [as.viewer, as.admin, operator2]) {
+      const status = await api(`/api/locks/status/${psu}`, { headers });
+      expect(status.body.session_id).toBe('(held by token operator-script)');
+      const all = await api('/api/locks/all', { headers });
+      expect(JSON.stringify(all.body)).not.toContain('secret-session-1');
+      const sessions = await api('/api/locks/sessions', { headers });
+      expect(JSON.stringify(sessions.body)).not.toContain('secret-session-1');
+    }
+    // The 409 of a refused command names the holder, not the session that would unlock it.
+    const refused = await api(`/api/equipment/${psu}/command`, {
+      headers: operator2,
+      body: { action: 'set_voltage', parameters: { voltage: 1, channel: 1 } },
+    });
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).not.toContain('secret-session-1');
+    expect(refused.body.locked_by).toBe('(held by token operator-script)');
+
+    const force = (headers: Record<string, string>) =>
+      api('/api/locks/release', { headers, body: { equipment_id: psu, session_id: 'mine', force: true } });
+    const notAdmin = await force(operator2);
+    expect(notAdmin.status).toBe(403);
+    expect(notAdmin.body.required_role).toBe('admin');
+    expect((await api(`/api/locks/status/${psu}`, { headers: as.viewer })).body.locked).toBe(true);
+    expect((await force(as.admin)).body).toMatchObject({ success: true, was_forced: true });
+    expect((await api(`/api/locks/status/${psu}`, { headers: as.viewer })).body.locked).toBe(false);
+  });
+});
+
 describe('the WebSocket', () => {
   const wsUrl = () => `${server.url.replace('http', 'ws')}/ws`;
 
@@ -333,6 +377,6 @@ describe('the audit log, headers, rate limit', () => {
     const limited = await login('password123');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(800);
-    expect((await limited.json()).code).toBe('rate_limited');
+    expect(((await limited.json()) as Json).code).toBe('rate_limited');
   });
 });

@@ -22,13 +22,21 @@ export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
 /** The name of the session cookie set by POST /api/auth/login. */
 export const SESSION_COOKIE = 'lablink_session';
 
+/** Usernames: letters, digits and . _ @ -, up to 64 characters. */
+export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]*$';
+export const MIN_PASSWORD_LENGTH = 8;
+
 const Username = Type.String({
   minLength: 1,
   maxLength: 64,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$',
+  pattern: USERNAME_PATTERN,
   description: 'Letters, digits and . _ @ - (starting with a letter or digit)',
 });
-const Password = Type.String({ minLength: 8, maxLength: 256, description: 'At least 8 characters' });
+const Password = Type.String({
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: 256,
+  description: `At least ${MIN_PASSWORD_LENGTH} characters`,
+});
 const TokenName = Type.String({ minLength: 1, maxLength: 100 });
 
 export const Me = Type.Object({

@@ -5,9 +5,10 @@
 import { SESSION_COOKIE } from '@lablink/protocol/rest';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors.js';
+import type { LockService } from '../locks.js';
 import { type AuditLog, withoutSecrets } from './audit.js';
 import { allows, routeAccess, routeKey } from './roles.js';
-import { type AuthService, OPEN_PRINCIPAL, type Principal } from './service.js';
+import { type AuthService, OPEN_PRINCIPAL, type Principal, principalKey } from './service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,7 +36,12 @@ export const SECURITY_HEADERS = {
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
 
-export function installAuth(app: FastifyInstance, auth: AuthService, audit: AuditLog): void {
+export function installAuth(
+  app: FastifyInstance,
+  auth: AuthService,
+  audit: AuditLog,
+  locks: Pick<LockService, 'holderOf'>,
+): void {
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -63,6 +69,15 @@ export function installAuth(app: FastifyInstance, auth: AuthService, audit: Audi
       );
     }
     if (!allows(principal.role, access)) throw forbidden(principal, access);
+  });
+
+  // A lock session id proves the lock: whoever sends it controls the instrument. Answers show it to its holder only
+  // (in open mode everyone is the same `local`); others see who holds it. Errors (409 locked) included.
+  app.addHook('preSerialization', async (request, _reply, payload: unknown) => {
+    const principal = request.principal;
+    if (!principal || principal.kind === 'open' || payload === null || typeof payload !== 'object')
+      return payload;
+    return hideLockSessions(payload, locks, principalKey(principal));
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -124,4 +139,40 @@ export function forbidden(principal: Principal, needed: string): DomainError {
     undefined,
     { required_role: needed, role: principal.role },
   );
+}
+
+/** Keys whose values may be lock session ids. */
+const LOCK_SESSION_KEYS = new Set(['session_id', 'session_ids', 'locked_by', 'by']);
+
+/** `value` with every lock session id not held by `me` replaced by who holds it: `(held by user alice)`. */
+export function hideLockSessions(value: unknown, locks: Pick<LockService, 'holderOf'>, me: string): unknown {
+  const hide = (id: unknown): unknown => {
+    if (typeof id !== 'string') return id;
+    const holder = locks.holderOf(id);
+    if (holder === undefined || holder === me) return id;
+    return holder === null ? '(hidden)' : `(held by ${holder.replace(':', ' ')})`;
+  };
+  const walk = (node: unknown, key?: string): unknown => {
+    if (Array.isArray(node)) {
+      // Samples and other number arrays: nothing to hide, nothing to copy.
+      if (node.length === 0 || typeof node[0] !== 'object' || node[0] === null) {
+        return key !== undefined && LOCK_SESSION_KEYS.has(key) ? node.map(hide) : node;
+      }
+      return node.map((item) => walk(item));
+    }
+    if (node === null || typeof node !== 'object') {
+      if (key === undefined) return node;
+      if (LOCK_SESSION_KEYS.has(key)) return hide(node);
+      // The original's wording names the session in words: "… is locked by session <id>".
+      if ((key === 'detail' || key === 'message') && typeof node === 'string') {
+        return node.replace(
+          /session ([^\s;,]+?)(\.?)(?=[\s;,]|$)/g,
+          (_, id: string, dot: string) => `session ${hide(id)}${dot}`,
+        );
+      }
+      return node;
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, k)]));
+  };
+  return walk(value);
 }

@@ -21,6 +21,10 @@ export interface Principal extends Me {
 /** Open mode's implicit admin. */
 export const OPEN_PRINCIPAL: Principal = Object.freeze({ username: 'local', role: 'admin', kind: 'open' });
 
+/** A principal as one string (`user:alice`, `token:ci`), e.g. the holder of a lock session. */
+export const principalKey = (principal: Pick<Principal, 'kind' | 'username'>) =>
+  `${principal.kind}:${principal.username}`;
+
 /** A principal that must lose its open WebSocket connections now. */
 export type Revocation = { userId: number } | { tokenId: string } | { sessionHash: string };
 
@@ -260,4 +264,18 @@ export function revokes(revocation: Revocation, principal: Principal): boolean {
   if ('userId' in revocation) return principal.userId === revocation.userId;
   if ('tokenId' in revocation) return principal.tokenId === revocation.tokenId;
   return principal.sessionHash === revocation.sessionHash;
+}
+
+/** Listening beyond loopback without any admin who could sign in: LabLink refuses to start. */
+export class NoAdminError extends Error {
+  constructor(host: string) {
+    super(
+      `refusing to listen on ${host}: beyond loopback sign-in is required, and no admin user or admin token exists.\n` +
+        'Create one first (with the same --data-dir), then start again:\n' +
+        '  lablink user add <name> --role admin        (asks for a password)\n' +
+        '  lablink token create <name> --role admin    (prints a token for scripts)\n' +
+        'Or listen on loopback only: --host 127.0.0.1 (docs/security.md).',
+    );
+    this.name = 'NoAdminError';
+  }
 }
