@@ -2,6 +2,7 @@
 // each role against one route of each class (allowed, or 401/403 with nothing changed), the WebSocket's sign-in
 // (cookie at the upgrade, token in hello, 4401) and revocation, the audit log, security headers.
 
+import { LabLinkClient, type WebSocketConstructor } from '@lablink/client';
 import { RawClient } from '@lablink/instruments/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -325,6 +326,37 @@ describe('the WebSocket', () => {
     expect((await api('/api/auth/users/bob', { method: 'DELETE', headers: as.admin })).status).toBe(200);
     expect(await ws.closed).toEqual({ code: 4401, reason: 'revoked' });
     expect((await api('/api/auth/me', { headers: { cookie } })).status).toBe(401);
+  });
+});
+
+describe('the SDK', () => {
+  it('sends its token as Bearer on REST and in the hello of its WebSocket', async () => {
+    const created = await api('/api/auth/tokens', {
+      headers: as.admin,
+      body: { name: 'sdk', role: 'viewer' },
+    });
+    const client = new LabLinkClient({
+      baseUrl: server.url,
+      token: created.body.token,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
+    try {
+      expect(await client.rest.me()).toEqual({ username: 'sdk', role: 'viewer', kind: 'token' });
+      expect((await client.rest.listEquipment()).length).toBeGreaterThan(0);
+      client.realtime.start();
+      const deadline = Date.now() + 5000;
+      while (client.realtime.mode !== 'live' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(client.realtime.mode).toBe('live');
+      // A stream's data comes over the socket: its hello signed it in (else start_stream would close it, 4401).
+      const got: unknown[] = [];
+      client.realtime.stream({ equipment_id: psu, interval_ms: 50 }, (m) => got.push(m));
+      while (got.length === 0 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+      expect(got.length).toBeGreaterThan(0);
+      expect(client.realtime.mode).toBe('live');
+    } finally {
+      client.close();
+    }
   });
 });
 
