@@ -76,3 +76,20 @@ describe('the role table', () => {
     expect(routeAccess('PUT', '/api/safety/limits/:equipment_id')).toBe('admin');
   });
 });
+
+describe('the last admin', () => {
+  it('cannot be deleted or demoted while other users remain and no admin token exists', async () => {
+    const { auth } = app.services;
+    await auth.addUser('root', 'password123', 'admin');
+    await auth.addUser('watcher', 'password123', 'viewer');
+    await expect(auth.updateUser('root', { role: 'operator' })).rejects.toThrow(/the last admin/);
+    expect(() => auth.deleteUser('root')).toThrow(/the last admin/);
+    const token = auth.createToken('spare', 'admin', { username: 'root', role: 'admin' });
+    await auth.updateUser('root', { role: 'operator' });
+    auth.revokeToken(token.id);
+    auth.deleteUser('watcher');
+    // The last user of all may go: on loopback that is open mode again.
+    auth.deleteUser('root');
+    expect(auth.open).toBe(true);
+  });
+});

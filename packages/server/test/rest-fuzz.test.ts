@@ -419,7 +419,9 @@ async function fixtures(): Promise<void> {
  */
 function openModeAgain(): void {
   const { auth } = server.services;
-  for (const user of auth.listUsers()) auth.deleteUser(user.username);
+  // Admins last: the last admin goes only with the last user.
+  const users = auth.listUsers().sort((a, b) => Number(a.role === 'admin') - Number(b.role === 'admin'));
+  for (const user of users) auth.deleteUser(user.username);
   for (const token of auth.listTokens()) auth.revokeToken(token.id);
 }
 

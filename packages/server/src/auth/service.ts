@@ -109,6 +109,7 @@ export class AuthService {
     const passwordHash =
       change.password === undefined ? user.password_hash : await argonHash(change.password);
     const role = change.role ?? user.role;
+    if (user.role === 'admin' && role !== 'admin') this.keepAnAdmin(user, 'take the admin role from');
     this.db
       .prepare('UPDATE users SET role = ?, password_hash = ?, updated_at = ? WHERE id = ?')
       .run(role, passwordHash, now(), user.id);
@@ -119,9 +120,31 @@ export class AuthService {
 
   deleteUser(username: string): void {
     const user = this.userRow(username);
+    if (user.role === 'admin') this.keepAnAdmin(user, 'delete');
     // Sessions go with the user (ON DELETE CASCADE).
     this.db.prepare('DELETE FROM users WHERE id = ?').run(user.id);
     this.revocations.emit('revoke', { userId: user.id } satisfies Revocation);
+  }
+
+  /**
+   * Refuses to leave users without any admin (user or token) who could manage them; deleting the last user of all
+   * is allowed (on loopback that is open mode again).
+   */
+  private keepAnAdmin(user: UserRow, what: string): void {
+    const others = this.db.prepare('SELECT COUNT(*) AS n FROM users WHERE id != ?').get(user.id) as {
+      n: number;
+    };
+    const otherAdmin =
+      this.db.prepare("SELECT 1 FROM users WHERE role = 'admin' AND id != ? LIMIT 1").get(user.id) ??
+      this.db.prepare("SELECT 1 FROM api_tokens WHERE role = 'admin' LIMIT 1").get();
+    if (what === 'delete' && others.n === 0) return;
+    if (!otherAdmin) {
+      throw new DomainError(
+        'conflict',
+        `cannot ${what} ${user.username}: the last admin (create another admin user or token first)`,
+        'username',
+      );
+    }
   }
 
   /** The user when the password is right; null otherwise (unknown user or wrong password alike). */
