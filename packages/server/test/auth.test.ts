@@ -6,6 +6,7 @@ import { LabLinkClient, type WebSocketConstructor } from '@lablink/client';
 import { RawClient } from '@lablink/instruments/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { WS_ROLES } from '../src/auth/roles.js';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -311,6 +312,33 @@ describe('the WebSocket', () => {
     expect(
       (await api('/api/auth/me', { headers: { authorization: `Bearer ${created.body.token}` } })).status,
     ).toBe(401);
+  });
+
+  it('answers a message the role does not allow with a typed forbidden error, and keeps the connection', async () => {
+    // Every message is viewer today: raise one for the length of this test to see the check at work.
+    const table = WS_ROLES as Record<string, string>;
+    const before = table.subscribe as string;
+    table.subscribe = 'operator';
+    try {
+      const ws = open();
+      await ws.opened;
+      const token = as.viewer.authorization?.split(' ')[1];
+      ws.socket.send(JSON.stringify({ type: 'hello', token, request_id: 'h' }));
+      await ws.reply('hello_ok');
+      ws.socket.send(JSON.stringify({ type: 'subscribe', topics: ['alarms'], request_id: 's' }));
+      expect(await ws.reply('error')).toEqual({
+        type: 'error',
+        code: 'forbidden',
+        detail: 'subscribe needs the role operator; viewer-script is viewer',
+        field: 'type',
+        request_id: 's',
+      });
+      ws.socket.send(JSON.stringify({ type: 'ping', request_id: 'p' }));
+      expect((await ws.reply('pong')).request_id).toBe('p');
+      ws.socket.close();
+    } finally {
+      table.subscribe = before;
+    }
   });
 
   it("deleting a user closes the user's open connections", async () => {
