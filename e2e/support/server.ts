@@ -10,6 +10,7 @@ import type { Bench } from '@lablink/instruments/sim';
 import { pino } from 'pino';
 import { loadConfig } from '../../packages/server/src/config.js';
 import { startServer } from '../../packages/server/src/serve.js';
+import type { Services } from '../../packages/server/src/services.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WEB = path.join(ROOT, 'packages/web');
@@ -19,6 +20,8 @@ export interface BenchServer {
   url: string;
   /** The simulated instruments, for fault injection (dropped connections …); a new bench after restart(). */
   readonly bench: Bench;
+  /** The running server's services (users and tokens for the sign-in tests …); new ones after restart(). */
+  readonly services: Services;
   /** Stops the server (and its bench) but keeps its port and data directory for restart(). */
   halt(): Promise<void>;
   /** Starts the server again on the same port and data directory (halting it first if it runs). */
@@ -66,6 +69,9 @@ export async function startBenchServer(): Promise<BenchServer> {
     url: server.url,
     get bench() {
       return server.services.bench as Bench;
+    },
+    get services() {
+      return server.services;
     },
     halt,
     async restart() {

@@ -15,6 +15,11 @@ export interface LabLinkClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Shortest period of REST polling while the WebSocket is down, in ms (default 1000). */
   pollIntervalMs?: number;
+  /**
+   * An API token (`lablink token create`, or the admin page): sent as "Authorization: Bearer <token>" on REST and
+   * in the WebSocket's hello (never in a URL). Browsers sign in with `rest.login()` instead.
+   */
+  token?: string;
   /** Lock session for control commands, locks and profiles (default: a random id per client). */
   sessionId?: string;
   /** Reconnect delays: full jitter up to min(maxMs, baseMs·2^attempt) (default 500 ms, 30 s). */
@@ -40,7 +45,7 @@ export class LabLinkClient {
     }
     this.baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
     const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.rest = new RestApi(this.baseUrl, fetchImpl, options.sessionId ?? randomId());
+    this.rest = new RestApi(this.baseUrl, fetchImpl, options.sessionId ?? randomId(), options.token);
     const wsUrl = `${base.protocol === 'https:' ? 'wss:' : 'ws:'}//${base.host}${this.baseUrl.slice(base.origin.length)}/ws`;
     this.realtime = new RealtimeClient({
       url: wsUrl,
@@ -50,6 +55,7 @@ export class LabLinkClient {
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(options.batchMs ? { batchMs: options.batchMs } : {}),
+      ...(options.token ? { token: options.token } : {}),
     });
   }
 

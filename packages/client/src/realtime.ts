@@ -146,6 +146,8 @@ export interface RealtimeOptions {
    * Fewer frames for many streams, at up to this much added latency. Off by default.
    */
   batchMs?: number;
+  /** An API token, sent in the hello that opens each socket (the server closes with 4401 without it). */
+  token?: string;
 }
 
 interface Listener {
@@ -427,7 +429,15 @@ export class RealtimeClient {
     this.updateMode(); // live: REST polling stops
     const connection = this.connection as Connection;
     // Before any start_stream, so that every stream's data comes batched. The SDK unpacks batches itself.
-    if (this.options.batchMs) connection.send({ type: 'hello', batch_ms: this.options.batchMs });
+    // The token signs the socket in: the hello goes first.
+    const { batchMs, token } = this.options;
+    if (batchMs || token) {
+      connection.send({
+        type: 'hello',
+        ...(batchMs ? { batch_ms: batchMs } : {}),
+        ...(token ? { token } : {}),
+      });
+    }
     if (this.eventSeq.size > 0) {
       // Same server as before the outage: ask for the events published since the last ones seen.
       connection.send({

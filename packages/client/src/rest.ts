@@ -2,6 +2,7 @@
 // http-errors.ts), and becomes a LabLinkError carrying it, so an app can show `detail` and branch on `code`
 // (e.g. 422 limit_exceeded with `field: "voltage"`) instead of parsing messages.
 
+import type { AuthStatus, Me } from '@lablink/protocol/rest';
 import type {
   AcquisitionActionResult,
   AcquisitionCreated,
@@ -99,6 +100,8 @@ export class RestApi {
     private readonly fetchImpl: Fetch,
     /** Sent with control commands and locks: the session that holds (or would hold) an instrument's lock. */
     readonly sessionId: string,
+    /** An API token (ll_…), sent as "Authorization: Bearer"; without it a browser signs in with login(). */
+    private readonly token?: string,
   ) {}
 
   /** Any REST call, for endpoints without a method here. Resolves with the parsed JSON body. */
@@ -112,7 +115,10 @@ export class RestApi {
     try {
       response = await this.fetchImpl(url.toString(), {
         method,
-        headers: hasBody ? { 'content-type': 'application/json' } : {},
+        headers: {
+          ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         body: hasBody ? JSON.stringify(options.body) : null,
       });
     } catch (err) {
@@ -153,6 +159,26 @@ export class RestApi {
 
   info(): Promise<ServerInfo> {
     return this.request('GET', '/api');
+  }
+
+  // ---- sign-in (docs/security.md) -----------------------------------------------------------------------------
+
+  /** Whether sign-in is required (open mode: loopback, no user) and who this client is. */
+  authStatus(): Promise<AuthStatus> {
+    return this.request('GET', '/api/auth/status');
+  }
+
+  /** Signs in with a password; the browser keeps the httpOnly session cookie (same origin). */
+  login(username: string, password: string): Promise<Me> {
+    return this.request('POST', '/api/auth/login', { body: { username, password } });
+  }
+
+  async logout(): Promise<void> {
+    await this.request('POST', '/api/auth/logout');
+  }
+
+  me(): Promise<Me> {
+    return this.request('GET', '/api/auth/me');
   }
 
   // ---- equipment --------------------------------------------------------------------------------------------------

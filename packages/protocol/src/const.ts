@@ -132,6 +132,8 @@ export const ERROR_CODES = {
   frameTooLarge: 'frame_too_large',
   /** The client sent a binary frame; clients send JSON text only. */
   binaryNotAccepted: 'binary_not_accepted',
+  /** The connection's role does not allow that message (the error names the role needed); the socket stays. */
+  forbidden: 'forbidden',
   /** A bug on the server; the request had no effect. */
   internal: 'internal_error',
 } as const;
@@ -155,6 +157,17 @@ export const CLOSE_CODES = {
   tryAgainLater: 1013,
   /** The client read too slowly and its queue of events overflowed: reconnect, resume or resync over REST. */
   cannotKeepUp: 4008,
+  /**
+   * "authentication required" (or "revoked"): no session cookie at the upgrade and no valid token in a hello within
+   * 5 s, a wrong token, or the token revoked / the user deleted while connected. Reconnecting will not help until
+   * the client has a valid token or session.
+   */
+  unauthenticated: 4401,
+  /**
+   * "forbidden": reserved. A message the role does not allow is answered with a `forbidden` error instead and the
+   * connection stays.
+   */
+  forbidden: 4403,
 } as const;
 
 /** Why a stream ended, in `stream_stopped.reason`. */

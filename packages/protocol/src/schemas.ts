@@ -76,6 +76,8 @@ export const ClientMessages = {
     /** Gather this connection's stream_data and send them as one `batch` frame every batch_ms (docs/protocol.md). */
     batch_ms: Type.Optional(Type.Integer({ minimum: LIMITS.batchMs.min, maximum: LIMITS.batchMs.max })),
     client: Type.Optional(Type.String({ maxLength: 200 })),
+    /** An API token (ll_…), when the connection has no session cookie; never put it in the URL. */
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   }),
   subscribe: request('subscribe', {
     topics: Type.Array(EventTopicSchema, { minItems: 1, maxItems: 16 }),

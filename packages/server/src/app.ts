@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installAuth } from './auth/hook.js';
 import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
@@ -17,6 +18,8 @@ import { acquisitionExportRoutes } from './routes/acquisition-export.js';
 import { acquisitionStatsRoutes } from './routes/acquisition-stats.js';
 import { alarmNotificationRoutes } from './routes/alarm-notifications.js';
 import { alarmRoutes } from './routes/alarms.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { equipmentRoutes } from './routes/equipment.js';
 import { lockRoutes } from './routes/locks.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -56,6 +59,8 @@ export async function buildApp(services: Services) {
   // First of all hooks, for every route, the /ws upgrade and the web app: the Host must name this server and a
   // request from another site's page does not act (http-guard.ts, docs/security.md).
   installRequestGuard(base, services.config);
+  // Then who the request is and whether its role may use the route (auth/roles.ts), security headers, audit.
+  installAuth(base, services.auth, services.audit, services.locks);
   const app: AppInstance = base.withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('services', services);
 
@@ -72,6 +77,8 @@ export async function buildApp(services: Services) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(systemRoutes);
+  await app.register(authRoutes);
+  await app.register(auditRoutes);
   await app.register(equipmentRoutes);
   await app.register(safetyRoutes);
   await app.register(lockRoutes);
@@ -86,6 +93,7 @@ export async function buildApp(services: Services) {
     bus: services.bus,
     readings: services.readings,
     acquisitions: services.acquisitions,
+    auth: services.auth,
     maxConnections: services.config.maxWsConnections,
   });
 

@@ -3,8 +3,11 @@
 import { parseArgs } from 'node:util';
 import { addressCandidates, type ConnectOptions, connectInstrument, type Driver } from '@lablink/instruments';
 import { formatBench, SIM_MODELS, startBench } from '@lablink/instruments/sim';
+import { AUTH_HELP, tokenCommand, userCommand } from './auth/cli.js';
+import { NoAdminError } from './auth/service.js';
 import { check } from './check.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DomainError } from './errors.js';
 import { createLogger, startMessage, startServer } from './serve.js';
 import { StorageError } from './storage/database.js';
 import { VERSION } from './version.js';
@@ -18,6 +21,7 @@ Usage:
                               send one SCPI command (a query if it ends in ?) and print the reply
   lablink check [url]         verify a running LabLink end to end (REST, WebSocket, a stream, an event) and
                               print the measured latencies (default http://127.0.0.1:8000)
+${AUTH_HELP}
   lablink --help              show this help
   lablink --version           print the version
 
@@ -203,6 +207,10 @@ export async function main(argv: string[]): Promise<number> {
       return sim(rest);
     case 'scpi':
       return scpi(rest);
+    case 'user':
+      return userCommand(rest, (line) => process.stdout.write(`${line}\n`));
+    case 'token':
+      return tokenCommand(rest, (line) => process.stdout.write(`${line}\n`));
     case 'check':
       return (await check(rest[0] ?? 'http://127.0.0.1:8000', (line) => process.stdout.write(`${line}\n`)))
         ? 0
@@ -216,7 +224,13 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof StorageError) {
+    // (DomainError: a user or token the user/token commands cannot find or that exists already.)
+    if (
+      err instanceof ConfigError ||
+      err instanceof StorageError ||
+      err instanceof NoAdminError ||
+      err instanceof DomainError
+    ) {
       process.stderr.write(`lablink: ${err.message}\n`);
       process.exit(2);
     }

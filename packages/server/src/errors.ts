@@ -70,6 +70,14 @@ export const DOMAIN_ERRORS = {
   host_not_allowed: 'forbidden',
   /** A state change asked by another site's page, refused at the HTTP edge. */
   cross_origin_refused: 'forbidden',
+  /** No valid session cookie or API token, and the server is not in open mode. */
+  unauthenticated: 'forbidden',
+  /** The caller's role is below the one the route needs; extra: required_role, role. */
+  forbidden: 'forbidden',
+  /** A token in the URL's query (it would end up in logs and browser history): send it as a Bearer header. */
+  token_in_url: 'invalid',
+  /** Too many failed logins for this username or from this address; extra: retry_after (seconds). */
+  rate_limited: 'busy',
   queue_full: 'busy',
   too_many_sessions: 'busy',
   not_connected: 'unavailable',

@@ -32,6 +32,10 @@ export const HTTP_STATUS = {
   /** 421 Misdirected Request: the Host names another server (DNS rebinding). */
   host_not_allowed: 421,
   cross_origin_refused: 403,
+  unauthenticated: 401,
+  forbidden: 403,
+  token_in_url: 400,
+  rate_limited: 429,
   queue_full: 429,
   too_many_sessions: 429,
   not_connected: 503,

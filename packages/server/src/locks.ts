@@ -106,6 +106,11 @@ const lockFields = (lock: Lock) => ({
 export class LockService {
   private readonly equipment = new Map<string, EquipmentLocks>();
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Who (a principal's key, auth/hook.ts) took each lock session id, from the REST routes. A session id proves a
+   * lock, so it is shown to nobody else (the auth hook hides it in every answer).
+   */
+  private readonly holders = new Map<string, string>();
   private readonly sessionEvents = new Map<string, SessionEvent[]>();
   private readonly bus: Bus;
   private readonly logger: Logger;
@@ -331,6 +336,18 @@ export class LockService {
   }
 
   // ---- sessions ----------------------------------------------------------------------------------------------------
+
+  /** Records who first used a session id (later callers with the same id already know it). */
+  claimSession(sessionId: string, holder: string): void {
+    if (!this.holders.has(sessionId)) this.holders.set(sessionId, holder);
+  }
+
+  /** The holder of a session id; undefined for a string that is no lock session LabLink has seen. */
+  holderOf(sessionId: string): string | null | undefined {
+    const holder = this.holders.get(sessionId);
+    if (holder !== undefined) return holder;
+    return this.sessions.has(sessionId) ? null : undefined;
+  }
 
   createSession(request: CreateSessionRequest = {}): SessionView {
     const timeoutSeconds = checkTimeout(request.timeout_seconds ?? DEFAULT_SESSION_TIMEOUT);

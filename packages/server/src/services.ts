@@ -9,9 +9,12 @@ import { AcquisitionService } from './acquisition/engine.js';
 import { SyncGroups } from './acquisition/sync.js';
 import { AlarmService } from './alarms/engine.js';
 import { NotificationService } from './alarms/notify.js';
+import { AuditLog } from './auth/audit.js';
+import { AuthService, NoAdminError } from './auth/service.js';
 import { Bus } from './bus.js';
 import type { Config } from './config.js';
 import { EquipmentService } from './equipment/service.js';
+import { isLoopback } from './http-guard.js';
 import { LockService } from './locks.js';
 import { ProfileService } from './profiles.js';
 import { ReadingsPipeline } from './readings/pipeline.js';
@@ -25,6 +28,10 @@ export interface Services {
   logger: Logger;
   db: Db;
   bus: Bus;
+  /** Users, API tokens, web sessions; open mode (docs/security.md). */
+  auth: AuthService;
+  /** Who did what, when, from where. */
+  audit: AuditLog;
   safety: SafetyService;
   equipment: EquipmentService;
   locks: LockService;
@@ -52,6 +59,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const bus = new Bus(LIMITS.replayDepth, (err, message) =>
     logger.error({ err, topic: message.topic }, 'bus subscriber failed'),
   );
+  const loopbackOnly = isLoopback(config.host);
+  const auth = new AuthService(db, loopbackOnly);
+  // Before any instrument is touched: beyond loopback someone must be able to sign in as admin.
+  if (!loopbackOnly && !auth.hasAdmin()) {
+    db.close();
+    throw new NoAdminError(config.host);
+  }
+  const audit = new AuditLog(db);
   const safety = new SafetyService(db, bus, logger);
   const locks = new LockService({ bus, logger: logger.child({ component: 'locks' }) });
   const equipment = new EquipmentService(db, bus, logger.child({ component: 'equipment' }), safety, locks);
@@ -137,6 +152,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     logger,
     db,
     bus,
+    auth,
+    audit,
     safety,
     equipment,
     locks,

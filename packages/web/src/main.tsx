@@ -1,9 +1,11 @@
-// Entry point: one LabLink client for the page, talking to the server that served it.
+// Entry point: one LabLink client for the page, talking to the server that served it. Its real-time link starts
+// once the page may act (AuthGate: open mode or signed in).
 
 import { LabLinkClient } from '@lablink/client';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { AuthGate } from './app/auth';
 import { ClientProvider } from './app/client';
 import { EStopProvider } from './app/estop';
 import { NotificationsProvider } from './app/notifications';
@@ -12,8 +14,6 @@ import { AlarmsProvider } from './panels/alarms/AlarmsProvider';
 import './styles.css';
 
 const client = new LabLinkClient({ baseUrl: window.location.origin });
-client.realtime.start();
-
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 
@@ -22,11 +22,13 @@ createRoot(root).render(
     <ThemeProvider>
       <ClientProvider client={client}>
         <NotificationsProvider>
-          <EStopProvider>
-            <AlarmsProvider>
-              <App />
-            </AlarmsProvider>
-          </EStopProvider>
+          <AuthGate>
+            <EStopProvider>
+              <AlarmsProvider>
+                <App />
+              </AlarmsProvider>
+            </EStopProvider>
+          </AuthGate>
         </NotificationsProvider>
       </ClientProvider>
     </ThemeProvider>

@@ -13,6 +13,7 @@ export * from './acquisition-export.js';
 export * from './acquisition-stats.js';
 export * from './alarm-notifications.js';
 export * from './alarms.js';
+export * from './auth.js';
 export * from './common.js';
 export * from './equipment.js';
 export * from './locks.js';

@@ -2,6 +2,7 @@
 // releases its shares, never anyone else's), its event subscriptions and its capabilities.
 
 import {
+  CLOSE_CODES,
   ERROR_CODES,
   type ErrorCode,
   EVENT_TOPICS,
@@ -13,6 +14,8 @@ import {
   type StreamType,
   timestamp,
 } from '@lablink/protocol';
+import { allows, WS_ROLES } from '../auth/roles.js';
+import type { Principal } from '../auth/service.js';
 import { DomainError } from '../errors.js';
 import type { Claim } from '../readings/pipeline.js';
 import { wsErrorCode } from './errors.js';
@@ -47,12 +50,15 @@ export class Connection {
   alive = true;
   readonly connectedAt = new Date();
   received = 0;
+  private signInTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
     readonly socket: WireSocket,
     readonly gateway: Gateway,
     readonly remote: string,
+    /** Who the connection acts as; null until a hello signs it in with a token. */
+    public principal: Principal | null,
   ) {
     this.writer = new Writer(socket, gateway.options);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
@@ -95,8 +101,22 @@ export class Connection {
     );
   }
 
+  /** Closes the connection unless a hello with a valid token signs it in within `ms`. */
+  awaitSignIn(ms: number): void {
+    this.signInTimer = setTimeout(() => this.refuse('authentication required'), ms);
+    this.signInTimer.unref();
+  }
+
+  /** Closes with 4401: not signed in, a wrong token, or revoked. */
+  refuse(reason: 'authentication required' | 'revoked'): void {
+    clearTimeout(this.signInTimer);
+    this.writer.close();
+    this.socket.close(CLOSE_CODES.unauthenticated, reason);
+  }
+
   /** Releases everything this client holds. */
   dispose(): void {
+    clearTimeout(this.signInTimer);
     for (const stream of this.streams.values()) stream.handle.release();
     this.streams.clear();
     this.writer.close();
@@ -120,9 +140,32 @@ export class Connection {
     try {
       const parsed = parseClientMessage(text.toString('utf8'));
       requestId = parsed.requestId;
+      const { type } = parsed.message;
+      if (!this.principal) {
+        // The first message of a connection without a session cookie signs it in, or it is closed.
+        const token = type === 'hello' ? parsed.message.token : undefined;
+        const principal = token ? (this.gateway.auth?.verifyToken(token) ?? null) : null;
+        if (!principal) {
+          this.refuse('authentication required');
+          return;
+        }
+        this.principal = principal;
+        clearTimeout(this.signInTimer);
+        this.gateway.signedIn(this);
+      }
+      const needed = WS_ROLES[type];
+      if (!allows(this.principal.role, needed)) {
+        const detail = `${type} needs the role ${needed}; ${this.principal.username} is ${this.principal.role}`;
+        throw new ProtocolError(ERROR_CODES.forbidden, detail, 'type');
+      }
       const handle = handlers[parsed.message.type] as (c: Connection, m: typeof parsed.message) => void;
       handle(this, parsed.message);
     } catch (err) {
+      // Before sign-in, anything but a valid hello with a valid token ends the connection.
+      if (!this.principal) {
+        this.refuse('authentication required');
+        return;
+      }
       if (err instanceof ProtocolError)
         this.error(err.code, err.message, err.requestId ?? requestId, err.field);
       else if (err instanceof DomainError) this.domainError(err, requestId);

@@ -13,6 +13,7 @@ import {
 } from '@lablink/protocol';
 import type { ConnectionStats, PollerStats } from '@lablink/protocol/rest';
 import type { Logger } from 'pino';
+import { OPEN_PRINCIPAL, type Principal, type Revocation, revokes } from '../auth/service.js';
 import type { Bus, Published } from '../bus.js';
 import type { Claim, ClaimRequest } from '../readings/pipeline.js';
 import { Connection } from './connection.js';
@@ -63,7 +64,12 @@ export interface GatewayDeps {
     snapshot?(id: string): Published | null;
   };
   logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
+  /** Signs in a connection by the token of its hello; without it (a gateway alone, in tests) nobody can. */
+  auth?: { verifyToken(token: string): Principal | null };
 }
+
+/** How long a connection that is not signed in has to send a hello with its token. */
+export const SIGN_IN_MS = 5000;
 
 export class Gateway {
   /** Changes at each server start: sequence numbers start again, so clients know resume is impossible. */
@@ -100,6 +106,9 @@ export class Gateway {
   get acquisitions(): GatewayDeps['acquisitions'] {
     return this.deps.acquisitions;
   }
+  get auth(): GatewayDeps['auth'] {
+    return this.deps.auth;
+  }
   get logger(): GatewayDeps['logger'] {
     return this.deps.logger;
   }
@@ -119,8 +128,17 @@ export class Gateway {
     return this.connections.size >= this.options.maxConnections;
   }
 
-  accept(socket: WireSocket, remote = '', input?: InputSource): Connection {
-    const conn = new Connection(this.nextId++, socket, this, remote);
+  /**
+   * A new client. `principal` is who its upgrade request was signed as (cookie, or open mode); null when it must
+   * still send a hello with its token (within SIGN_IN_MS): until then it receives no event.
+   */
+  accept(
+    socket: WireSocket,
+    remote = '',
+    input?: InputSource,
+    principal: Principal | null | undefined = OPEN_PRINCIPAL,
+  ): Connection {
+    const conn = new Connection(this.nextId++, socket, this, remote, principal);
     if (this.closing) {
       socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       return conn;
@@ -131,7 +149,8 @@ export class Gateway {
       return conn;
     }
     this.connections.add(conn);
-    for (const topic of conn.topics) this.subscribe(conn, topic, { kind: 'event' });
+    if (principal) this.signedIn(conn);
+    else conn.awaitSignIn(SIGN_IN_MS);
     if (input) this.countInput(conn, socket, input);
     socket.on('close', () => this.drop(conn));
     socket.on('error', (err) => this.logger.debug({ err, connection: conn.id }, 'websocket error'));
@@ -148,6 +167,18 @@ export class Gateway {
       seq: this.seqs(EVENT_TOPICS),
     });
     return conn;
+  }
+
+  /** The connection is signed in: it receives events from now on. */
+  signedIn(conn: Connection): void {
+    for (const topic of conn.topics) this.subscribe(conn, topic, { kind: 'event' });
+  }
+
+  /** Closes at once, with 4401 "revoked", the connections of a revoked token, a deleted user, an ended session. */
+  revoke(revocation: Revocation): void {
+    for (const conn of this.connections) {
+      if (conn.principal && revokes(revocation, conn.principal)) conn.refuse('revoked');
+    }
   }
 
   subscribe(conn: Connection, topic: string, sub: Subscription): void {

@@ -7,18 +7,24 @@ import { ERROR_CODES, encode, LIMITS } from '@lablink/protocol';
 import { RealtimeStats } from '@lablink/protocol/rest';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { AuthService } from '../auth/service.js';
 import { Gateway, type GatewayDeps, type GatewayOptions } from './gateway.js';
 import { OPEN } from './socket.js';
 
-export interface RealtimeOptions extends Omit<GatewayDeps, 'logger'>, Partial<GatewayOptions> {
+export interface RealtimeOptions extends Omit<GatewayDeps, 'logger' | 'auth'>, Partial<GatewayOptions> {
+  /** Signs connections in by token and closes those of revoked principals; without it every client is admitted. */
+  auth?: AuthService;
   /** Gives the gateway to the caller (tests, other plugins). */
   onGateway?: (gateway: Gateway) => void;
 }
 
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions): Promise<void> {
-  const { onGateway, bus, readings, acquisitions, ...limits } = options;
-  const gateway = new Gateway({ bus, readings, acquisitions, logger: app.log }, limits);
+  const { onGateway, bus, readings, acquisitions, auth, ...limits } = options;
+  const gateway = new Gateway({ bus, readings, acquisitions, auth, logger: app.log }, limits);
   onGateway?.(gateway);
+  // A revoked token, a deleted user, an ended session: their connections close at once.
+  const stopRevocations = auth?.onRevoke((r) => gateway.revoke(r));
+  app.addHook('onClose', async () => stopRevocations?.());
   // Before @fastify/websocket's own preClose: clients get 1001 "going away" and a bounded wait, not 30 s.
   app.addHook('preClose', () => gateway.close());
 
@@ -58,7 +64,9 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     },
     (socket, request) => {
       announceTooBig(socket);
-      gateway.accept(socket, request.ip, request.raw.socket);
+      // Signed by its session cookie (or open mode) at the upgrade; else its hello must carry a token.
+      // (Without the auth hook — the plugin alone, in tests — `principal` is undefined and the client admitted.)
+      gateway.accept(socket, request.ip, request.raw.socket, request.principal);
     },
   );
 

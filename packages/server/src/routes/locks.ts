@@ -26,6 +26,9 @@ import {
   SessionRequest,
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
+import { forbidden } from '../auth/hook.js';
+import { allows } from '../auth/roles.js';
+import { principalKey } from '../auth/service.js';
 import { notFound } from '../errors.js';
 import { ErrorResponses } from './schemas.js';
 
@@ -56,6 +59,7 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
     },
     async (request) => {
       requireEquipment(request.body.equipment_id);
+      if (request.principal) locks.claimSession(request.body.session_id, principalKey(request.principal));
       return locks.acquire(request.body);
     },
   );
@@ -71,7 +75,13 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
       },
     },
     async (request) => {
-      requireEquipment(request.body.equipment_id);
+      const { equipment_id, session_id, force } = request.body;
+      requireEquipment(equipment_id);
+      // Taking a lock away from another session is admin (the role table gives this route to operators).
+      const held = locks.status(equipment_id);
+      if (force && held.locked && held.session_id !== session_id && request.principal) {
+        if (!allows(request.principal.role, 'admin')) throw forbidden(request.principal, 'admin');
+      }
       return locks.release(request.body);
     },
   );
@@ -176,7 +186,9 @@ export async function lockRoutes(app: AppInstance): Promise<void> {
     },
     async (request) => {
       const body = request.body ?? {};
-      return locks.createSession({ ...body, client_ip: body.client_ip ?? request.ip });
+      const session = locks.createSession({ ...body, client_ip: body.client_ip ?? request.ip });
+      if (request.principal) locks.claimSession(session.session_id, principalKey(request.principal));
+      return session;
     },
   );
 

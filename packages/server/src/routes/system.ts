@@ -25,7 +25,8 @@ export async function systemRoutes(app: AppInstance): Promise<void> {
       version: VERSION,
       hostname: hostname(),
       status: 'running' as const,
-      security_enabled: false,
+      // Sign-in required (not open mode: docs/security.md).
+      security_enabled: !app.services.auth.open,
     }),
   );
 }

@@ -225,4 +225,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX job_executions_open ON job_executions(status) WHERE status IN ('pending', 'running');
     `,
   },
+  {
+    version: 8,
+    name: 'auth',
+    sql: `
+      -- Users: passwords as argon2id PHC strings (salt and parameters inside). Usernames compare without case.
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+      -- API tokens: only the SHA-256 of the token is kept (it is shown once). Revoking deletes the row.
+      CREATE TABLE api_tokens (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        role         TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        created_by   TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      -- Web sessions (the lablink_session cookie), by the SHA-256 of the cookie; gone with their user.
+      CREATE TABLE auth_sessions (
+        id_hash    TEXT PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        address    TEXT
+      );
+      CREATE INDEX auth_sessions_user ON auth_sessions(user_id);
+      -- Who did what, when, from where: control, configuration, users and tokens, logins. Paged newest first.
+      CREATE TABLE audit_log (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        target    TEXT,
+        detail    TEXT NOT NULL DEFAULT '{}',
+        address   TEXT
+      );
+    `,
+  },
 ];

@@ -1,8 +1,9 @@
-// The shell: navigation between panels, the connection bar, the theme toggle and the emergency stop on every
-// page, the "Server unreachable" band while the server does not answer, the "E-stop active" band when it is in
+// The shell: navigation between panels (Admin for admins only), the connection bar, the theme toggle, the user
+// menu and the emergency stop on every page, the open-mode notice, the "Server unreachable" band while the server does not answer, the "E-stop active" band when it is in
 // force, and the panel of the current route.
 
-import { PANELS } from '../panels';
+import { visiblePanels } from '../panels';
+import { OpenModeNotice, UserMenu, useRole } from './auth';
 import { ConnectionBar } from './ConnectionBar';
 import { EmergencyStopBanner, EmergencyStopButton } from './estop';
 import { href, useRoute } from './router';
@@ -11,16 +12,17 @@ import { ThemeToggle } from './theme';
 
 export function App() {
   const [panelId, ...rest] = useRoute();
-  const panel = PANELS.find((p) => p.id === panelId) ?? (PANELS[0] as (typeof PANELS)[number]);
+  const panels = visiblePanels(useRole());
+  const panel = panels.find((p) => p.id === panelId) ?? (panels[0] as (typeof panels)[number]);
 
   return (
     <div className="app">
       <header className="topbar">
-        <a className="brand" href={href(PANELS[0]?.id ?? '')}>
+        <a className="brand" href={href(panels[0]?.id ?? '')}>
           LabLink
         </a>
         <nav aria-label="Panels" className="panels-nav">
-          {PANELS.map((p) => (
+          {panels.map((p) => (
             <a key={p.id} href={href(p.id)} aria-current={p.id === panel.id ? 'page' : undefined}>
               {p.title}
               {p.Badge && <p.Badge />}
@@ -29,8 +31,10 @@ export function App() {
         </nav>
         <ConnectionBar />
         <ThemeToggle />
+        <UserMenu />
         <EmergencyStopButton />
       </header>
+      <OpenModeNotice />
       <ServerBanner />
       <EmergencyStopBanner />
       <main className="content">

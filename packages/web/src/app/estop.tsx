@@ -7,6 +7,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useR
 import { describeError } from '../lib/errors';
 import { clockTime } from '../lib/format';
 import { estopShouldRetry, plural } from '../lib/freshness';
+import { useRoleBlocked } from './auth';
 import { useClient, useReachability, useRealtimeMode, useResync, useServerEvent } from './client';
 import { useNotify } from './notifications';
 
@@ -152,6 +153,8 @@ export function EmergencyStopBanner() {
   const notify = useNotify();
   const { state, refresh } = useContext(EStopContext);
   const [busy, setBusy] = useState(false);
+  // Pressing the stop is for everyone; releasing it is an operator's.
+  const roleReason = useRoleBlocked('operator');
   if (!state?.active) return null;
 
   const release = async () => {
@@ -173,7 +176,13 @@ export function EmergencyStopBanner() {
       <span>
         since {clockTime(state.stopTime)}: every output and load input is off, and none can be turned on.
       </span>
-      <button type="button" onClick={release} disabled={busy} aria-label="Release emergency stop">
+      <button
+        type="button"
+        onClick={release}
+        disabled={busy || roleReason !== null}
+        title={roleReason ?? undefined}
+        aria-label="Release emergency stop"
+      >
         {busy ? 'Releasing…' : 'Release'}
       </button>
     </div>

@@ -45,7 +45,7 @@ const MODES: Record<
 };
 const MODE_OPTIONS = (Object.keys(MODES) as LoadMode[]).map((m) => ({ value: m, label: MODES[m].label }));
 
-export function ElectronicLoadControl({ equipment, online }: ControlProps) {
+export function ElectronicLoadControl({ equipment, online, controls }: ControlProps) {
   const estop = useEmergencyStop();
   const { run, pending, errors } = useCommands(equipment.id);
   const { latest, stopped, chart } = useLiveSeries<ElectronicLoadReadings>(
@@ -78,7 +78,7 @@ export function ElectronicLoadControl({ equipment, online }: ControlProps) {
           value={r?.mode ?? null}
           options={MODE_OPTIONS}
           pending={pending.mode}
-          disabled={!online}
+          disabled={!controls}
           error={errors.mode}
           onChange={(value) =>
             run({
@@ -100,7 +100,7 @@ export function ElectronicLoadControl({ equipment, online }: ControlProps) {
           parse={(t) => parseQuantity(t, mode?.unit)}
           error={errors.setpoint}
           pending={pending.setpoint}
-          disabled={!online || !mode}
+          disabled={!controls || !mode}
           onSubmit={async (value) =>
             mode
               ? run({
@@ -117,7 +117,7 @@ export function ElectronicLoadControl({ equipment, online }: ControlProps) {
           label="Load input"
           on={r ? r.load_enabled : null}
           pending={pending.input}
-          disabled={!online || (estop === true && r?.load_enabled === false)}
+          disabled={!controls || (estop === true && r?.load_enabled === false)}
           note={estop && r?.load_enabled === false ? 'Emergency stop active: the input stays off' : undefined}
           error={errors.input}
           onToggle={(enabled) =>

@@ -39,7 +39,7 @@ const RANGES: Record<string, readonly number[]> = {
 
 const RANGE_UNIT: Record<string, string> = { FREQ: 'V', PER: 'V' };
 
-export function MultimeterControl({ equipment, online }: ControlProps) {
+export function MultimeterControl({ equipment, online, controls }: ControlProps) {
   const { run, pending, errors } = useCommands(equipment.id);
   const { latest, stopped, chart } = useLiveSeries<MultimeterReadings>(
     online
@@ -86,7 +86,7 @@ export function MultimeterControl({ equipment, online }: ControlProps) {
           value={r?.function ?? null}
           options={functions.map((f) => ({ value: f, label: FUNCTION_NAMES[f] ?? f }))}
           pending={pending.function}
-          disabled={!online}
+          disabled={!controls}
           error={errors.function}
           onChange={(fn) =>
             run({
@@ -103,7 +103,7 @@ export function MultimeterControl({ equipment, online }: ControlProps) {
           value={r ? (r.range === 'AUTO' ? 'AUTO' : String(r.range)) : null}
           options={rangeOptions}
           pending={pending.range}
-          disabled={!online}
+          disabled={!controls}
           error={errors.range}
           onChange={(value) => {
             const range = value === 'AUTO' ? 'AUTO' : Number(value);

@@ -71,14 +71,14 @@ function useScopeSettings(equipmentId: string, channelCount: number, online: boo
   return { settings, error, refresh };
 }
 
-export function OscilloscopeControl({ equipment, online }: ControlProps) {
+export function OscilloscopeControl({ equipment, online, controls }: ControlProps) {
   const channelCount = Math.max(1, equipment.channels);
   const { settings, error: settingsError, refresh } = useScopeSettings(equipment.id, channelCount, online);
   const { run, pending, errors } = useCommands(equipment.id, refresh);
   const [traces, setTraces] = useState<Record<number, Waveform>>({});
   const [measured, setMeasured] = useState(1);
   const shown = settings?.channels.filter((c) => c.display).map((c) => c.channel) ?? [];
-  const disabled = !online || !settings;
+  const disabled = !controls || !settings;
 
   const onWaveform = useCallback((w: Waveform) => setTraces((all) => ({ ...all, [w.channel]: w })), []);
   const visible = shown.filter((ch) => traces[ch]);

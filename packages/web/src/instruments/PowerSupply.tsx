@@ -16,7 +16,7 @@ import { useLimits } from './useLimits';
 
 const STREAM_INTERVAL_MS = 250;
 
-export function PowerSupplyControl({ equipment, online }: ControlProps) {
+export function PowerSupplyControl({ equipment, online, controls }: ControlProps) {
   const limits = useLimits(equipment.id, online);
   const channels = Array.from({ length: Math.max(1, equipment.channels) }, (_, i) => i + 1);
   return (
@@ -26,6 +26,7 @@ export function PowerSupplyControl({ equipment, online }: ControlProps) {
           key={channel}
           equipment={equipment}
           online={online}
+          controls={controls}
           channel={channel}
           limits={limits.get(channel)}
         />
@@ -46,6 +47,7 @@ function regulation(r: PowerSupplyReadings | undefined): { text: string; tone: '
 function PsuChannel({
   equipment,
   online,
+  controls,
   channel,
   limits,
 }: ControlProps & { channel: number; limits: ChannelLimits | undefined }) {
@@ -100,7 +102,7 @@ function PsuChannel({
           hint={maxV === undefined ? undefined : `Limit ${maxV} V`}
           error={errors.voltage}
           pending={pending.voltage}
-          disabled={!online}
+          disabled={!controls}
           onSubmit={(voltage) =>
             run({
               key: 'voltage',
@@ -120,7 +122,7 @@ function PsuChannel({
           hint={maxI === undefined ? undefined : `Limit ${maxI} A`}
           error={errors.current}
           pending={pending.current}
-          disabled={!online}
+          disabled={!controls}
           onSubmit={(current) =>
             run({
               key: 'current',
@@ -136,7 +138,7 @@ function PsuChannel({
           on={r ? r.output_enabled : null}
           pending={pending.output}
           // Turning off stays possible during an emergency stop; turning on does not.
-          disabled={!online || (estop === true && r?.output_enabled === false)}
+          disabled={!controls || (estop === true && r?.output_enabled === false)}
           note={estop && r?.output_enabled === false ? 'Emergency stop active: outputs stay off' : undefined}
           error={errors.output}
           onToggle={(enabled) =>

@@ -22,6 +22,11 @@ export function ratingOf(equipment: Equipment, channel: number): ChannelRating |
 /** What a control panel gets: the instrument and whether it can be commanded right now. */
 export interface ControlProps {
   equipment: Equipment;
-  /** Connected and the server reachable: streams run and controls are enabled. */
+  /** Connected and the server reachable: streams run and readings are current. */
   online: boolean;
+  /**
+   * The controls may be used: online, and the signed-in role may control (lib/freshness controlsBlocked, which
+   * says why not). A viewer watches the streams of an online instrument with every control disabled.
+   */
+  controls: boolean;
 }

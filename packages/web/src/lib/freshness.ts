@@ -72,9 +72,22 @@ export function stateInWords(state: string): string {
   return state === 'error' ? 'in error' : state.replaceAll('_', ' ');
 }
 
-/** Why an instrument's controls are disabled right now; null when they can be used. */
-export function controlsBlocked({ state, reachable }: { state: string; reachable: boolean }): string | null {
+/**
+ * Why an instrument's controls are disabled right now; null when they can be used. `roleReason` is why the
+ * signed-in role may not control (lib/auth roleBlocked: "Your role (viewer) can watch but not control"); it
+ * outlasts the others, so it is said first after an unreachable server.
+ */
+export function controlsBlocked({
+  state,
+  reachable,
+  roleReason = null,
+}: {
+  state: string;
+  reachable: boolean;
+  roleReason?: string | null;
+}): string | null {
   if (!reachable) return 'Server unreachable — controls disabled';
+  if (roleReason) return roleReason;
   if (state !== 'connected') return `Controls are paused while the instrument is ${stateInWords(state)}`;
   return null;
 }

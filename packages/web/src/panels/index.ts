@@ -1,8 +1,11 @@
 // The panels of the app, in navigation order. A panel may show a badge beside its name in the navigation
-// (Alarms: the count of unacknowledged alarms; Scheduler: the jobs running now), visible from every panel.
+// (Alarms: the count of unacknowledged alarms; Scheduler: the jobs running now), visible from every panel. Admin
+// is shown to admins only (the server refuses its requests to anyone else anyway).
 
 import type { ComponentType } from 'react';
+import { type Role, roleAtLeast } from '../lib/auth';
 import { AcquisitionPanel } from './acquisition/AcquisitionPanel';
+import { AdminPanel } from './admin/AdminPanel';
 import { AlarmsPanel } from './alarms/AlarmsPanel';
 import { AlarmBadge } from './alarms/AlarmsProvider';
 import { EquipmentPanel } from './equipment/EquipmentPanel';
@@ -20,6 +23,8 @@ export interface PanelDefinition {
   Component: ComponentType<PanelProps>;
   /** Shown beside the title in the navigation. */
   Badge?: ComponentType;
+  /** The least role that sees the panel at all (everyone when absent). */
+  role?: Role;
 }
 
 export const PANELS: readonly PanelDefinition[] = [
@@ -27,4 +32,10 @@ export const PANELS: readonly PanelDefinition[] = [
   { id: 'acquisition', title: 'Acquisition', Component: AcquisitionPanel },
   { id: 'alarms', title: 'Alarms', Component: AlarmsPanel, Badge: AlarmBadge },
   { id: 'scheduler', title: 'Scheduler', Component: SchedulerPanel, Badge: SchedulerBadge },
+  { id: 'admin', title: 'Admin', Component: AdminPanel, role: 'admin' },
 ];
+
+/** The panels `role` sees, in navigation order. */
+export function visiblePanels(role: Role | null): readonly PanelDefinition[] {
+  return PANELS.filter((p) => !p.role || roleAtLeast(role, p.role));
+}

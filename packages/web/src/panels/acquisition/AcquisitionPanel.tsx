@@ -3,6 +3,7 @@
 // and the sessions; #/acquisition/<acquisition_id> opens one session beside them.
 
 import { useState } from 'react';
+import { RoleScope } from '../../app/auth';
 import { href, navigate } from '../../app/router';
 import { useInstruments } from '../alarms/useEquipmentNames';
 import type { PanelProps } from '../index';
@@ -34,13 +35,15 @@ export function AcquisitionPanel({ path }: PanelProps) {
           {openId ? (
             <SessionView key={openId} acquisitionId={openId} onChanged={() => setVersion((v) => v + 1)} />
           ) : (
-            <SessionSetup
-              instruments={list}
-              onCreated={(id) => {
-                setVersion((v) => v + 1);
-                navigate('acquisition', id);
-              }}
-            />
+            <RoleScope>
+              <SessionSetup
+                instruments={list}
+                onCreated={(id) => {
+                  setVersion((v) => v + 1);
+                  navigate('acquisition', id);
+                }}
+              />
+            </RoleScope>
           )}
         </div>
         <SessionList openId={openId} version={version} />

@@ -5,6 +5,7 @@
 import type { AcquisitionStatus, AcquisitionStreamMessage } from '@lablink/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type uPlot from 'uplot';
+import { RoleScope } from '../../app/auth';
 import { useClient, useResync } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -199,19 +200,21 @@ export function SessionView({
         {status.stopped_at ? ` · stopped ${new Date(status.stopped_at).toLocaleString()}` : ''}
         {status.stop_reason ? ` (${status.stop_reason})` : ''}
       </p>
-      <div className="toolbar" role="toolbar" aria-label="Session controls">
-        {actionsFor(shownState, triggerType).map((action) => (
-          <button
-            key={action}
-            type="button"
-            className={action === 'stop' ? 'danger' : action === 'start' ? '' : 'secondary'}
-            disabled={busy !== null}
-            onClick={() => act(action)}
-          >
-            {busy === action ? `${ACTION_TEXT[action]}…` : ACTION_TEXT[action]}
-          </button>
-        ))}
-      </div>
+      <RoleScope>
+        <div className="toolbar" role="toolbar" aria-label="Session controls">
+          {actionsFor(shownState, triggerType).map((action) => (
+            <button
+              key={action}
+              type="button"
+              className={action === 'stop' ? 'danger' : action === 'start' ? '' : 'secondary'}
+              disabled={busy !== null}
+              onClick={() => act(action)}
+            >
+              {busy === action ? `${ACTION_TEXT[action]}…` : ACTION_TEXT[action]}
+            </button>
+          ))}
+        </div>
+      </RoleScope>
       <ErrorAlert message={error} />
       {channels.length > 0 && (
         <AcquisitionChart

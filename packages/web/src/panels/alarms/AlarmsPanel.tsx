@@ -2,6 +2,7 @@
 // raise), the history, and the alarm-load figures. Sub-pages are routes: #/alarms, #/alarms/definitions,
 // #/alarms/history, #/alarms/load.
 
+import { RoleScope } from '../../app/auth';
 import { href } from '../../app/router';
 import type { PanelProps } from '../index';
 import { ActiveAlarms } from './ActiveAlarms';
@@ -39,8 +40,16 @@ export function AlarmsPanel({ path }: PanelProps) {
         </nav>
         <AlertSettingsForm />
       </header>
-      {view.id === '' && <ActiveAlarms />}
-      {view.id === 'definitions' && <Definitions editing={path[1]} />}
+      {view.id === '' && (
+        <RoleScope>
+          <ActiveAlarms />
+        </RoleScope>
+      )}
+      {view.id === 'definitions' && (
+        <RoleScope>
+          <Definitions editing={path[1]} />
+        </RoleScope>
+      )}
       {view.id === 'history' && <History />}
       {view.id === 'load' && <LoadFigures />}
     </div>

@@ -1,5 +1,6 @@
 // The Equipment panel: the bench on the left (or on top, on a phone), the chosen instrument's controls beside it.
 
+import { useCan } from '../../app/auth';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import type { PanelProps } from '../index';
 import { AddInstrument } from './AddInstrument';
@@ -9,6 +10,7 @@ import { useEquipment } from './useEquipment';
 
 export function EquipmentPanel({ path }: PanelProps) {
   const { items, error, loaded, refresh, upsert } = useEquipment();
+  const canConnect = useCan('operator');
   const selectedId = path[0];
   const selected = items.find((e) => e.id === selectedId);
 
@@ -20,11 +22,13 @@ export function EquipmentPanel({ path }: PanelProps) {
         {loaded && <InstrumentList items={items} selected={selectedId} />}
         {!loaded && !error && <p className="muted">Loading…</p>}
         {/* Keyed so that it opens by itself when the bench turns out empty. */}
-        <AddInstrument
-          key={String(loaded && items.length === 0)}
-          onConnected={upsert}
-          open={loaded && items.length === 0}
-        />
+        {canConnect && (
+          <AddInstrument
+            key={String(loaded && items.length === 0)}
+            onConnected={upsert}
+            open={loaded && items.length === 0}
+          />
+        )}
       </aside>
       <section className="workspace" aria-label="Instrument">
         {selected ? (

@@ -1,7 +1,9 @@
 // One instrument: who it is, its state, its nickname, disconnecting it, and the control panel for its type. Its
-// controls are disabled, with the reason, while it is not connected or the server cannot be reached.
+// controls are disabled, with the reason, while it is not connected, the server cannot be reached, or the
+// signed-in role may not control (a viewer).
 
 import { type FormEvent, useId, useState } from 'react';
+import { useRoleBlocked } from '../../app/auth';
 import { useClient, useReachability } from '../../app/client';
 import { useNotify } from '../../app/notifications';
 import { navigate } from '../../app/router';
@@ -23,8 +25,12 @@ interface Props {
 export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
   const panel = CONTROL_PANELS[equipment.type];
   const { reachable } = useReachability();
-  const blocked = controlsBlocked({ state: equipment.state, reachable });
-  const online = blocked === null;
+  const roleReason = useRoleBlocked('operator');
+  const blocked = controlsBlocked({ state: equipment.state, reachable, roleReason });
+  // Streams run while the instrument is connected and the server answers, whatever the role; controls also need
+  // a role that may control.
+  const online = controlsBlocked({ state: equipment.state, reachable }) === null;
+  const controls = blocked === null;
   return (
     <StaleScope>
       {(stale) => (
@@ -32,7 +38,7 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
           className="instrument"
           aria-label={displayName(equipment)}
           data-equipment-id={equipment.id}
-          data-controls={online ? 'enabled' : 'disabled'}
+          data-controls={controls ? 'enabled' : 'disabled'}
         >
           <header className="instrument-header card">
             <div className="instrument-title">
@@ -62,21 +68,31 @@ export function InstrumentDetail({ equipment, onChanged, onRemoved }: Props) {
               </div>
             </dl>
             <div className="instrument-actions">
-              <NicknameForm equipment={equipment} onChanged={onChanged} disabled={!reachable} />
-              <DisconnectButton equipment={equipment} onRemoved={onRemoved} disabled={!reachable} />
+              <NicknameForm
+                equipment={equipment}
+                onChanged={onChanged}
+                disabled={!reachable || roleReason !== null}
+              />
+              <DisconnectButton
+                equipment={equipment}
+                onRemoved={onRemoved}
+                disabled={!reachable || roleReason !== null}
+              />
             </div>
           </header>
 
           {blocked && (
             <p className="notice controls-blocked" role="status">
               {blocked}
-              {reachable
-                ? `${equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.`
-                : ": the instrument's state cannot be known until the server answers again."}
+              {blocked === roleReason
+                ? '.'
+                : reachable
+                  ? `${equipment.error ? `: ${equipment.error}` : ''}. LabLink reconnects by itself.`
+                  : ": the instrument's state cannot be known until the server answers again."}
             </p>
           )}
           {panel ? (
-            <panel.Control equipment={equipment} online={online} />
+            <panel.Control equipment={equipment} online={online} controls={controls} />
           ) : (
             <p className="notice">LabLink has no control panel for {equipment.type} instruments.</p>
           )}

@@ -1,6 +1,7 @@
 // Every job: what it does, when it fires, its status and next run, what its latest run is doing now, and the
 // actions. Rows change live as the server's job events arrive.
 
+import { useCan } from '../../app/auth';
 import { href } from '../../app/router';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useInstruments } from '../alarms/useEquipmentNames';
@@ -12,12 +13,15 @@ import { useJobs } from './useJobs';
 export function JobList() {
   const { jobs, loaded, error, live } = useJobs();
   const instruments = useInstruments();
+  const canCreate = useCan('operator');
   return (
     <section aria-label="Scheduled jobs" className="scheduler-jobs">
       <div className="toolbar">
-        <a className="button-link" href={href('scheduler', 'new')}>
-          New job
-        </a>
+        {canCreate && (
+          <a className="button-link" href={href('scheduler', 'new')}>
+            New job
+          </a>
+        )}
         <span className="muted small">
           {jobs.length} job{jobs.length === 1 ? '' : 's'}
         </span>

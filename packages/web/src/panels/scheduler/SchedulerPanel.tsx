@@ -3,6 +3,7 @@
 // and the editor (trigger builder with the server's preview, step editor for test sequences). Sub-pages are
 // routes: #/scheduler, #/scheduler/history, #/scheduler/new, #/scheduler/job/{id}, #/scheduler/edit/{id}.
 
+import { RoleScope } from '../../app/auth';
 import { href } from '../../app/router';
 import type { PanelProps } from '../index';
 import { AllRuns } from './Executions';
@@ -40,10 +41,12 @@ export function SchedulerPanel({ path }: PanelProps) {
           <JobAlertsForm />
         </header>
         {view === 'history' && <AllRuns />}
-        {view === 'new' && <JobEditorPage jobId={null} />}
-        {view === 'edit' && id && <JobEditorPage jobId={id} />}
-        {view === 'job' && id && <JobDetail jobId={id} />}
-        {!['history', 'new', 'edit', 'job'].includes(view) && <JobList />}
+        <RoleScope>
+          {view === 'new' && <JobEditorPage jobId={null} />}
+          {view === 'edit' && id && <JobEditorPage jobId={id} />}
+          {view === 'job' && id && <JobDetail jobId={id} />}
+          {!['history', 'new', 'edit', 'job'].includes(view) && <JobList />}
+        </RoleScope>
       </div>
     </JobsProvider>
   );
