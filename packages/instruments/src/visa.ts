@@ -65,11 +65,6 @@ export function addressCandidates(address: string): string[] {
   return ports.map((port) => `TCPIP0::${bare[1]}::${port}::SOCKET`);
 }
 
-/** The first resource a typed address may mean (see addressCandidates): what a one-shot tool connects to. */
-export function expandAddress(address: string): string {
-  return addressCandidates(address)[0] as string;
-}
-
 export function parseResource(resource: string): ParsedResource {
   const fail: Fail = (problem) => {
     throw new ResourceSyntaxError(`${JSON.stringify(resource)} is not an instrument address: ${problem}`);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ResourceNotAllowedError, ResourceSyntaxError, UnsupportedInterfaceError } from '../src/errors.js';
 import {
   ACCEPTED_FORMS,
+  addressCandidates,
   assertOpenable,
   assertSerialDevicePath,
   connectionType,
-  expandAddress,
   formatResource,
   isSerialDevicePath,
   type ParsedResource,
@@ -141,7 +141,7 @@ describe('parseResource', () => {
   });
 });
 
-describe('expandAddress', () => {
+describe('addressCandidates', () => {
   it.each([
     ['192.168.1.50', 'TCPIP0::192.168.1.50::5025::SOCKET'],
     [' 192.168.1.50:5555 ', 'TCPIP0::192.168.1.50::5555::SOCKET'],
@@ -155,7 +155,7 @@ describe('expandAddress', () => {
     ['-bad-', '-bad-'],
     ['two words', 'two words'],
   ])('%j → %j', (typed, resource) => {
-    expect(expandAddress(typed)).toBe(resource);
+    expect(addressCandidates(typed)[0]).toBe(resource);
   });
 });
 
