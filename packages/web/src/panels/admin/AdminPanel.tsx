@@ -101,7 +101,7 @@ function Users() {
     <section className="card admin-section" aria-label="Users">
       <h2>Users</h2>
       <ErrorAlert message={error} />
-      <table className="admin-table">
+      <table className="data-table compact">
         <thead>
           <tr>
             <th>Username</th>
@@ -360,7 +360,7 @@ function Tokens() {
           </button>
         </div>
       )}
-      <table className="admin-table">
+      <table className="data-table compact">
         <thead>
           <tr>
             <th>Name</th>
@@ -474,7 +474,7 @@ function AuditLog() {
           Older
         </button>
       </div>
-      <table className="admin-table audit-table">
+      <table className="data-table compact audit-table">
         <thead>
           <tr>
             <th>When</th>
