@@ -127,7 +127,9 @@ export interface LabLinkOptions {
 /** `lablink serve --port 0` on a throwaway data directory; resolves with its URLs once it listens. */
 export async function startLabLink(options: LabLinkOptions = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lablink-bench-'));
-  const args = [LABLINK_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+  // Every benchmark client comes from 127.0.0.1, standing in for a lab of machines: no per-address share.
+  const unshared = ['--max-ws-per-address', '0', '--ws-message-rate', '0'];
+  const args = [LABLINK_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...unshared];
   const child = await startNode(
     'lablink serve',
     [...args, ...(options.flags ?? [])],

@@ -134,6 +134,8 @@ export const ERROR_CODES = {
   binaryNotAccepted: 'binary_not_accepted',
   /** The connection's role does not allow that message (the error names the role needed); the socket stays. */
   forbidden: 'forbidden',
+  /** The client's address sent more messages a second than the server allows; the message was not handled. */
+  rateLimited: 'rate_limited',
   /** A bug on the server; the request had no effect. */
   internal: 'internal_error',
 } as const;

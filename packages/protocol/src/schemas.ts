@@ -15,6 +15,7 @@ import {
   type StreamType,
 } from './const.js';
 import { AcquisitionBlock, EventPayloads, ReadingPayloads } from './payloads.js';
+import { Me } from './rest/auth.js';
 
 const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum<T>(values);
 
@@ -195,6 +196,8 @@ export const ServerMessages = {
     seq: TopicSeqs,
   }),
   hello_ok: reply('hello_ok', {
+    /** Who the connection acts as (open mode: the admin `local`); the role decides what it may send. */
+    user: Me,
     binary: Type.Boolean(),
     /** Present when stream data is batched: the period asked for. */
     batch_ms: Type.Optional(Type.Integer()),

@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installAuth } from './auth/hook.js';
+import { installAuth, lockEventView } from './auth/hook.js';
 import { frameworkErrors, installErrorHandler } from './http-errors.js';
 import { installRequestGuard } from './http-guard.js';
 import { realtimePlugin } from './realtime/plugin.js';
@@ -94,7 +94,10 @@ export async function buildApp(services: Services) {
     readings: services.readings,
     acquisitions: services.acquisitions,
     auth: services.auth,
+    eventView: lockEventView(services.locks),
     maxConnections: services.config.maxWsConnections,
+    maxConnectionsPerAddress: services.config.maxWsPerAddress,
+    messageRatePerAddress: services.config.wsMessageRate,
   });
 
   // The web app, built by `npm run build` (npm start does it when missing). wildcard:false keeps unknown /api

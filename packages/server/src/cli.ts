@@ -44,6 +44,12 @@ Options for serve:
                        repeatable (env LABLINK_ALLOWED_ORIGINS, comma-separated)
   --max-ws-connections <n>
                        simultaneous WebSocket clients (env LABLINK_MAX_WS_CONNECTIONS, default 2000)
+  --max-ws-per-address <n>
+                       WebSocket clients one address may hold (env LABLINK_MAX_WS_PER_ADDRESS, default 1000;
+                       0 = no limit of its own)
+  --ws-message-rate <n>
+                       WebSocket messages a second one address may send (env LABLINK_WS_MESSAGE_RATE,
+                       default 1000; 0 = no limit)
 
 Options for sim:
   --models <list>      comma-separated models (default DP832,DL3021A,DS1104Z,34461A); known: ${SIM_MODELS.join(', ')}
@@ -73,6 +79,8 @@ async function serve(args: string[]): Promise<number> {
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'max-ws-connections': { type: 'string' },
+      'max-ws-per-address': { type: 'string' },
+      'ws-message-rate': { type: 'string' },
     },
     strict: true,
   });
@@ -91,6 +99,8 @@ async function serve(args: string[]): Promise<number> {
       allowedHosts: values['allowed-host'],
       allowedOrigins: values['allowed-origin'],
       maxWsConnections: values['max-ws-connections'],
+      maxWsPerAddress: values['max-ws-per-address'],
+      wsMessageRate: values['ws-message-rate'],
     },
   });
   const logger = createLogger(config);

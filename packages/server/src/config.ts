@@ -41,6 +41,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Simultaneous WebSocket connections; more are refused with HTTP 503 at the upgrade. */
   maxWsConnections: number;
+  /** WebSocket connections one client address may hold (0: no limit of its own); more get HTTP 429. */
+  maxWsPerAddress: number;
+  /** WebSocket messages a second one client address may send (0: no limit); more are answered rate_limited. */
+  wsMessageRate: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +67,8 @@ export const DEFAULTS: Omit<Config, 'configFile' | 'dataDir' | 'dataDirSource' |
   allowedHosts: [],
   allowedOrigins: [],
   maxWsConnections: 2000,
+  maxWsPerAddress: 1000,
+  wsMessageRate: 1000,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -107,7 +113,9 @@ type RawSettings = Partial<
     | 'logFormat'
     | 'allowedHosts'
     | 'allowedOrigins'
-    | 'maxWsConnections',
+    | 'maxWsConnections'
+    | 'maxWsPerAddress'
+    | 'wsMessageRate',
     RawSetting
   >
 >;
@@ -136,6 +144,8 @@ export interface ConfigSources {
     /** --allowed-origin, repeatable; each may hold a comma-separated list. */
     allowedOrigins?: string[];
     maxWsConnections?: string;
+    maxWsPerAddress?: string;
+    wsMessageRate?: string;
   };
 }
 
@@ -169,6 +179,10 @@ export function loadConfig({
     fromEnv.allowedOrigins = { value: env.LABLINK_ALLOWED_ORIGINS, name: 'LABLINK_ALLOWED_ORIGINS' };
   if (env.LABLINK_MAX_WS_CONNECTIONS !== undefined)
     fromEnv.maxWsConnections = { value: env.LABLINK_MAX_WS_CONNECTIONS, name: 'LABLINK_MAX_WS_CONNECTIONS' };
+  if (env.LABLINK_MAX_WS_PER_ADDRESS !== undefined)
+    fromEnv.maxWsPerAddress = { value: env.LABLINK_MAX_WS_PER_ADDRESS, name: 'LABLINK_MAX_WS_PER_ADDRESS' };
+  if (env.LABLINK_WS_MESSAGE_RATE !== undefined)
+    fromEnv.wsMessageRate = { value: env.LABLINK_WS_MESSAGE_RATE, name: 'LABLINK_WS_MESSAGE_RATE' };
 
   const fromFlags: RawSettings = {};
   if (flags.host !== undefined) fromFlags.host = { value: flags.host, name: '--host' };
@@ -185,6 +199,10 @@ export function loadConfig({
     fromFlags.allowedOrigins = { value: flags.allowedOrigins.join(','), name: '--allowed-origin' };
   if (flags.maxWsConnections !== undefined)
     fromFlags.maxWsConnections = { value: flags.maxWsConnections, name: '--max-ws-connections' };
+  if (flags.maxWsPerAddress !== undefined)
+    fromFlags.maxWsPerAddress = { value: flags.maxWsPerAddress, name: '--max-ws-per-address' };
+  if (flags.wsMessageRate !== undefined)
+    fromFlags.wsMessageRate = { value: flags.wsMessageRate, name: '--ws-message-rate' };
 
   const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
   const legacy = path.resolve(cwd, LEGACY_DATA_DIR);
@@ -209,6 +227,10 @@ export function loadConfig({
     maxWsConnections: raw.maxWsConnections
       ? parseCount(raw.maxWsConnections, 1, 100_000)
       : DEFAULTS.maxWsConnections,
+    maxWsPerAddress: raw.maxWsPerAddress
+      ? parseCount(raw.maxWsPerAddress, 0, 100_000)
+      : DEFAULTS.maxWsPerAddress,
+    wsMessageRate: raw.wsMessageRate ? parseCount(raw.wsMessageRate, 0, 1_000_000) : DEFAULTS.wsMessageRate,
   };
 }
 
@@ -234,6 +256,8 @@ function readConfigFile(
     allowed_hosts: 'allowedHosts',
     allowed_origins: 'allowedOrigins',
     max_ws_connections: 'maxWsConnections',
+    max_ws_per_address: 'maxWsPerAddress',
+    ws_message_rate: 'wsMessageRate',
   };
   const settings: RawSettings = {};
   for (const [key, value] of Object.entries(parsed)) {

@@ -107,8 +107,15 @@ describe('lablink user and lablink token', () => {
     expect(list.stdout).not.toContain('ll_');
     const [id, name, role] = list.stdout.split('\t');
     expect([name, role]).toEqual(['ci', 'admin']);
+    // ci is the only admin, and alice (an operator) would be left with nobody to manage her.
+    const last = await runCli(['token', 'revoke', id as string, '--data-dir', data.dir]);
+    expect(last.code).toBe(2);
+    expect(last.stderr).toContain('cannot revoke ci: the last admin token');
+    await runCli(['token', 'create', 'ci-2', '--role', 'admin', '--data-dir', data.dir]);
     const revoked = await runCli(['token', 'revoke', id as string, '--data-dir', data.dir]);
     expect(revoked.stdout).toBe(`token ci (${id}) revoked\n`);
-    expect((await runCli(['token', 'list', '--data-dir', data.dir])).stdout).toBe('');
+    expect((await runCli(['token', 'list', '--data-dir', data.dir])).stdout).toMatch(
+      /^[0-9a-f-]{36}\tci-2\tadmin\t/,
+    );
   });
 });

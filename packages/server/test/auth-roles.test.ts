@@ -78,7 +78,7 @@ describe('the role table', () => {
 });
 
 describe('the last admin', () => {
-  it('cannot be deleted or demoted while other users remain and no admin token exists', async () => {
+  it('cannot be deleted, demoted or revoked while other users remain and no other admin exists', async () => {
     const { auth } = app.services;
     await auth.addUser('root', 'password123', 'admin');
     await auth.addUser('watcher', 'password123', 'viewer');
@@ -86,6 +86,9 @@ describe('the last admin', () => {
     expect(() => auth.deleteUser('root')).toThrow(/the last admin/);
     const token = auth.createToken('spare', 'admin', { username: 'root', role: 'admin' });
     await auth.updateUser('root', { role: 'operator' });
+    // Now the token is the last admin: it stays while users remain with no admin among them.
+    expect(() => auth.revokeToken(token.id)).toThrow(/the last admin token/);
+    await auth.updateUser('root', { role: 'admin' });
     auth.revokeToken(token.id);
     auth.deleteUser('watcher');
     // The last user of all may go: on loopback that is open mode again.

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WS_ROLES } from '../src/auth/roles.js';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
+import { TestClient } from './realtime-client.js';
 
 let server: TestServer;
 let psu: string;
@@ -244,6 +245,90 @@ describe('locks', () => {
     expect((await force(as.admin)).body).toMatchObject({ success: true, was_forced: true });
     expect((await api(`/api/locks/status/${psu}`, { headers: as.viewer })).body.locked).toBe(false);
   });
+
+  it('a lock belongs to whoever took it: its session id sent by another principal controls nothing', async () => {
+    const thief = await api('/api/auth/tokens', {
+      headers: as.admin,
+      body: { name: 'thief', role: 'operator' },
+    });
+    const stolen = { authorization: `Bearer ${thief.body.token}` };
+    const before = await simulatedVoltage();
+    await api('/api/locks/acquire', {
+      headers: as.operator,
+      body: { equipment_id: psu, session_id: 'owned-1' },
+    });
+    // The id leaked (a log, a shoulder): each use of it by someone else is refused before anything happens.
+    const attempts = [
+      api(`/api/equipment/${psu}/command`, {
+        headers: stolen,
+        body: { action: 'set_voltage', parameters: { voltage: 7.5, channel: 1 }, session_id: 'owned-1' },
+      }),
+      api('/api/locks/release', { headers: stolen, body: { equipment_id: psu, session_id: 'owned-1' } }),
+      api('/api/locks/acquire', { headers: stolen, body: { equipment_id: psu, session_id: 'owned-1' } }),
+      api(`/api/locks/activity/${psu}`, { headers: stolen, body: { session_id: 'owned-1' } }),
+      api('/api/locks/sessions/owned-1', { method: 'DELETE', headers: stolen }),
+    ];
+    for (const refused of await Promise.all(attempts)) {
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ code: 'forbidden', field: 'session_id' });
+      expect(refused.body.detail).toContain('belongs to token operator-script');
+    }
+    expect(await simulatedVoltage()).toBe(before);
+    const status = await api(`/api/locks/status/${psu}`, { headers: as.operator });
+    expect(status.body).toMatchObject({ locked: true, session_id: 'owned-1' });
+    // Its holder uses it as before.
+    const own = await api(`/api/equipment/${psu}/command`, {
+      headers: as.operator,
+      body: { action: 'set_voltage', parameters: { voltage: 2.25, channel: 1 }, session_id: 'owned-1' },
+    });
+    expect(own.status).toBe(200);
+    expect(await simulatedVoltage()).toBe(2.25);
+    const released = await api('/api/locks/release', {
+      headers: as.operator,
+      body: { equipment_id: psu, session_id: 'owned-1' },
+    });
+    expect(released.body.success).toBe(true);
+  });
+
+  it('lock events on the WebSocket show the session id to its holder only', async () => {
+    const sockets = await Promise.all(
+      (['viewer', 'operator'] as const).map(async (role) => {
+        const client = await TestClient.open(`${server.url}/ws`);
+        const hello = await client.request({ type: 'hello', token: as[role].authorization?.split(' ')[1] });
+        expect(hello.user).toEqual({ username: `${role}-script`, role, kind: 'token' });
+        return client;
+      }),
+    );
+    const [viewer, operator] = sockets as [TestClient, TestClient];
+    await api('/api/locks/acquire', {
+      headers: as.operator,
+      body: { equipment_id: psu, session_id: 'ws-owned' },
+    });
+    const seen = await Promise.all(
+      [viewer, operator].map((c) => c.waitFor((m) => m.type === 'lock_acquired')),
+    );
+    expect(seen[0]?.data.session_id).toBe('(held by token operator-script)');
+    expect(seen[1]?.data.session_id).toBe('ws-owned');
+    expect(JSON.stringify(viewer.messages)).not.toContain('ws-owned');
+    await api('/api/locks/release', {
+      headers: as.operator,
+      body: { equipment_id: psu, session_id: 'ws-owned' },
+    });
+    const ended = await viewer.waitFor((m) => m.type === 'lock_released');
+    expect(ended.data.session_id).toBe('(held by token operator-script)');
+    for (const c of sockets) c.close();
+  });
+
+  it('client addresses in lock sessions are for admins', async () => {
+    await api('/api/locks/sessions/create', { headers: as.operator, body: { client_name: 'bench-pc' } });
+    const seenBy = async (headers: Record<string, string>) =>
+      ((await api('/api/locks/sessions', { headers })).body.sessions as Json[]).find(
+        (s) => s.client_name === 'bench-pc',
+      );
+    expect((await seenBy(as.admin))?.client_ip).toBe('127.0.0.1');
+    expect((await seenBy(as.operator))?.client_ip).toBeNull();
+    expect((await seenBy(as.viewer))?.client_ip).toBeNull();
+  });
 });
 
 describe('the WebSocket', () => {
@@ -438,5 +523,47 @@ describe('the audit log, headers, rate limit', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(800);
     expect(((await limited.json()) as Json).code).toBe('rate_limited');
+  });
+});
+
+describe('the last admin', () => {
+  it('the last admin token cannot be revoked while users remain with no admin among them', async () => {
+    const lone = await startTestServer();
+    try {
+      const at = (path: string, init: Parameters<typeof http>[1] = {}) => http(`${lone.url}${path}`, init);
+      await at('/api/auth/users', { body: { username: 'root', password: ADMIN_PASSWORD, role: 'admin' } });
+      const login = await fetch(`${lone.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'root', password: ADMIN_PASSWORD }),
+      });
+      const cookie = { cookie: String(login.headers.get('set-cookie')).split(';')[0] as string };
+      await at('/api/auth/users', {
+        headers: cookie,
+        body: { username: 'bob', password: ADMIN_PASSWORD, role: 'viewer' },
+      });
+      const token = (
+        await at('/api/auth/tokens', { headers: cookie, body: { name: 'ci-admin', role: 'admin' } })
+      ).body;
+      const bearer = { authorization: `Bearer ${token.token}` };
+      // The admin user may go: the token is still an admin.
+      expect((await at('/api/auth/users/root', { method: 'DELETE', headers: bearer })).status).toBe(200);
+      const refused = await at(`/api/auth/tokens/${token.id}`, { method: 'DELETE', headers: bearer });
+      expect(refused.status).toBe(409);
+      expect(refused.body.detail).toBe(
+        'cannot revoke ci-admin: the last admin token, and no user is an admin (create another admin user or token first)',
+      );
+      expect((await at('/api/auth/me', { headers: bearer })).body).toMatchObject({
+        username: 'ci-admin',
+        role: 'admin',
+      });
+      // With bob gone, nobody is left to manage: the token may be revoked.
+      expect((await at('/api/auth/users/bob', { method: 'DELETE', headers: bearer })).status).toBe(200);
+      expect((await at(`/api/auth/tokens/${token.id}`, { method: 'DELETE', headers: bearer })).status).toBe(
+        200,
+      );
+    } finally {
+      await lone.dispose();
+    }
   });
 });

@@ -1,25 +1,32 @@
 // Issue 9 over the WebSocket: every client message type of the protocol (read from its schemas, so a message added
 // later is fuzzed too), with valid fields and extremes mixed, against a real server with the simulated bench. Every
 // message gets replies that validate against the protocol's server schemas, never an internal_error, and the
-// connection stays up (a ping after each message is answered). Runs: 8 × LABLINK_FUZZ_RUNS (default 25); seed:
-// LABLINK_FUZZ_SEED (default 20269); LABLINK_FUZZ_TRACE=1 prints each message and its replies.
+// connection stays up (a ping after each message is answered), and the bench is as it was (no client message
+// changes an instrument, a lock, an alarm or a job: checked every CHECK_EVERY messages and at the end).
+// Runs: 8 × LABLINK_FUZZ_RUNS (default 1250: 10 000 messages); seed: LABLINK_FUZZ_SEED (default 20269);
+// LABLINK_FUZZ_TRACE=1 prints each message and its replies.
 
 import { ClientMessages, ERROR_CODES } from '@lablink/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BenchState, differences, snapshot } from './bench-state.js';
 import { chance, type Gen, hostile, oneOf, toJson } from './fuzz-values.js';
 import { http, type Json, startTestServer, type TestServer } from './helpers.js';
 import { invalidMessages, TestClient } from './realtime-client.js';
 
-const RUNS = Number(process.env.LABLINK_FUZZ_RUNS ?? 25) * 8;
+const RUNS = Number(process.env.LABLINK_FUZZ_RUNS ?? 1250) * 8;
+const CHECK_EVERY = 500;
 const SEED = Number(process.env.LABLINK_FUZZ_SEED ?? 20269);
 
 let server: TestServer;
 let equipment: string[];
+let baseline: BenchState;
 
 beforeAll(async () => {
-  server = await startTestServer({ LABLINK_SIM: 'on' });
+  // Sent back to back, the messages pass an address's rate (ws-flood.test.ts tests that limit): off here.
+  server = await startTestServer({ LABLINK_SIM: 'on', LABLINK_WS_MESSAGE_RATE: '0' });
   equipment = ((await http(`${server.url}/api/equipment/list`)).body as Json[]).map((e) => e.id);
+  baseline = await snapshot(server.url);
 });
 
 afterAll(async () => {
@@ -78,6 +85,7 @@ function message(g: Gen): string {
 describe('every WebSocket message, fuzzed', () => {
   it('never an internal error nor a dropped connection; every reply valid', async () => {
     const client = await TestClient.open(`${server.url}/ws`);
+    let sent = 0;
     try {
       await fc.assert(
         fc.asyncProperty(fc.gen(), async (g) => {
@@ -93,6 +101,11 @@ describe('every WebSocket message, fuzzed', () => {
           const internal = client.messages.slice(from).filter((m) => m.code === ERROR_CODES.internal);
           expect(internal, text.slice(0, 500)).toEqual([]);
           expect(invalidMessages, text.slice(0, 500)).toEqual([]);
+          if (++sent % CHECK_EVERY === 0) {
+            expect(differences(baseline, await snapshot(server.url)), `after ${text.slice(0, 300)}`).toEqual(
+              [],
+            );
+          }
           // Stop what the message may have started, so streams do not pile up across runs.
           for (const m of client.messages.slice(from)) {
             if (m.type === 'stream_started') {
@@ -107,6 +120,8 @@ describe('every WebSocket message, fuzzed', () => {
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
+      expect(sent).toBe(RUNS);
+      expect(differences(baseline, await snapshot(server.url))).toEqual([]);
       const kinds = new Map<string, number>();
       for (const m of client.messages) {
         const kind = m.type === 'error' ? `error:${m.code}` : m.type;
@@ -118,5 +133,5 @@ describe('every WebSocket message, fuzzed', () => {
     } finally {
       client.ws.terminate();
     }
-  }, 120_000);
+  }, 300_000);
 });

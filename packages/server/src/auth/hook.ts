@@ -71,13 +71,34 @@ export function installAuth(
     if (!allows(principal.role, access)) throw forbidden(principal, access);
   });
 
-  // A lock session id proves the lock: whoever sends it controls the instrument. Answers show it to its holder only
-  // (in open mode everyone is the same `local`); others see who holds it. Errors (409 locked) included.
+  // A lock belongs to whoever took it: a lock session id sent by anyone else is refused before the route runs, so a
+  // leaked or guessed id controls nothing. (Admins may end another's session; they force-release with their own.)
+  app.addHook('preHandler', async (request) => {
+    const principal = request.principal;
+    if (!principal || principal.kind === 'open') return;
+    const url = request.routeOptions.url;
+    if (url === undefined) return;
+    const me = principalKey(principal);
+    const adminEnds = principal.role === 'admin' && routeKey(request.method, url) === ADMIN_MAY_END;
+    for (const id of lockSessionIds(request)) {
+      const holder = locks.holderOf(id);
+      if (holder === undefined || holder === null || holder === me || adminEnds) continue;
+      throw new DomainError(
+        'forbidden',
+        `this lock session belongs to ${holder.replace(':', ' ')}; take a lock session of your own (POST /api/locks/sessions/create)`,
+        'session_id',
+      );
+    }
+  });
+
+  // A lock session id proves the lock: answers show it to its holder only (in open mode everyone is the same
+  // `local`); others see who holds it. Errors (409 locked) included. Client addresses are for admins.
   app.addHook('preSerialization', async (request, _reply, payload: unknown) => {
     const principal = request.principal;
     if (!principal || principal.kind === 'open' || payload === null || typeof payload !== 'object')
       return payload;
-    return hideLockSessions(payload, locks, principalKey(principal));
+    const hidden = hideLockSessions(payload, locks, principalKey(principal));
+    return principal.role === 'admin' ? hidden : hideAddresses(hidden);
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -139,6 +160,46 @@ export function forbidden(principal: Principal, needed: string): DomainError {
     undefined,
     { required_role: needed, role: principal.role },
   );
+}
+
+/** The one route where an admin may name another's lock session: ending it. */
+const ADMIN_MAY_END = 'DELETE /api/locks/sessions/{session_id}';
+
+/** The lock session ids a request acts with: `session_id` in its body or its path. */
+function lockSessionIds(request: FastifyRequest): string[] {
+  const ids: string[] = [];
+  const body = request.body as { session_id?: unknown } | null | undefined;
+  if (body !== null && typeof body === 'object' && typeof body.session_id === 'string')
+    ids.push(body.session_id);
+  const params = request.params as { session_id?: unknown } | undefined;
+  if (typeof params?.session_id === 'string') ids.push(params.session_id);
+  return ids;
+}
+
+/** Keys whose values are a client's network address (in lock sessions and the audit log; realtime stats, with
+ * each connection's `remote`, are for admins altogether). */
+const ADDRESS_KEYS = new Set(['client_ip', 'address']);
+
+/** `value` with every client address replaced by null (what non-admins see of sessions and connections). */
+export function hideAddresses(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.length === 0 || typeof value[0] !== 'object' ? value : value.map(hideAddresses);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, ADDRESS_KEYS.has(k) ? null : hideAddresses(v)]),
+  );
+}
+
+/**
+ * The view of a published event for one WebSocket client: lock events name the session id that proves a lock, so a
+ * signed-in client sees its own and, for others', who holds them (as REST answers do). Other events pass unchanged.
+ */
+export function lockEventView(locks: Pick<LockService, 'holderOf'>) {
+  return <M extends { type: string; data?: unknown }>(message: M, viewer: Principal): M => {
+    if (viewer.kind === 'open' || !message.type.startsWith('lock_')) return message;
+    return { ...message, data: hideLockSessions(message.data, locks, principalKey(viewer)) };
+  };
 }
 
 /** Keys whose values may be lock session ids. */

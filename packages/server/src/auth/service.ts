@@ -206,9 +206,26 @@ export class AuthService {
       .prepare('SELECT id, name, role, created_by, created_at, last_used_at FROM api_tokens WHERE id = ?')
       .get(id) as TokenRow | undefined;
     if (!row) throw notFound(`token "${id}"`);
+    if (row.role === 'admin') this.keepAnAdminToken(row);
     this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id);
     this.revocations.emit('revoke', { tokenId: id } satisfies Revocation);
     return row;
+  }
+
+  /**
+   * Refuses to revoke the last admin credential while users remain that nobody could then manage (as keepAnAdmin
+   * does for users). Without users a loopback server is open, and its `local` admin manages the tokens.
+   */
+  private keepAnAdminToken(token: TokenRow): void {
+    const otherAdmin =
+      this.db.prepare("SELECT 1 FROM users WHERE role = 'admin' LIMIT 1").get() ??
+      this.db.prepare("SELECT 1 FROM api_tokens WHERE role = 'admin' AND id != ? LIMIT 1").get(token.id);
+    if (otherAdmin || !this.db.prepare('SELECT 1 FROM users LIMIT 1').get()) return;
+    throw new DomainError(
+      'conflict',
+      `cannot revoke ${token.name}: the last admin token, and no user is an admin (create another admin user or token first)`,
+      'id',
+    );
   }
 
   /** The token's principal, or null for a token that does not exist (or was revoked). */

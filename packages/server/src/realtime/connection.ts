@@ -18,6 +18,7 @@ import { allows, WS_ROLES } from '../auth/roles.js';
 import type { Principal } from '../auth/service.js';
 import { DomainError } from '../errors.js';
 import type { Claim } from '../readings/pipeline.js';
+import { THROTTLE_MS } from './address-limits.js';
 import { wsErrorCode } from './errors.js';
 import type { Gateway } from './gateway.js';
 import { handlers } from './handlers.js';
@@ -122,6 +123,20 @@ export class Connection {
     this.writer.close();
   }
 
+  /** Answers the first message past its address's rate (gateway.throttle): not handled, with its request_id. */
+  rateLimited(text: Buffer): void {
+    let requestId: string | number | undefined;
+    try {
+      requestId = parseClientMessage(text.toString('utf8')).requestId;
+    } catch (err) {
+      if (err instanceof ProtocolError) requestId = err.requestId;
+    }
+    const rate = this.gateway.options.messageRatePerAddress;
+    const pause = THROTTLE_MS / 1000;
+    const detail = `more than ${rate} messages a second from ${this.remote || 'this address'}: this one and those sent in the next ${pause} s were not handled; slow down`;
+    this.error(ERROR_CODES.rateLimited, detail, requestId);
+  }
+
   private receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     this.alive = true;
     this.received += 1;
@@ -134,6 +149,10 @@ export class Connection {
     if (text.length > maxMessageBytes) {
       const detail = `message of ${text.length} bytes; requests are at most ${maxMessageBytes} bytes`;
       this.error(ERROR_CODES.frameTooLarge, detail);
+      return;
+    }
+    if (!this.gateway.addresses.take(this.remote)) {
+      this.gateway.throttle(this, text);
       return;
     }
     let requestId: string | number | undefined;

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { OPEN_PRINCIPAL, type Principal, type Revocation, revokes } from '../auth/service.js';
 import type { Bus, Published } from '../bus.js';
 import type { Claim, ClaimRequest } from '../readings/pipeline.js';
+import { AddressLimits, THROTTLE_MS } from './address-limits.js';
 import { Connection } from './connection.js';
 import {
   type AcquisitionSubscription,
@@ -34,6 +35,10 @@ export interface GatewayOptions extends WriterLimits {
   maxConnections: number;
   /** Client input received but not yet a whole message, across all connections (input-budget.ts). */
   maxInputBytes: number;
+  /** Connections one client address may hold (address-limits.ts); 0: only maxConnections applies. */
+  maxConnectionsPerAddress: number;
+  /** Messages per second one client address may send, with a burst of 5 s worth; 0: no limit. */
+  messageRatePerAddress: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -45,12 +50,17 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxConnections: 2000,
   // 64 clients each in the middle of a 1 MB message; requests of the protocol are a few hundred bytes.
   maxInputBytes: 64 * 1024 * 1024,
+  // Half the connections: one address can never hold them all.
+  maxConnectionsPerAddress: 1000,
+  // Far above a person's or a script's needs (the web app sends a few a second), far below a flood.
+  messageRatePerAddress: 1000,
 };
 
 /** The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it. */
 export interface InputSource {
   prependListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
   pause(): unknown;
+  resume(): unknown;
 }
 
 export interface GatewayDeps {
@@ -66,6 +76,11 @@ export interface GatewayDeps {
   logger: Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
   /** Signs in a connection by the token of its hello; without it (a gateway alone, in tests) nobody can. */
   auth?: { verifyToken(token: string): Principal | null };
+  /**
+   * The view of an event for one signed-in client (auth/hook.ts lockEventView: lock session ids are shown to their
+   * holder only). Without it every client gets the shared frame.
+   */
+  eventView?: (message: Published, viewer: Principal) => Published;
 }
 
 /** How long a connection that is not signed in has to send a hello with its token. */
@@ -85,6 +100,10 @@ export class Gateway {
   private closing = false;
   private readonly input: InputBudget<Connection>;
   private readonly inputSources = new Map<Connection, InputSource>();
+  /** Each client address's share of connections and message rate. */
+  readonly addresses: AddressLimits;
+  /** Addresses past their rate, not read until their pause ends (throttle). */
+  private readonly throttled = new Set<string>();
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -92,6 +111,12 @@ export class Gateway {
   ) {
     this.options = { ...DEFAULT_GATEWAY_OPTIONS, ...options };
     this.input = new InputBudget(this.options.maxInputBytes, (conn, held) => this.evict(conn, held));
+    const rate = this.options.messageRatePerAddress;
+    this.addresses = new AddressLimits({
+      maxConnections: this.options.maxConnectionsPerAddress,
+      messageRate: rate,
+      burst: rate * 5,
+    });
     this.unsubscribeBus = deps.bus.subscribe('*', (message) => this.fanOut(message));
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
@@ -128,6 +153,11 @@ export class Gateway {
     return this.connections.size >= this.options.maxConnections;
   }
 
+  /** Whether another connection from `remote` would pass its address's share. */
+  fullFor(remote: string): boolean {
+    return this.addresses.full(remote);
+  }
+
   /**
    * A new client. `principal` is who its upgrade request was signed as (cookie, or open mode); null when it must
    * still send a hello with its token (within SIGN_IN_MS): until then it receives no event.
@@ -143,12 +173,13 @@ export class Gateway {
       socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       return conn;
     }
-    if (this.full) {
-      // Upgrades that raced past the plugin's 503 check.
+    if (this.full || this.fullFor(remote)) {
+      // Upgrades that raced past the plugin's 503/429 check.
       socket.close(CLOSE_CODES.tryAgainLater, 'too many connections');
       return conn;
     }
     this.connections.add(conn);
+    this.addresses.connected(remote);
     if (principal) this.signedIn(conn);
     else conn.awaitSignIn(SIGN_IN_MS);
     if (input) this.countInput(conn, socket, input);
@@ -252,7 +283,8 @@ export class Gateway {
       return;
     }
     if (sub.kind !== 'stream') {
-      conn.writer.push(frames.for(sub));
+      const view = this.viewFor(conn, message);
+      conn.writer.push(view === message ? frames.for(sub) : new FrameCache(view, sub).for(sub));
       return;
     }
     const previous = sub.lastSeq;
@@ -368,9 +400,41 @@ export class Gateway {
         this.pushAcquisition(conn, message, sub);
         continue;
       }
+      const view = this.viewFor(conn, message);
+      if (view !== message) {
+        conn.writer.push(new FrameCache(view, sub).for(sub));
+        continue;
+      }
       frames ??= new FrameCache(message, sub);
       conn.writer.push(frames.for(sub));
     }
+  }
+
+  /**
+   * `conn`'s address sent past its rate: the message is dropped; the first of a pause is answered rate_limited,
+   * and the address's connections are not read for THROTTLE_MS, so what it keeps sending waits on its side.
+   */
+  throttle(conn: Connection, text: Buffer): void {
+    const address = conn.remote;
+    if (this.throttled.has(address)) return;
+    this.throttled.add(address);
+    conn.rateLimited(text);
+    const paused = [...this.connections].filter((c) => c.remote === address);
+    for (const c of paused) this.inputSources.get(c)?.pause();
+    this.logger.warn(
+      { remote: address, connections: paused.length },
+      'websocket client past its message rate',
+    );
+    setTimeout(() => {
+      this.throttled.delete(address);
+      for (const c of paused) if (this.connections.has(c)) this.inputSources.get(c)?.resume();
+    }, THROTTLE_MS).unref();
+  }
+
+  /** The message as `conn` may see it: its own view of an event (eventView), or the shared one. */
+  private viewFor(conn: Connection, message: Published): Published {
+    const view = this.deps.eventView;
+    return view && conn.principal ? view(message, conn.principal) : message;
   }
 
   /** Counts `conn`'s input against the budget: TCP chunks in, whole frames out (input-budget.ts). */
@@ -416,6 +480,7 @@ export class Gateway {
     this.input.forget(conn);
     this.inputSources.delete(conn);
     if (!this.connections.delete(conn)) return;
+    this.addresses.disconnected(conn.remote);
     for (const [topic, subs] of this.subscribers) {
       if (subs.delete(conn) && subs.size === 0) this.subscribers.delete(topic);
     }

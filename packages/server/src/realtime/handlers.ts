@@ -15,6 +15,8 @@ import {
   streamTopic,
   timestamp,
 } from '@lablink/protocol';
+import type { Me } from '@lablink/protocol/rest';
+import { OPEN_PRINCIPAL, type Principal } from '../auth/service.js';
 import type { Connection } from './connection.js';
 import type { AcquisitionSubscription, StreamSubscription } from './frames.js';
 
@@ -31,7 +33,12 @@ export const handlers: Handlers = {
     if (batch_ms !== undefined) conn.writer.setBatch(batch_ms);
     const batching = conn.writer.batching;
     conn.send(
-      { type: 'hello_ok', binary: conn.binary, ...(batching > 0 ? { batch_ms: batching } : {}) },
+      {
+        type: 'hello_ok',
+        user: whoIs(conn.principal),
+        binary: conn.binary,
+        ...(batching > 0 ? { batch_ms: batching } : {}),
+      },
       request_id,
     );
   },
@@ -183,3 +190,9 @@ export const handlers: Handlers = {
     );
   },
 };
+
+/** Who a connection acts as, as hello_ok tells it (never the token or session behind it). */
+function whoIs(principal: Principal | null): Me {
+  const { username, role, kind } = principal ?? OPEN_PRINCIPAL;
+  return { username, role, kind };
+}

@@ -19,8 +19,8 @@ export interface RealtimeOptions extends Omit<GatewayDeps, 'logger' | 'auth'>, P
 }
 
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions): Promise<void> {
-  const { onGateway, bus, readings, acquisitions, auth, ...limits } = options;
-  const gateway = new Gateway({ bus, readings, acquisitions, auth, logger: app.log }, limits);
+  const { onGateway, bus, readings, acquisitions, auth, eventView, ...limits } = options;
+  const gateway = new Gateway({ bus, readings, acquisitions, auth, eventView, logger: app.log }, limits);
   onGateway?.(gateway);
   // A revoked token, a deleted user, an ended session: their connections close at once.
   const stopRevocations = auth?.onRevoke((r) => gateway.revoke(r));
@@ -51,7 +51,18 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
       schema: { hide: true },
       // The cap, before the upgrade: a plain HTTP answer the client can read (accept() has a 1013 backstop).
       onRequest: async (request, reply) => {
-        if (!request.ws || !gateway.full) return;
+        if (!request.ws) return;
+        if (gateway.fullFor(request.ip)) {
+          request.log.warn({ remote: request.ip }, 'websocket connection refused: the address has its share');
+          return reply
+            .status(429)
+            .header('retry-after', '5')
+            .send({
+              detail: `${request.ip} has ${gateway.options.maxConnectionsPerAddress} WebSocket connections open, the most one address may hold; close some or try again later`,
+              code: 'too_many_connections',
+            });
+        }
+        if (!gateway.full) return;
         request.log.warn({ connections: gateway.size }, 'websocket connection refused: at the maximum');
         return reply
           .status(503)
