@@ -520,4 +520,13 @@ describe('every REST route, fuzzed', () => {
   it('router refusals (an over-long or malformed path segment) come in the one error shape too', () => {
     expect(routerShaped.slice(0, 3)).toEqual([]);
   });
+
+  it.runIf(process.env.LABLINK_FUZZ_RUNS === undefined)('sent at least 10 000 requests in all', () => {
+    const total = [...seen.values()].reduce(
+      (sum, counts) => sum + [...counts.values()].reduce((a, b) => a + b, 0),
+      0,
+    );
+    console.info(`${total} requests fuzzed`);
+    expect(total).toBeGreaterThanOrEqual(10_000);
+  });
 });
