@@ -137,6 +137,11 @@ describe('benches', () => {
         'DS1102D',
         'DS1104Z',
         'MSO2072A',
+        // Issue 17's drivers.
+        'E36312A',
+        'E36313A',
+        'SPD3303X',
+        'SPD3303X-E',
       ].sort(),
     );
   });

@@ -7,9 +7,11 @@ import { bk9130B, bk9205B, bk9206B } from './bk-scpi.js';
 import { bk1685B, bk1902B } from './bk-serial.js';
 import { genericScpi } from './generic.js';
 import { keysight34461A } from './keysight-34461a.js';
+import { keysightE36312A, keysightE36313A } from './keysight-e36300.js';
 import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
 import { rigolDP832 } from './rigol-dp832.js';
 import { rigolDS1054Z, rigolDS1102D, rigolDS1104Z, rigolMSO2072A } from './rigol-scope.js';
+import { siglentSPD3303X, siglentSPD3303XE } from './siglent-spd3303x.js';
 import type { DriverDefinition } from './table.js';
 
 interface ModelRow {
@@ -33,6 +35,10 @@ const MODELS: readonly ModelRow[] = [
   { match: /^1685B$/, driver: bk1685B },
   { match: /^1902B$/, driver: bk1902B },
   { match: /^34461A$/, driver: keysight34461A },
+  { match: /^SPD3303X$/, driver: siglentSPD3303X },
+  { match: /^SPD3303X-E$/, driver: siglentSPD3303XE },
+  { match: /^E36312A$/, driver: keysightE36312A },
+  { match: /^E36313A$/, driver: keysightE36313A },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -41,7 +47,7 @@ function normalise(model: string): string {
     .trim()
     .toUpperCase()
     .replace(
-      /^(B&K( PRECISION)?|BK( PRECISION)?|RIGOL( TECHNOLOGIES)?|KEYSIGHT( TECHNOLOGIES)?|AGILENT)[\s_-]*/,
+      /^(B&K( PRECISION)?|BK( PRECISION)?|RIGOL( TECHNOLOGIES)?|KEYSIGHT( TECHNOLOGIES)?|AGILENT( TECHNOLOGIES)?|SIGLENT( TECHNOLOGIES)?|KORAD|RND|KEITHLEY( INSTRUMENTS)?)[\s_-]*/,
       '',
     );
 }
@@ -88,6 +94,8 @@ export {
   bk9206B,
   genericScpi,
   keysight34461A,
+  keysightE36312A,
+  keysightE36313A,
   rigolDL3021,
   rigolDL3021A,
   rigolDP832,
@@ -95,4 +103,6 @@ export {
   rigolDS1102D,
   rigolDS1104Z,
   rigolMSO2072A,
+  siglentSPD3303X,
+  siglentSPD3303XE,
 };

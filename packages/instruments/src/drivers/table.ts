@@ -20,12 +20,20 @@ import type {
 } from '../types.js';
 
 /** What command bodies use: a ScpiSession, or the B&K serial protocol's adapter of one (bk-serial.ts). */
-export type Io = Pick<ScpiSession, 'write' | 'query' | 'queryBlock'>;
+export type Io = Pick<ScpiSession, 'write' | 'query' | 'queryBlock' | 'queryFramed'>;
 
 /** The session a driver runs on: I/O plus the lifecycle the Driver interface exposes. */
 export type DriverSession = Pick<
   ScpiSession,
-  'write' | 'query' | 'queryBlock' | 'queryUntil' | 'state' | 'stats' | 'onStateChange' | 'close'
+  | 'write'
+  | 'query'
+  | 'queryBlock'
+  | 'queryFramed'
+  | 'queryUntil'
+  | 'state'
+  | 'stats'
+  | 'onStateChange'
+  | 'close'
 >;
 
 type RatedField = Exclude<keyof ChannelRating, 'channel'>;

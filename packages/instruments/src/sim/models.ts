@@ -17,6 +17,7 @@ import {
 import { dl3000Commands } from './instruments/dl3000.js';
 import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
 import { keysight34461aCommands } from './instruments/keysight-34461a.js';
+import { E36312A_RATINGS, E36313A_RATINGS, e36300Commands } from './instruments/keysight-e36300.js';
 import {
   DS1000D_DIALECT,
   DS1000Z_DIALECT,
@@ -24,6 +25,7 @@ import {
   rigolScopeCommands,
   type ScopeDialect,
 } from './instruments/rigol-scope.js';
+import { SPD3303X_RATINGS, spd3303xCommands } from './instruments/siglent-spd3303x.js';
 import { MultimeterSim } from './physics/dmm.js';
 import { ElectronicLoadSim } from './physics/load.js';
 import { type ChannelRating, PowerSupplySim } from './physics/psu.js';
@@ -73,6 +75,8 @@ function scpiModel<I extends { reset(): void }>(
 
 const rigol = 'RIGOL TECHNOLOGIES';
 const bk = 'B&K Precision';
+const siglent = 'Siglent Technologies';
+const keysightTech = 'Keysight Technologies';
 
 const psu = (ratings: readonly ChannelRating[]) => (rng: Rng) => new PowerSupplySim(ratings, rng);
 const load = (rng: Rng) => new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 40, maxPower: 200 }, rng);
@@ -125,6 +129,20 @@ export const MODELS = {
     keysight34461aCommands,
     { signedErrorCodes: true, scpiVersion: '1994.0' },
   ),
+  SPD3303X: scpiModel(siglent, '1.01.01.02.07R2,V3.0', 'SPD3XIED', psu(SPD3303X_RATINGS), spd3303xCommands),
+  'SPD3303X-E': scpiModel(
+    siglent,
+    '1.01.01.02.07R2,V3.0',
+    'SPD3EEED',
+    psu(SPD3303X_RATINGS),
+    spd3303xCommands,
+  ),
+  E36312A: scpiModel(keysightTech, '2.1.0-1.0.4-1.12', 'MY5', psu(E36312A_RATINGS), e36300Commands, {
+    signedErrorCodes: true,
+  }),
+  E36313A: scpiModel(keysightTech, '2.1.0-1.0.4-1.12', 'MY5', psu(E36313A_RATINGS), e36300Commands, {
+    signedErrorCodes: true,
+  }),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;
