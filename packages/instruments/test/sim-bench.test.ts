@@ -142,6 +142,12 @@ describe('benches', () => {
         'E36313A',
         'SPD3303X',
         'SPD3303X-E',
+        'SDL1020X',
+        'SDL1020X-E',
+        'SDL1030X',
+        'SDL1030X-E',
+        '34465A',
+        'DM3068',
       ].sort(),
     );
   });

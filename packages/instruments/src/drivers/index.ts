@@ -6,11 +6,13 @@ import type { EquipmentType } from '../types.js';
 import { bk9130B, bk9205B, bk9206B } from './bk-scpi.js';
 import { bk1685B, bk1902B } from './bk-serial.js';
 import { genericScpi } from './generic.js';
-import { keysight34461A } from './keysight-34461a.js';
+import { keysight34461A, keysight34465A } from './keysight-34461a.js';
 import { keysightE36312A, keysightE36313A } from './keysight-e36300.js';
 import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
+import { rigolDM3068 } from './rigol-dm3068.js';
 import { rigolDP832 } from './rigol-dp832.js';
 import { rigolDS1054Z, rigolDS1102D, rigolDS1104Z, rigolMSO2072A } from './rigol-scope.js';
+import { siglentSDL1020X, siglentSDL1020XE, siglentSDL1030X, siglentSDL1030XE } from './siglent-sdl1000x.js';
 import { siglentSPD3303X, siglentSPD3303XE } from './siglent-spd3303x.js';
 import type { DriverDefinition } from './table.js';
 
@@ -39,6 +41,12 @@ const MODELS: readonly ModelRow[] = [
   { match: /^SPD3303X-E$/, driver: siglentSPD3303XE },
   { match: /^E36312A$/, driver: keysightE36312A },
   { match: /^E36313A$/, driver: keysightE36313A },
+  { match: /^SDL1020X$/, driver: siglentSDL1020X },
+  { match: /^SDL1020X-E$/, driver: siglentSDL1020XE },
+  { match: /^SDL1030X$/, driver: siglentSDL1030X },
+  { match: /^SDL1030X-E$/, driver: siglentSDL1030XE },
+  { match: /^34465A$/, driver: keysight34465A },
+  { match: /^DM3068$/, driver: rigolDM3068 },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -94,15 +102,21 @@ export {
   bk9206B,
   genericScpi,
   keysight34461A,
+  keysight34465A,
   keysightE36312A,
   keysightE36313A,
   rigolDL3021,
   rigolDL3021A,
+  rigolDM3068,
   rigolDP832,
   rigolDS1054Z,
   rigolDS1102D,
   rigolDS1104Z,
   rigolMSO2072A,
+  siglentSDL1020X,
+  siglentSDL1020XE,
+  siglentSDL1030X,
+  siglentSDL1030XE,
   siglentSPD3303X,
   siglentSPD3303XE,
 };

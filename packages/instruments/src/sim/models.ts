@@ -18,6 +18,7 @@ import { dl3000Commands } from './instruments/dl3000.js';
 import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
 import { keysight34461aCommands } from './instruments/keysight-34461a.js';
 import { E36312A_RATINGS, E36313A_RATINGS, e36300Commands } from './instruments/keysight-e36300.js';
+import { Dm3068State, dm3068Commands } from './instruments/rigol-dm3068.js';
 import {
   DS1000D_DIALECT,
   DS1000Z_DIALECT,
@@ -25,6 +26,7 @@ import {
   rigolScopeCommands,
   type ScopeDialect,
 } from './instruments/rigol-scope.js';
+import { sdl1000xCommands } from './instruments/siglent-sdl1000x.js';
 import { SPD3303X_RATINGS, spd3303xCommands } from './instruments/siglent-spd3303x.js';
 import { MultimeterSim } from './physics/dmm.js';
 import { ElectronicLoadSim } from './physics/load.js';
@@ -79,6 +81,8 @@ const siglent = 'Siglent Technologies';
 const keysightTech = 'Keysight Technologies';
 
 const psu = (ratings: readonly ChannelRating[]) => (rng: Rng) => new PowerSupplySim(ratings, rng);
+const sdl = (maxPower: number) => (rng: Rng) =>
+  new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 30, maxPower }, rng);
 const load = (rng: Rng) => new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 40, maxPower: 200 }, rng);
 const scope = (geometry: ScopeGeometry, dialect: ScopeDialect) => ({
   create: (rng: Rng) => new OscilloscopeSim(geometry, rng),
@@ -143,6 +147,26 @@ export const MODELS = {
   E36313A: scpiModel(keysightTech, '2.1.0-1.0.4-1.12', 'MY5', psu(E36313A_RATINGS), e36300Commands, {
     signedErrorCodes: true,
   }),
+  SDL1020X: scpiModel(siglent, '1.1.1.21R2', 'SDL13GCX', sdl(200), sdl1000xCommands),
+  'SDL1020X-E': scpiModel(siglent, '1.1.1.21R2', 'SDL13GCQ', sdl(200), sdl1000xCommands),
+  SDL1030X: scpiModel(siglent, '1.1.1.21R2', 'SDL13HCX', sdl(300), sdl1000xCommands),
+  'SDL1030X-E': scpiModel(siglent, '1.1.1.21R2', 'SDL13HCQ', sdl(300), sdl1000xCommands),
+  '34465A': scpiModel(
+    keysightTech,
+    'A.03.01-03.15-03.01-00.52-04-02',
+    'MY5',
+    (rng) => new MultimeterSim(rng),
+    keysight34461aCommands,
+    { signedErrorCodes: true, scpiVersion: '1994.0' },
+  ),
+  // The DM3000 series identifies itself in mixed case.
+  DM3068: scpiModel(
+    'Rigol Technologies',
+    '01.01.00.01.11.00',
+    'DM3O',
+    (rng) => new Dm3068State(new MultimeterSim(rng), rng),
+    dm3068Commands,
+  ),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;
