@@ -148,6 +148,9 @@ describe('benches', () => {
         'SDL1030X-E',
         '34465A',
         'DM3068',
+        'SDS1104X-E',
+        'SDS1202X-E',
+        'SDS2104X Plus',
       ].sort(),
     );
   });

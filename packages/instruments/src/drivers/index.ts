@@ -12,6 +12,7 @@ import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
 import { rigolDM3068 } from './rigol-dm3068.js';
 import { rigolDP832 } from './rigol-dp832.js';
 import { rigolDS1054Z, rigolDS1102D, rigolDS1104Z, rigolMSO2072A } from './rigol-scope.js';
+import { siglentSDS1104XE, siglentSDS1202XE, siglentSDS2104XPlus } from './siglent-scope.js';
 import { siglentSDL1020X, siglentSDL1020XE, siglentSDL1030X, siglentSDL1030XE } from './siglent-sdl1000x.js';
 import { siglentSPD3303X, siglentSPD3303XE } from './siglent-spd3303x.js';
 import type { DriverDefinition } from './table.js';
@@ -47,6 +48,9 @@ const MODELS: readonly ModelRow[] = [
   { match: /^SDL1030X-E$/, driver: siglentSDL1030XE },
   { match: /^34465A$/, driver: keysight34465A },
   { match: /^DM3068$/, driver: rigolDM3068 },
+  { match: /^SDS1104X-E$/, driver: siglentSDS1104XE },
+  { match: /^SDS1202X-E$/, driver: siglentSDS1202XE },
+  { match: /^SDS2104X ?PLUS$/, driver: siglentSDS2104XPlus },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -117,6 +121,9 @@ export {
   siglentSDL1020XE,
   siglentSDL1030X,
   siglentSDL1030XE,
+  siglentSDS1104XE,
+  siglentSDS1202XE,
+  siglentSDS2104XPlus,
   siglentSPD3303X,
   siglentSPD3303XE,
 };

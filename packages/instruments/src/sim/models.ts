@@ -26,6 +26,7 @@ import {
   rigolScopeCommands,
   type ScopeDialect,
 } from './instruments/rigol-scope.js';
+import { sds1000xeCommands, sds2000xPlusCommands } from './instruments/siglent-scope.js';
 import { sdl1000xCommands } from './instruments/siglent-sdl1000x.js';
 import { SPD3303X_RATINGS, spd3303xCommands } from './instruments/siglent-spd3303x.js';
 import { MultimeterSim } from './physics/dmm.js';
@@ -98,6 +99,24 @@ const mso2000a = scope(
   MSO2000A_DIALECT,
 );
 
+/** A scope on the physics of OscilloscopeSim with another vendor's command table. */
+const scopeOn = (geometry: ScopeGeometry, commands: (scope: OscilloscopeSim) => CommandSpec[]) => ({
+  create: (rng: Rng) => new OscilloscopeSim(geometry, rng),
+  commands,
+});
+const sds1104xe = scopeOn(
+  { channels: 4, divisions: 14, screenPoints: 1400, memoryPoints: 14000 },
+  sds1000xeCommands,
+);
+const sds1202xe = scopeOn(
+  { channels: 2, divisions: 14, screenPoints: 1400, memoryPoints: 14000 },
+  sds1000xeCommands,
+);
+const sds2104xPlus = scopeOn(
+  { channels: 4, divisions: 10, screenPoints: 1000, memoryPoints: 10000 },
+  sds2000xPlusCommands,
+);
+
 /** A B&K supply on its serial protocol: no *IDN?, so the identity only names the unit. */
 function bkSerialModel(format: BkSerialFormat): ModelDefinition<PowerSupplySim> {
   return {
@@ -167,6 +186,9 @@ export const MODELS = {
     (rng) => new Dm3068State(new MultimeterSim(rng), rng),
     dm3068Commands,
   ),
+  'SDS1104X-E': scpiModel(siglent, '8.2.6.1.37R9', 'SDSMMEBD', sds1104xe.create, sds1104xe.commands),
+  'SDS1202X-E': scpiModel(siglent, '8.2.6.1.37R9', 'SDSMMEBC', sds1202xe.create, sds1202xe.commands),
+  'SDS2104X Plus': scpiModel(siglent, '1.5.2R3', 'SDS2PDDX', sds2104xPlus.create, sds2104xPlus.commands),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;
