@@ -12,9 +12,11 @@ import { frequencyOf, rejectsWithoutIo, settled, useBench } from './drivers-supp
 const near = (actual: number, expected: number) => expect(Math.abs(actual / expected - 1)).toBeLessThan(0.02);
 
 describe.each([
-  { model: 'SDS1104X-E', manufacturer: 'Siglent', channels: 4, errors: 'SYST:ERR?' },
-  { model: 'SDS1202X-E', manufacturer: 'Siglent', channels: 2, errors: 'SYST:ERR?' },
-  { model: 'SDS2104X Plus', manufacturer: 'Siglent', channels: 4, errors: 'SYST:ERR?' },
+  { model: 'SDS1104X-E', manufacturer: 'Siglent', channels: 4 },
+  { model: 'SDS1202X-E', manufacturer: 'Siglent', channels: 2 },
+  { model: 'SDS2104X Plus', manufacturer: 'Siglent', channels: 4 },
+  { model: 'DSOX1204G', manufacturer: 'Keysight', channels: 4 },
+  { model: 'DSO-X 2024A', manufacturer: 'Keysight', channels: 4 },
 ] as const)('$model', ({ model, manufacturer, channels }) => {
   const bench = useBench(model);
   const scope = () => bench.sim.instrument;
@@ -126,5 +128,30 @@ describe.each([
       () => driver.execute('set_trigger', { source: `CHAN${channels + 1}` }),
       ParameterError,
     );
+  });
+});
+
+describe('InfiniiVision details', () => {
+  const bench = useBench('DSO-X 2024A');
+
+  it('has no GND coupling, and stops after :DIGitize with the trigger state following', async () => {
+    await rejectsWithoutIo(
+      bench.driver,
+      () => bench.driver.execute('set_channel', { channel: 1, coupling: 'GND' }),
+      ParameterError,
+    );
+    await bench.driver.execute('trigger_run');
+    expect(await bench.raw.query(':OPER:COND?')).toBe('8');
+    bench.raw.send(':DIG CHAN1\n');
+    expect(await bench.raw.query(':OPER:COND?')).toBe('0');
+    expect(await bench.driver.execute('get_trigger_status')).toBe('STOP');
+  });
+
+  it('offsets the trace the LabLink way: offset +1 V is the centre of the screen at −1 V', async () => {
+    await bench.driver.execute('set_channel', { channel: 1, scale: 0.5, offset: 1 });
+    expect(Number(await bench.raw.query(':CHAN1:OFFS?'))).toBe(-1);
+    const w = (await bench.driver.execute('get_waveform', { channel: 1 })) as Waveform;
+    expect(w.voltage_offset).toBe(1);
+    expect(Math.max(...w.samples) - Math.min(...w.samples)).toBeCloseTo(2, 0);
   });
 });

@@ -151,6 +151,8 @@ describe('benches', () => {
         'SDS1104X-E',
         'SDS1202X-E',
         'SDS2104X Plus',
+        'DSOX1204G',
+        'DSO-X 2024A',
       ].sort(),
     );
   });

@@ -8,6 +8,7 @@ import { bk1685B, bk1902B } from './bk-serial.js';
 import { genericScpi } from './generic.js';
 import { keysight34461A, keysight34465A } from './keysight-34461a.js';
 import { keysightE36312A, keysightE36313A } from './keysight-e36300.js';
+import { keysightDSOX1204G, keysightDSOX2024A } from './keysight-infiniivision.js';
 import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
 import { rigolDM3068 } from './rigol-dm3068.js';
 import { rigolDP832 } from './rigol-dp832.js';
@@ -51,6 +52,8 @@ const MODELS: readonly ModelRow[] = [
   { match: /^SDS1104X-E$/, driver: siglentSDS1104XE },
   { match: /^SDS1202X-E$/, driver: siglentSDS1202XE },
   { match: /^SDS2104X ?PLUS$/, driver: siglentSDS2104XPlus },
+  { match: /^DSOX1204G$/, driver: keysightDSOX1204G },
+  { match: /^DSO-?X ?2024A$/, driver: keysightDSOX2024A },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -107,6 +110,8 @@ export {
   genericScpi,
   keysight34461A,
   keysight34465A,
+  keysightDSOX1204G,
+  keysightDSOX2024A,
   keysightE36312A,
   keysightE36313A,
   rigolDL3021,

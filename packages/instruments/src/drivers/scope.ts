@@ -34,6 +34,8 @@ export interface ScopeOps {
   voltScale: [number, number];
   probeRatio: [number, number];
   slopes: readonly Slope[];
+  /** Input couplings the family has. Default DC, AC and GND. */
+  couplings?: readonly ChannelSetup['coupling'][];
   setTimebase(io: Io, scale: number, offset: number): Promise<void>;
   setChannel(io: Io, setup: ChannelSetup): Promise<void>;
   setTrigger(io: Io, trigger: { channel: number; level: number; slope: Slope }): Promise<void>;
@@ -86,7 +88,7 @@ export function scopeCommands(info: ModelInfo, ops: ScopeOps): CommandTable {
         enabled: flag(true),
         scale: numberIn(ops.voltScale, 'V/div', 1),
         offset: anyNumber('V', 0),
-        coupling: oneOf(['DC', 'AC', 'GND'], 'DC'),
+        coupling: oneOf(ops.couplings ?? ['DC', 'AC', 'GND'], 'DC'),
         probe: { ...numberIn(ops.probeRatio, 'x'), optional: true },
       },
       run: (io, p: Values) =>

@@ -18,6 +18,7 @@ import { dl3000Commands } from './instruments/dl3000.js';
 import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
 import { keysight34461aCommands } from './instruments/keysight-34461a.js';
 import { E36312A_RATINGS, E36313A_RATINGS, e36300Commands } from './instruments/keysight-e36300.js';
+import { infiniiVisionCommands } from './instruments/keysight-infiniivision.js';
 import { Dm3068State, dm3068Commands } from './instruments/rigol-dm3068.js';
 import {
   DS1000D_DIALECT,
@@ -117,6 +118,11 @@ const sds2104xPlus = scopeOn(
   sds2000xPlusCommands,
 );
 
+const infiniiVision = scopeOn(
+  { channels: 4, divisions: 10, screenPoints: 1000, memoryPoints: 10000 },
+  infiniiVisionCommands,
+);
+
 /** A B&K supply on its serial protocol: no *IDN?, so the identity only names the unit. */
 function bkSerialModel(format: BkSerialFormat): ModelDefinition<PowerSupplySim> {
   return {
@@ -189,6 +195,23 @@ export const MODELS = {
   'SDS1104X-E': scpiModel(siglent, '8.2.6.1.37R9', 'SDSMMEBD', sds1104xe.create, sds1104xe.commands),
   'SDS1202X-E': scpiModel(siglent, '8.2.6.1.37R9', 'SDSMMEBC', sds1202xe.create, sds1202xe.commands),
   'SDS2104X Plus': scpiModel(siglent, '1.5.2R3', 'SDS2PDDX', sds2104xPlus.create, sds2104xPlus.commands),
+  // InfiniiVision scopes identify themselves in capitals.
+  DSOX1204G: scpiModel(
+    'KEYSIGHT TECHNOLOGIES',
+    '02.12.2021071625',
+    'CN6',
+    infiniiVision.create,
+    infiniiVision.commands,
+    { signedErrorCodes: true },
+  ),
+  'DSO-X 2024A': scpiModel(
+    'KEYSIGHT TECHNOLOGIES',
+    '02.50.2019022736',
+    'MY5',
+    infiniiVision.create,
+    infiniiVision.commands,
+    { signedErrorCodes: true },
+  ),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;
