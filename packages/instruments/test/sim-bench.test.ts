@@ -153,6 +153,7 @@ describe('benches', () => {
         'SDS2104X Plus',
         'DSOX1204G',
         'DSO-X 2024A',
+        'KA3005P',
       ].sort(),
     );
   });

@@ -9,6 +9,7 @@ import { genericScpi } from './generic.js';
 import { keysight34461A, keysight34465A } from './keysight-34461a.js';
 import { keysightE36312A, keysightE36313A } from './keysight-e36300.js';
 import { keysightDSOX1204G, keysightDSOX2024A } from './keysight-infiniivision.js';
+import { koradKA3005P } from './korad.js';
 import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
 import { rigolDM3068 } from './rigol-dm3068.js';
 import { rigolDP832 } from './rigol-dp832.js';
@@ -54,6 +55,8 @@ const MODELS: readonly ModelRow[] = [
   { match: /^SDS2104X ?PLUS$/, driver: siglentSDS2104XPlus },
   { match: /^DSOX1204G$/, driver: keysightDSOX1204G },
   { match: /^DSO-?X ?2024A$/, driver: keysightDSOX2024A },
+  // Korad's protocol frames no *IDN? reply: chosen by name only. RND sells it as the 320-KA3005P.
+  { match: /^(320-)?KA3005P$/, driver: koradKA3005P },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -78,7 +81,7 @@ export interface SupportedModel {
   model: string;
   type: EquipmentType;
   channels: number;
-  /** 'bk-serial' models have no *IDN?: connect to them with their model named. */
+  /** 'bk-serial' and 'korad' models are not identified by *IDN?: connect to them with their model named. */
   protocol: DriverDefinition['protocol'];
 }
 
@@ -91,6 +94,7 @@ export const SUPPORTED_MODELS: readonly SupportedModel[] = MODELS.map(({ driver:
 }));
 
 export { BK_SERIAL_PROBE, bkIdentity, bkSerialIo } from './bk-serial.js';
+export { KORAD_SESSION, koradIo, namedIdentity } from './korad.js';
 export type { CommandTable, DriverDefinition, DriverSession, Io, Param, Values } from './table.js';
 export {
   COMMON_ACTING_QUERIES,
@@ -114,6 +118,7 @@ export {
   keysightDSOX2024A,
   keysightE36312A,
   keysightE36313A,
+  koradKA3005P,
   rigolDL3021,
   rigolDL3021A,
   rigolDM3068,

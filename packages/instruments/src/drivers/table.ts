@@ -62,8 +62,11 @@ export interface DriverDefinition {
   info: ModelInfo;
   /** What the instrument can be polled for: `readings` (get_readings), `measurements`, `waveform`. */
   readingKinds: readonly ReadingKind[];
-  /** The BK serial protocol (replies end in `OK\r`, no `*IDN?`) or plain SCPI. */
-  protocol: 'scpi' | 'bk-serial';
+  /**
+   * Plain SCPI, the B&K serial protocol (replies end in `OK\r`, no `*IDN?`) or the Korad serial protocol (bare
+   * fixed-width replies, no terminators). The serial protocols are only ever chosen by the model the user names.
+   */
+  protocol: 'scpi' | 'bk-serial' | 'korad';
   commands: CommandTable;
   /**
    * Queries that act: headers (in the manual's notation, e.g. `CALibration[:ALL]`, without the '?') whose query

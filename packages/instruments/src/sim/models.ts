@@ -19,6 +19,7 @@ import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
 import { keysight34461aCommands } from './instruments/keysight-34461a.js';
 import { E36312A_RATINGS, E36313A_RATINGS, e36300Commands } from './instruments/keysight-e36300.js';
 import { infiniiVisionCommands } from './instruments/keysight-infiniivision.js';
+import { KA3005P_RATING, koradProtocol } from './instruments/korad.js';
 import { Dm3068State, dm3068Commands } from './instruments/rigol-dm3068.js';
 import {
   DS1000D_DIALECT,
@@ -136,6 +137,23 @@ function bkSerialModel(format: BkSerialFormat): ModelDefinition<PowerSupplySim> 
   };
 }
 
+/** A Korad supply on its serial protocol: *IDN? answers KORAD <model> <firmware> SN:<serial>. */
+function koradModel(model: string): ModelDefinition<PowerSupplySim> {
+  return {
+    manufacturer: 'KORAD',
+    firmware: 'V5.8',
+    serialPrefix: '0',
+    build(identity, rng) {
+      const instrument = new PowerSupplySim([KA3005P_RATING], rng);
+      const serial = identity.serial.slice(-8).padStart(8, '0');
+      return {
+        protocol: koradProtocol(instrument, { model, firmware: identity.firmware, serial }),
+        instrument,
+      };
+    },
+  };
+}
+
 export const MODELS = {
   DP832: scpiModel(rigol, '00.01.14', 'DP8C', psu(DP832_RATINGS), dp800Commands),
   '9130B': scpiModel(bk, '1.60-1.62', '913B', psu(BK9130B_RATINGS), bk9130bCommands),
@@ -212,6 +230,7 @@ export const MODELS = {
     infiniiVision.commands,
     { signedErrorCodes: true },
   ),
+  KA3005P: koradModel('KA3005P'),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;
