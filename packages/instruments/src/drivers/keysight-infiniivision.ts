@@ -61,7 +61,7 @@ const infiniiVision: ScopeOps = {
   autoscale: (io) => io.write(':AUT'),
   force: (io) => io.write(':TRIG:FORC'),
   triggerStatus: async (io) => {
-    if ((Number(await queryNumber(io, ':OPER:COND?')) & RUNNING_BIT) === 0) return 'STOP';
+    if (((await queryNumber(io, ':OPER:COND?')) & RUNNING_BIT) === 0) return 'STOP';
     if ((await queryNumber(io, ':TER?')) === 1) return 'TD';
     return (await io.query(':TRIG:SWE?')).trim().toUpperCase() === 'AUTO' ? 'AUTO' : 'WAIT';
   },

@@ -413,7 +413,7 @@ export function sds2000xPlusCommands(scope: OscilloscopeSim): CommandSpec[] {
     },
     {
       pattern: ':WAVeform:PREamble',
-      query: () => Buffer.concat([definiteBlock(waveDescriptor(scope, state.waveSource))]),
+      query: () => definiteBlock(waveDescriptor(scope, state.waveSource)),
     },
     {
       pattern: ':WAVeform:DATA',
