@@ -7,6 +7,9 @@ import {
   bkSerialIo,
   findDriver,
   genericScpi,
+  KORAD_SESSION,
+  koradIo,
+  namedIdentity,
   TableDriver,
 } from './drivers/index.js';
 import { InstrumentTimeoutError, ParameterError } from './errors.js';
@@ -47,6 +50,7 @@ export async function connectInstrument(resource: string, options: ConnectOption
     // The B&K serial protocol ends commands with a carriage return (its replies end in OK\r: bkSerialIo), and
     // has no *IDN? to check the link with.
     ...(bkSerial ? { writeTerminator: '\r', probe: BK_SERIAL_PROBE } : {}),
+    ...(named?.protocol === 'korad' ? KORAD_SESSION : {}),
   };
   const session = await ScpiSession.open(resource, sessionOptions);
   try {
@@ -54,6 +58,8 @@ export async function connectInstrument(resource: string, options: ConnectOption
       await session.verify(); // a port with nothing answering on it is no supply
       return new TableDriver(named, bkIdentity(named.info), session, bkSerialIo(session));
     }
+    if (named?.protocol === 'korad')
+      return new TableDriver(named, namedIdentity(named.info), session, koradIo(session));
     const identity = await session.identify().catch((error: unknown) => {
       if (error instanceof InstrumentTimeoutError) {
         throw new InstrumentTimeoutError(

@@ -231,6 +231,14 @@ export class ScpiSession {
   }
 
   /**
+   * For replies that neither a terminator nor a bare block frames (a Korad supply's fixed-width replies, a Siglent
+   * waveform block behind its response header): `framer` cuts the reply out of the input. One framer per call.
+   */
+  queryFramed(command: string, framer: Framer, options: CommandOptions = {}): Promise<Buffer> {
+    return this.enqueue(command, () => this.exchange(command, framer, options));
+  }
+
+  /**
    * Sends the probe now (through the queue) and resolves with its reply; a probe that goes unanswered fails like
    * any command, and the session goes 'not_responding'. For connect code that wants the link checked at once.
    */

@@ -13,7 +13,8 @@ import {
 } from '../src/errors.js';
 import { SIM_MODELS, startSimulator } from '../src/sim/index.js';
 
-const SERIAL_PROTOCOL = ['1685B', '1902B'];
+// Serial protocols without a framed *IDN?: B&K's and Korad's.
+const SERIAL_PROTOCOL = ['1685B', '1902B', 'KA3005P'];
 
 describe('driver choice from *IDN?', () => {
   it.each(SIM_MODELS.filter((m) => !SERIAL_PROTOCOL.includes(m)))('%s', async (model) => {
@@ -33,7 +34,7 @@ describe('driver choice from *IDN?', () => {
 
   it('lists every simulated model as supported, with its protocol', () => {
     expect(SUPPORTED_MODELS.map((m) => m.model).sort()).toEqual([...SIM_MODELS].sort());
-    expect(SUPPORTED_MODELS.filter((m) => m.protocol === 'bk-serial').map((m) => m.model)).toEqual(
+    expect(SUPPORTED_MODELS.filter((m) => m.protocol !== 'scpi').map((m) => m.model)).toEqual(
       SERIAL_PROTOCOL,
     );
   });

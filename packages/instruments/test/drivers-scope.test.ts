@@ -4,25 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { InstrumentError, OutOfRangeError, ParameterError } from '../src/errors.js';
 import type { ScopeMeasurements, Waveform } from '../src/types.js';
-import { rejectsWithoutIo, settled, useBench } from './drivers-support.js';
-
-/** Frequency of a sampled periodic signal from its rising crossings, with hysteresis so noise adds none. */
-function frequencyOf(w: Waveform): number {
-  const high = Math.max(...w.samples);
-  const low = Math.min(...w.samples);
-  const [below, above] = [low + 0.3 * (high - low), low + 0.7 * (high - low)];
-  const rising: number[] = [];
-  let armed = false;
-  w.samples.forEach((v, i) => {
-    if (v < below) armed = true;
-    else if (armed && v > above) {
-      rising.push(i);
-      armed = false;
-    }
-  });
-  const span = ((rising.at(-1) ?? 0) - (rising[0] ?? 0)) * w.x_increment;
-  return (rising.length - 1) / span;
-}
+import { frequencyOf, rejectsWithoutIo, settled, useBench } from './drivers-support.js';
 
 /** Within 2 %. */
 const near = (actual: number, expected: number) => expect(Math.abs(actual / expected - 1)).toBeLessThan(0.02);

@@ -6,6 +6,7 @@ import { connectInstrument } from '../src/connect.js';
 import type { Driver } from '../src/driver.js';
 import { RawClient } from '../src/sim/client.js';
 import { type InstrumentOf, type RunningSimulator, type SimModel, startSimulator } from '../src/sim/index.js';
+import type { Waveform } from '../src/types.js';
 
 export interface Bench<M extends SimModel> {
   sim: RunningSimulator<InstrumentOf<M>>;
@@ -54,4 +55,22 @@ export async function rejectsWithoutIo(
   if (driver.stats.commands !== before)
     throw new Error(`${driver.stats.commands - before} commands were sent`);
   return error;
+}
+
+/** Frequency of a sampled periodic signal from its rising crossings, with hysteresis so noise adds none. */
+export function frequencyOf(w: Waveform): number {
+  const high = Math.max(...w.samples);
+  const low = Math.min(...w.samples);
+  const [below, above] = [low + 0.3 * (high - low), low + 0.7 * (high - low)];
+  const rising: number[] = [];
+  let armed = false;
+  w.samples.forEach((v, i) => {
+    if (v < below) armed = true;
+    else if (armed && v > above) {
+      rising.push(i);
+      armed = false;
+    }
+  });
+  const span = ((rising.at(-1) ?? 0) - (rising[0] ?? 0)) * w.x_increment;
+  return (rising.length - 1) / span;
 }

@@ -137,6 +137,23 @@ describe('benches', () => {
         'DS1102D',
         'DS1104Z',
         'MSO2072A',
+        // Issue 17's drivers.
+        'E36312A',
+        'E36313A',
+        'SPD3303X',
+        'SPD3303X-E',
+        'SDL1020X',
+        'SDL1020X-E',
+        'SDL1030X',
+        'SDL1030X-E',
+        '34465A',
+        'DM3068',
+        'SDS1104X-E',
+        'SDS1202X-E',
+        'SDS2104X Plus',
+        'DSOX1204G',
+        'DSO-X 2024A',
+        'KA3005P',
       ].sort(),
     );
   });

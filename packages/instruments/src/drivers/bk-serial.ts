@@ -27,6 +27,8 @@ export function bkSerialIo(session: DriverSession): Io {
       await exchange(command, options);
     },
     queryBlock: () => Promise.reject(new InstrumentError('The B&K serial protocol has no binary blocks')),
+    queryFramed: () =>
+      Promise.reject(new InstrumentError('The B&K serial protocol frames every reply by OK')),
   };
 }
 

@@ -6,10 +6,17 @@ import type { EquipmentType } from '../types.js';
 import { bk9130B, bk9205B, bk9206B } from './bk-scpi.js';
 import { bk1685B, bk1902B } from './bk-serial.js';
 import { genericScpi } from './generic.js';
-import { keysight34461A } from './keysight-34461a.js';
+import { keysight34461A, keysight34465A } from './keysight-34461a.js';
+import { keysightE36312A, keysightE36313A } from './keysight-e36300.js';
+import { keysightDSOX1204G, keysightDSOX2024A } from './keysight-infiniivision.js';
+import { koradKA3005P } from './korad.js';
 import { rigolDL3021, rigolDL3021A } from './rigol-dl3000.js';
+import { rigolDM3068 } from './rigol-dm3068.js';
 import { rigolDP832 } from './rigol-dp832.js';
 import { rigolDS1054Z, rigolDS1102D, rigolDS1104Z, rigolMSO2072A } from './rigol-scope.js';
+import { siglentSDS1104XE, siglentSDS1202XE, siglentSDS2104XPlus } from './siglent-scope.js';
+import { siglentSDL1020X, siglentSDL1020XE, siglentSDL1030X, siglentSDL1030XE } from './siglent-sdl1000x.js';
+import { siglentSPD3303X, siglentSPD3303XE } from './siglent-spd3303x.js';
 import type { DriverDefinition } from './table.js';
 
 interface ModelRow {
@@ -33,6 +40,23 @@ const MODELS: readonly ModelRow[] = [
   { match: /^1685B$/, driver: bk1685B },
   { match: /^1902B$/, driver: bk1902B },
   { match: /^34461A$/, driver: keysight34461A },
+  { match: /^SPD3303X$/, driver: siglentSPD3303X },
+  { match: /^SPD3303X-E$/, driver: siglentSPD3303XE },
+  { match: /^E36312A$/, driver: keysightE36312A },
+  { match: /^E36313A$/, driver: keysightE36313A },
+  { match: /^SDL1020X$/, driver: siglentSDL1020X },
+  { match: /^SDL1020X-E$/, driver: siglentSDL1020XE },
+  { match: /^SDL1030X$/, driver: siglentSDL1030X },
+  { match: /^SDL1030X-E$/, driver: siglentSDL1030XE },
+  { match: /^34465A$/, driver: keysight34465A },
+  { match: /^DM3068$/, driver: rigolDM3068 },
+  { match: /^SDS1104X-E$/, driver: siglentSDS1104XE },
+  { match: /^SDS1202X-E$/, driver: siglentSDS1202XE },
+  { match: /^SDS2104X ?PLUS$/, driver: siglentSDS2104XPlus },
+  { match: /^DSOX1204G$/, driver: keysightDSOX1204G },
+  { match: /^DSO-?X ?2024A$/, driver: keysightDSOX2024A },
+  // Korad's protocol frames no *IDN? reply: chosen by name only. RND sells it as the 320-KA3005P.
+  { match: /^(320-)?KA3005P$/, driver: koradKA3005P },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -41,7 +65,7 @@ function normalise(model: string): string {
     .trim()
     .toUpperCase()
     .replace(
-      /^(B&K( PRECISION)?|BK( PRECISION)?|RIGOL( TECHNOLOGIES)?|KEYSIGHT( TECHNOLOGIES)?|AGILENT)[\s_-]*/,
+      /^(B&K( PRECISION)?|BK( PRECISION)?|RIGOL( TECHNOLOGIES)?|KEYSIGHT( TECHNOLOGIES)?|AGILENT( TECHNOLOGIES)?|SIGLENT( TECHNOLOGIES)?|KORAD|RND|KEITHLEY( INSTRUMENTS)?)[\s_-]*/,
       '',
     );
 }
@@ -57,7 +81,7 @@ export interface SupportedModel {
   model: string;
   type: EquipmentType;
   channels: number;
-  /** 'bk-serial' models have no *IDN?: connect to them with their model named. */
+  /** 'bk-serial' and 'korad' models are not identified by *IDN?: connect to them with their model named. */
   protocol: DriverDefinition['protocol'];
 }
 
@@ -70,6 +94,7 @@ export const SUPPORTED_MODELS: readonly SupportedModel[] = MODELS.map(({ driver:
 }));
 
 export { BK_SERIAL_PROBE, bkIdentity, bkSerialIo } from './bk-serial.js';
+export { KORAD_SESSION, koradIo, namedIdentity } from './korad.js';
 export type { CommandTable, DriverDefinition, DriverSession, Io, Param, Values } from './table.js';
 export {
   COMMON_ACTING_QUERIES,
@@ -88,11 +113,27 @@ export {
   bk9206B,
   genericScpi,
   keysight34461A,
+  keysight34465A,
+  keysightDSOX1204G,
+  keysightDSOX2024A,
+  keysightE36312A,
+  keysightE36313A,
+  koradKA3005P,
   rigolDL3021,
   rigolDL3021A,
+  rigolDM3068,
   rigolDP832,
   rigolDS1054Z,
   rigolDS1102D,
   rigolDS1104Z,
   rigolMSO2072A,
+  siglentSDL1020X,
+  siglentSDL1020XE,
+  siglentSDL1030X,
+  siglentSDL1030XE,
+  siglentSDS1104XE,
+  siglentSDS1202XE,
+  siglentSDS2104XPlus,
+  siglentSPD3303X,
+  siglentSPD3303XE,
 };

@@ -1,4 +1,5 @@
-// Keysight 34461A 6½-digit multimeter (34460A/34461A SCPI reference). The function decides which subsystem owns
+// Keysight Truevolt 6½-digit multimeters, 34461A and 34465A (34460A/34461A and 34465A/34470A SCPI references:
+// the same commands for everything LabLink drives). The function decides which subsystem owns
 // the range, so set_range and get_readings first ask the meter what it is measuring.
 
 import { InstrumentError, OutOfRangeError } from '../errors.js';
@@ -39,11 +40,11 @@ async function currentFunction(io: Io): Promise<DmmFunction> {
   return known;
 }
 
-export const keysight34461A: DriverDefinition = {
+const truevolt = (model: '34461A' | '34465A'): DriverDefinition => ({
   info: {
     type: 'multimeter',
     manufacturer: 'Keysight',
-    model: '34461A',
+    model,
     channels: 1,
     ratings: [],
     capabilities: { digits: 6.5, functions: NAMES },
@@ -88,4 +89,7 @@ export const keysight34461A: DriverDefinition = {
   },
   // A meter drives nothing, so there is nothing to turn off.
   safeState: async () => {},
-};
+});
+
+export const keysight34461A = truevolt('34461A');
+export const keysight34465A = truevolt('34465A');

@@ -20,12 +20,20 @@ import type {
 } from '../types.js';
 
 /** What command bodies use: a ScpiSession, or the B&K serial protocol's adapter of one (bk-serial.ts). */
-export type Io = Pick<ScpiSession, 'write' | 'query' | 'queryBlock'>;
+export type Io = Pick<ScpiSession, 'write' | 'query' | 'queryBlock' | 'queryFramed'>;
 
 /** The session a driver runs on: I/O plus the lifecycle the Driver interface exposes. */
 export type DriverSession = Pick<
   ScpiSession,
-  'write' | 'query' | 'queryBlock' | 'queryUntil' | 'state' | 'stats' | 'onStateChange' | 'close'
+  | 'write'
+  | 'query'
+  | 'queryBlock'
+  | 'queryFramed'
+  | 'queryUntil'
+  | 'state'
+  | 'stats'
+  | 'onStateChange'
+  | 'close'
 >;
 
 type RatedField = Exclude<keyof ChannelRating, 'channel'>;
@@ -54,8 +62,11 @@ export interface DriverDefinition {
   info: ModelInfo;
   /** What the instrument can be polled for: `readings` (get_readings), `measurements`, `waveform`. */
   readingKinds: readonly ReadingKind[];
-  /** The BK serial protocol (replies end in `OK\r`, no `*IDN?`) or plain SCPI. */
-  protocol: 'scpi' | 'bk-serial';
+  /**
+   * Plain SCPI, the B&K serial protocol (replies end in `OK\r`, no `*IDN?`) or the Korad serial protocol (bare
+   * fixed-width replies, no terminators). The serial protocols are only ever chosen by the model the user names.
+   */
+  protocol: 'scpi' | 'bk-serial' | 'korad';
   commands: CommandTable;
   /**
    * Queries that act: headers (in the manual's notation, e.g. `CALibration[:ALL]`, without the '?') whose query

@@ -17,6 +17,10 @@ import {
 import { dl3000Commands } from './instruments/dl3000.js';
 import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
 import { keysight34461aCommands } from './instruments/keysight-34461a.js';
+import { E36312A_RATINGS, E36313A_RATINGS, e36300Commands } from './instruments/keysight-e36300.js';
+import { infiniiVisionCommands } from './instruments/keysight-infiniivision.js';
+import { KA3005P_RATING, koradProtocol } from './instruments/korad.js';
+import { Dm3068State, dm3068Commands } from './instruments/rigol-dm3068.js';
 import {
   DS1000D_DIALECT,
   DS1000Z_DIALECT,
@@ -24,6 +28,9 @@ import {
   rigolScopeCommands,
   type ScopeDialect,
 } from './instruments/rigol-scope.js';
+import { sds1000xeCommands, sds2000xPlusCommands } from './instruments/siglent-scope.js';
+import { sdl1000xCommands } from './instruments/siglent-sdl1000x.js';
+import { SPD3303X_RATINGS, spd3303xCommands } from './instruments/siglent-spd3303x.js';
 import { MultimeterSim } from './physics/dmm.js';
 import { ElectronicLoadSim } from './physics/load.js';
 import { type ChannelRating, PowerSupplySim } from './physics/psu.js';
@@ -73,8 +80,12 @@ function scpiModel<I extends { reset(): void }>(
 
 const rigol = 'RIGOL TECHNOLOGIES';
 const bk = 'B&K Precision';
+const siglent = 'Siglent Technologies';
+const keysightTech = 'Keysight Technologies';
 
 const psu = (ratings: readonly ChannelRating[]) => (rng: Rng) => new PowerSupplySim(ratings, rng);
+const sdl = (maxPower: number) => (rng: Rng) =>
+  new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 30, maxPower }, rng);
 const load = (rng: Rng) => new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 40, maxPower: 200 }, rng);
 const scope = (geometry: ScopeGeometry, dialect: ScopeDialect) => ({
   create: (rng: Rng) => new OscilloscopeSim(geometry, rng),
@@ -90,6 +101,29 @@ const mso2000a = scope(
   MSO2000A_DIALECT,
 );
 
+/** A scope on the physics of OscilloscopeSim with another vendor's command table. */
+const scopeOn = (geometry: ScopeGeometry, commands: (scope: OscilloscopeSim) => CommandSpec[]) => ({
+  create: (rng: Rng) => new OscilloscopeSim(geometry, rng),
+  commands,
+});
+const sds1104xe = scopeOn(
+  { channels: 4, divisions: 14, screenPoints: 1400, memoryPoints: 14000 },
+  sds1000xeCommands,
+);
+const sds1202xe = scopeOn(
+  { channels: 2, divisions: 14, screenPoints: 1400, memoryPoints: 14000 },
+  sds1000xeCommands,
+);
+const sds2104xPlus = scopeOn(
+  { channels: 4, divisions: 10, screenPoints: 1000, memoryPoints: 10000 },
+  sds2000xPlusCommands,
+);
+
+const infiniiVision = scopeOn(
+  { channels: 4, divisions: 10, screenPoints: 1000, memoryPoints: 10000 },
+  infiniiVisionCommands,
+);
+
 /** A B&K supply on its serial protocol: no *IDN?, so the identity only names the unit. */
 function bkSerialModel(format: BkSerialFormat): ModelDefinition<PowerSupplySim> {
   return {
@@ -99,6 +133,23 @@ function bkSerialModel(format: BkSerialFormat): ModelDefinition<PowerSupplySim> 
     build(_identity, rng) {
       const instrument = new PowerSupplySim([format.rating], rng);
       return { protocol: bkSerialProtocol(instrument, format), instrument };
+    },
+  };
+}
+
+/** A Korad supply on its serial protocol: *IDN? answers KORAD <model> <firmware> SN:<serial>. */
+function koradModel(model: string): ModelDefinition<PowerSupplySim> {
+  return {
+    manufacturer: 'KORAD',
+    firmware: 'V5.8',
+    serialPrefix: '0',
+    build(identity, rng) {
+      const instrument = new PowerSupplySim([KA3005P_RATING], rng);
+      const serial = identity.serial.slice(-8).padStart(8, '0');
+      return {
+        protocol: koradProtocol(instrument, { model, firmware: identity.firmware, serial }),
+        instrument,
+      };
     },
   };
 }
@@ -125,6 +176,61 @@ export const MODELS = {
     keysight34461aCommands,
     { signedErrorCodes: true, scpiVersion: '1994.0' },
   ),
+  SPD3303X: scpiModel(siglent, '1.01.01.02.07R2,V3.0', 'SPD3XIED', psu(SPD3303X_RATINGS), spd3303xCommands),
+  'SPD3303X-E': scpiModel(
+    siglent,
+    '1.01.01.02.07R2,V3.0',
+    'SPD3EEED',
+    psu(SPD3303X_RATINGS),
+    spd3303xCommands,
+  ),
+  E36312A: scpiModel(keysightTech, '2.1.0-1.0.4-1.12', 'MY5', psu(E36312A_RATINGS), e36300Commands, {
+    signedErrorCodes: true,
+  }),
+  E36313A: scpiModel(keysightTech, '2.1.0-1.0.4-1.12', 'MY5', psu(E36313A_RATINGS), e36300Commands, {
+    signedErrorCodes: true,
+  }),
+  SDL1020X: scpiModel(siglent, '1.1.1.21R2', 'SDL13GCX', sdl(200), sdl1000xCommands),
+  'SDL1020X-E': scpiModel(siglent, '1.1.1.21R2', 'SDL13GCQ', sdl(200), sdl1000xCommands),
+  SDL1030X: scpiModel(siglent, '1.1.1.21R2', 'SDL13HCX', sdl(300), sdl1000xCommands),
+  'SDL1030X-E': scpiModel(siglent, '1.1.1.21R2', 'SDL13HCQ', sdl(300), sdl1000xCommands),
+  '34465A': scpiModel(
+    keysightTech,
+    'A.03.01-03.15-03.01-00.52-04-02',
+    'MY5',
+    (rng) => new MultimeterSim(rng),
+    keysight34461aCommands,
+    { signedErrorCodes: true, scpiVersion: '1994.0' },
+  ),
+  // The DM3000 series identifies itself in mixed case.
+  DM3068: scpiModel(
+    'Rigol Technologies',
+    '01.01.00.01.11.00',
+    'DM3O',
+    (rng) => new Dm3068State(new MultimeterSim(rng), rng),
+    dm3068Commands,
+  ),
+  'SDS1104X-E': scpiModel(siglent, '8.2.6.1.37R9', 'SDSMMEBD', sds1104xe.create, sds1104xe.commands),
+  'SDS1202X-E': scpiModel(siglent, '8.2.6.1.37R9', 'SDSMMEBC', sds1202xe.create, sds1202xe.commands),
+  'SDS2104X Plus': scpiModel(siglent, '1.5.2R3', 'SDS2PDDX', sds2104xPlus.create, sds2104xPlus.commands),
+  // InfiniiVision scopes identify themselves in capitals.
+  DSOX1204G: scpiModel(
+    'KEYSIGHT TECHNOLOGIES',
+    '02.12.2021071625',
+    'CN6',
+    infiniiVision.create,
+    infiniiVision.commands,
+    { signedErrorCodes: true },
+  ),
+  'DSO-X 2024A': scpiModel(
+    'KEYSIGHT TECHNOLOGIES',
+    '02.50.2019022736',
+    'MY5',
+    infiniiVision.create,
+    infiniiVision.commands,
+    { signedErrorCodes: true },
+  ),
+  KA3005P: koradModel('KA3005P'),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;

@@ -99,11 +99,11 @@ function parseIdn(reply: string) {
 async function identification(ctx: JobContext, p: Plan): Promise<Outcome> {
   const { view } = p;
   const id = view.info.id;
-  if (protocolOf(view) === 'bk-serial') {
+  if (protocolOf(view) !== 'scpi') {
     await ctx.services.equipment.readings(id, p.channel);
     return {
       verdict: 'pass',
-      message: `${view.info.model} answers (its serial protocol has no *IDN?; identity as configured: ${view.info.manufacturer} ${view.info.model})`,
+      message: `${view.info.model} answers (its serial protocol has no *IDN? LabLink can read; identity as configured: ${view.info.manufacturer} ${view.info.model})`,
     };
   }
   const reply = (await ctx.services.equipment.raw(id, '*IDN?', commandContext(ctx.job))) ?? '';
@@ -129,7 +129,7 @@ async function identification(ctx: JobContext, p: Plan): Promise<Outcome> {
 
 async function selfTest(ctx: JobContext, p: Plan): Promise<Outcome> {
   const { view } = p;
-  if (protocolOf(view) === 'bk-serial') {
+  if (protocolOf(view) !== 'scpi') {
     return { verdict: null, message: `not run: ${view.info.model}'s serial protocol has no *TST?` };
   }
   if (view.info.type === 'power_supply' || view.info.type === 'electronic_load') {

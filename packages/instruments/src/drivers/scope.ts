@@ -1,0 +1,156 @@
+// The oscilloscope command set of the scope drivers beyond Rigol's (rigol-scope.ts keeps its own dialect table):
+// the same command names and parameters, so the server and the web app drive any scope alike, with each family
+// saying in a ScopeOps how it does each operation.
+
+import type { ModelInfo } from '../driver.js';
+import type { ScopeMeasurements, Waveform } from '../types.js';
+import {
+  type CommandTable,
+  channelOf,
+  type DriverDefinition,
+  flag,
+  type Io,
+  oneOf,
+  type Param,
+  type Values,
+} from './table.js';
+
+export type Slope = 'POS' | 'NEG' | 'RFAL';
+export type TriggerStatus = 'TD' | 'WAIT' | 'RUN' | 'AUTO' | 'STOP';
+
+export interface ChannelSetup {
+  channel: number;
+  enabled: boolean;
+  scale: number;
+  offset: number;
+  coupling: 'DC' | 'AC' | 'GND';
+  probe?: number;
+}
+
+/** How one scope family does each operation. */
+export interface ScopeOps {
+  /** s/div, V/div (at the probe tip) and probe ratios the family takes. */
+  timeScale: [number, number];
+  voltScale: [number, number];
+  probeRatio: [number, number];
+  slopes: readonly Slope[];
+  /** Input couplings the family has. Default DC, AC and GND. */
+  couplings?: readonly ChannelSetup['coupling'][];
+  setTimebase(io: Io, scale: number, offset: number): Promise<void>;
+  setChannel(io: Io, setup: ChannelSetup): Promise<void>;
+  setTrigger(io: Io, trigger: { channel: number; level: number; slope: Slope }): Promise<void>;
+  single(io: Io): Promise<void>;
+  run(io: Io): Promise<void>;
+  stop(io: Io): Promise<void>;
+  autoscale(io: Io): Promise<void>;
+  force(io: Io): Promise<void>;
+  triggerStatus(io: Io): Promise<TriggerStatus>;
+  measure(io: Io, channel: number): Promise<ScopeMeasurements>;
+  waveform(io: Io, channel: number): Promise<Waveform>;
+}
+
+const numberIn = ([min, max]: [number, number], unit: string, fallback?: number): Param => ({
+  type: 'number',
+  min,
+  max,
+  unit,
+  ...(fallback === undefined ? {} : { optional: true, default: fallback }),
+});
+const anyNumber = (unit: string, fallback: number): Param => ({
+  type: 'number',
+  unit,
+  optional: true,
+  default: fallback,
+});
+
+const channelNumber = (source: unknown) => Number(String(source).replace(/^CHAN/, ''));
+
+export function scopeCommands(info: ModelInfo, ops: ScopeOps): CommandTable {
+  const sources = Array.from({ length: info.channels }, (_, i) => `CHAN${i + 1}`);
+  const channel = channelOf(info.channels);
+  const action = (description: string, run: (io: Io) => Promise<void>) => ({
+    description,
+    control: true,
+    run: (io: Io) => run(io),
+  });
+  return {
+    set_timebase: {
+      description: 'Set the horizontal scale (s/div) and offset (s)',
+      control: true,
+      params: { scale: numberIn(ops.timeScale, 's/div'), offset: anyNumber('s', 0) },
+      run: (io, p) => ops.setTimebase(io, Number(p.scale), Number(p.offset)),
+    },
+    set_channel: {
+      description: 'Configure an analog channel: display, scale (V/div), offset (V), coupling, probe ratio',
+      control: true,
+      params: {
+        channel: channelOf(info.channels, true),
+        enabled: flag(true),
+        scale: numberIn(ops.voltScale, 'V/div', 1),
+        offset: anyNumber('V', 0),
+        coupling: oneOf(ops.couplings ?? ['DC', 'AC', 'GND'], 'DC'),
+        probe: { ...numberIn(ops.probeRatio, 'x'), optional: true },
+      },
+      run: (io, p: Values) =>
+        ops.setChannel(io, {
+          channel: Number(p.channel),
+          enabled: Boolean(p.enabled),
+          scale: Number(p.scale),
+          offset: Number(p.offset),
+          coupling: p.coupling as ChannelSetup['coupling'],
+          ...(p.probe === undefined ? {} : { probe: Number(p.probe) }),
+        }),
+    },
+    set_trigger: {
+      description: 'Set up the edge trigger: source, level (V), slope',
+      control: true,
+      params: {
+        source: oneOf(sources, 'CHAN1'),
+        mode: oneOf(['EDGE'], 'EDGE'),
+        level: anyNumber('V', 0),
+        slope: oneOf(ops.slopes, 'POS'),
+      },
+      run: (io, p) =>
+        ops.setTrigger(io, {
+          channel: channelNumber(p.source),
+          level: Number(p.level),
+          slope: p.slope as Slope,
+        }),
+    },
+    trigger_single: action('Acquire once', ops.single),
+    trigger_run: action('Run continuously', ops.run),
+    trigger_stop: action('Stop acquiring', ops.stop),
+    autoscale: action('Let the scope set itself up for the signals present', ops.autoscale),
+    force_trigger: action('Trigger now, whatever the trigger condition', ops.force),
+    get_trigger_status: {
+      description: 'Trigger state: TD (triggered), WAIT, RUN, AUTO or STOP',
+      control: false,
+      run: (io) => ops.triggerStatus(io),
+    },
+    get_measurements: {
+      description:
+        'Vpp, Vmax, Vmin, Vavg, Vrms (V), frequency (Hz) and period (s) of a channel; null if not measurable',
+      control: false,
+      params: { channel },
+      run: (io, p) => ops.measure(io, Number(p.channel)),
+    },
+    get_waveform: {
+      description: 'The displayed waveform of a channel, in volts',
+      control: false,
+      params: { channel },
+      run: (io, p) => ops.waveform(io, Number(p.channel)),
+    },
+  };
+}
+
+/** A scope driver: no outputs, so nothing to make safe. */
+export function scopeDriver(info: ModelInfo, ops: ScopeOps): DriverDefinition {
+  return {
+    info,
+    protocol: 'scpi',
+    readingKinds: ['measurements', 'waveform'],
+    commands: scopeCommands(info, ops),
+    // A scope drives nothing, so there is nothing to turn off.
+    safeState: async () => {},
+  };
+}
