@@ -129,7 +129,8 @@ export async function startLabLink(options: LabLinkOptions = {}): Promise<Server
   const dataDir = mkdtempSync(join(tmpdir(), 'lablink-bench-'));
   // Every benchmark client comes from 127.0.0.1, standing in for a lab of machines: no per-address share.
   const unshared = ['--max-ws-per-address', '0', '--ws-message-rate', '0'];
-  const args = [LABLINK_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...unshared];
+  const args = [LABLINK_BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+  args.push(...unshared);
   const child = await startNode(
     'lablink serve',
     [...args, ...(options.flags ?? [])],
