@@ -138,7 +138,7 @@ async function sim(args: string[]): Promise<number> {
   const unknown = models?.find((m) => !SIM_MODELS.some((k) => k.toUpperCase() === m.toUpperCase()));
   if (unknown)
     throw new ConfigError('--models', `no simulator for "${unknown}" (known: ${SIM_MODELS.join(', ')})`);
-  const bench = await startBench({ models, count, host: values.host ?? '127.0.0.1' });
+  const bench = await startBench({ models, count, host: values.host ?? '127.0.0.1', lan: true });
   process.stdout.write(`${formatBench(bench)}\n\nSimulated bench running; Ctrl-C stops it.\n`);
   const stop = () => bench.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
