@@ -31,10 +31,11 @@ export async function listUsbtmc(sysfsRoot: string = DEFAULT_SYSFS_ROOT): Promis
     names
       .filter((name) => /^usbtmc\d+$/.test(name))
       .map(async (name): Promise<UsbtmcDevice | null> => {
-        // device/ is the USB interface; its parent holds the device's descriptors.
-        const usbDevice = join(sysfsRoot, name, 'device', '..');
+        // device/ is a symlink to the USB interface; its parent holds the device's descriptors. Spelled out
+        // rather than path.join'ed: join would drop "device/.." lexically instead of letting the kernel follow the
+        // link.
         const attribute = (file: string) =>
-          readFile(join(usbDevice, file), 'latin1').then(
+          readFile(`${sysfsRoot}/${name}/device/../${file}`, 'latin1').then(
             (text) => text.trim(),
             () => null,
           );
