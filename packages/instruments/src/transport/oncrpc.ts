@@ -407,6 +407,16 @@ export function broadcastGetPort(
     const socket = createSocket('udp4');
     const xid = (Math.random() * 0x7fff_ffff) >>> 0;
     const answers = new Map<string, number>();
+    let done = false;
+    const finish = (error: Error | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.close();
+      if (error) reject(new InstrumentIOError(`VXI-11 broadcast to ${address} failed: ${error.message}`));
+      else resolve([...answers].map(([from, port]) => ({ address: from, port })));
+    };
+    const timer = setTimeout(() => finish(null), waitMs);
     socket.on('message', (message, from) => {
       try {
         const reply = decodeReply(message);
@@ -417,10 +427,7 @@ export function broadcastGetPort(
         // Not an answer to our call: ignored, as another host's noise on the port would be.
       }
     });
-    socket.once('error', (error) => {
-      socket.close();
-      reject(new InstrumentIOError(`VXI-11 broadcast to ${address} failed: ${error.message}`));
-    });
+    socket.once('error', finish);
     socket.bind(0, () => {
       socket.setBroadcast(true);
       const call = encodeCall({
@@ -431,12 +438,8 @@ export function broadcastGetPort(
         args: encodeGetPort(program, version, IPPROTO_TCP),
       });
       socket.send(call, portmapperPort, address, (error) => {
-        if (error) socket.emit('error', error);
+        if (error) finish(error);
       });
-      setTimeout(() => {
-        socket.close();
-        resolve([...answers].map(([from, port]) => ({ address: from, port })));
-      }, waitMs);
     });
   });
 }

@@ -3,7 +3,7 @@
 // Opened for TCPIP[board]::host[::inst0 | ::gpib0,<n>]::INSTR.
 
 import { InstrumentIOError } from '../errors.js';
-import { getPort, RpcTcpClient, XdrReader, XdrWriter } from './oncrpc.js';
+import { broadcastGetPort, getPort, RpcTcpClient, XdrReader, XdrWriter } from './oncrpc.js';
 import type { MessageTransport, TransportHandlers } from './types.js';
 
 export const VXI11 = {
@@ -59,6 +59,16 @@ export class Vxi11Error extends InstrumentIOError {
   ) {
     super(`${what}: VXI-11 error ${code} (${VXI11_ERRORS[code] ?? 'unknown'})`);
   }
+}
+
+/**
+ * The hosts whose portmapper knows a VXI-11 core channel, asked with one GETPORT datagram to `address` (a subnet's
+ * broadcast address, or one host) and the answers that come within `waitMs`. Each is an instrument (inst0) or a
+ * gateway.
+ */
+export async function findVxi11Hosts(address: string, waitMs: number): Promise<string[]> {
+  const answers = await broadcastGetPort(address, VXI11.core.program, VXI11.core.version, waitMs);
+  return answers.map((answer) => answer.address);
 }
 
 export interface Vxi11Options {
