@@ -7,7 +7,7 @@
 
 import { createConnection, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InstrumentIOError } from '../src/errors.js';
+import { InstrumentIOError, InstrumentTimeoutError } from '../src/errors.js';
 import { ScpiSession } from '../src/session.js';
 import {
   type HislipSimServer,
@@ -60,6 +60,39 @@ describe('ScpiSession over HiSLIP', () => {
       await session.write('BOGUS:HEADER');
       expect(await session.query('SYST:ERR?')).toMatch(/^-113,"Undefined header"$/);
     } finally {
+      await session.close();
+    }
+  });
+
+  it('after a timeout the next query gets its own answer, whether the session resyncs or reconnects', async () => {
+    const session = await ScpiSession.open(server.resource, {
+      timeoutMs: 5000,
+      reconnect: { initialDelayMs: 50 },
+    });
+    try {
+      await session.identify(); // the probe's answer, which a resync waits for
+      dmm.faults.delay(1000);
+      // Resync: the link is kept; the late SYST:ERR? reply is cleared away (device clear) before the probe.
+      await expect(session.query('SYST:ERR?', { timeoutMs: 100, onTimeout: 'resync' })).rejects.toThrow(
+        InstrumentTimeoutError,
+      );
+      expect(session.state).toBe('connected');
+      await dmm.faults.clear();
+      expect(await session.query('*OPC?')).toBe('1');
+      // Reconnect: both channels are dropped and a new session initialized.
+      dmm.faults.delay(1000);
+      await expect(session.query('SYST:ERR?', { timeoutMs: 100 })).rejects.toThrow(InstrumentTimeoutError);
+      await dmm.faults.clear();
+      await new Promise<void>((resolve) => {
+        const off = session.onStateChange((state) => {
+          if (state !== 'connected') return;
+          off();
+          resolve();
+        });
+      });
+      expect(await session.query('*OPC?')).toBe('1');
+    } finally {
+      await dmm.faults.clear();
       await session.close();
     }
   });

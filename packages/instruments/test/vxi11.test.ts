@@ -3,7 +3,7 @@
 // 111 of a loopback address of its own. The portmapper is also checked call by call, as any ONC RPC client sees it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InstrumentIOError } from '../src/errors.js';
+import { InstrumentIOError, InstrumentTimeoutError } from '../src/errors.js';
 import { ScpiSession } from '../src/session.js';
 import { type RunningSimulator, serveVxi11, startSimulator, type Vxi11SimHost } from '../src/sim/index.js';
 import {
@@ -132,6 +132,39 @@ describe('ScpiSession over VXI-11', () => {
       expect(block.length).toBe(points);
       expect(await session.query('*OPC?')).toBe('1');
     } finally {
+      await session.close();
+    }
+  });
+
+  it('after a timeout the next query gets its own answer, whether the session resyncs or reconnects', async () => {
+    const session = await ScpiSession.open(`TCPIP0::${host.host}::inst0::INSTR`, {
+      timeoutMs: 5000,
+      reconnect: { initialDelayMs: 50 },
+    });
+    try {
+      await session.identify(); // the probe's answer, which a resync waits for
+      psu.faults.delay(1000);
+      // Resync: the link is kept; the late SYST:ERR? reply is cleared away (device clear) before the probe.
+      await expect(session.query('SYST:ERR?', { timeoutMs: 100, onTimeout: 'resync' })).rejects.toThrow(
+        InstrumentTimeoutError,
+      );
+      expect(session.state).toBe('connected');
+      await psu.faults.clear();
+      expect(await session.query('*OPC?')).toBe('1');
+      // Reconnect: the link is dropped and opened again (a new VXI-11 link).
+      psu.faults.delay(1000);
+      await expect(session.query('SYST:ERR?', { timeoutMs: 100 })).rejects.toThrow(InstrumentTimeoutError);
+      await psu.faults.clear();
+      await new Promise<void>((resolve) => {
+        const off = session.onStateChange((state) => {
+          if (state !== 'connected') return;
+          off();
+          resolve();
+        });
+      });
+      expect(await session.query(':SOUR1:VOLT?')).toMatch(/^\d+\.\d+$/);
+    } finally {
+      await psu.faults.clear();
       await session.close();
     }
   });

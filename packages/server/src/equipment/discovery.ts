@@ -47,7 +47,13 @@ export async function discover(
   const usbtmc = options.usbtmc === false ? null : (options.usbtmc ?? {});
   const [announced, vxi11, usb] = await Promise.all([
     options.mdns === false ? [] : browseMdns(MDNS_BROWSE_MS).catch(() => []),
-    options.vxi11 === false ? [] : findVxi11(broadcastAddresses(options.vxi11 ?? [])).catch(() => []),
+    // A configured interface that is gone (a USB network adapter unplugged) means no broadcast there, not a failure.
+    options.vxi11 === false
+      ? []
+      : Promise.resolve(options.vxi11 ?? [])
+          .then(broadcastAddresses)
+          .then(findVxi11)
+          .catch(() => []),
     usbtmc ? listUsbtmc(usbtmc.sysfsRoot).catch(() => []) : [],
   ]);
   const all: Candidate[] = [
