@@ -120,6 +120,23 @@ describe('ScpiSession over HiSLIP', () => {
       await other.clear();
       expect(other.info.overlapped).toBe(true);
       await other.close();
+      // Overlapped: two queries sent at once are answered in order, each with its own message id.
+      const sync = await connect(overlapped.port);
+      sync.socket.write(encodeHislip(HISLIP.initialize, 0, 0x0100_5a5a, Buffer.from('hislip0')));
+      expect((await sync.next(16)).readUInt8(3)).toBe(1); // InitializeResponse control code: overlapped
+      sync.socket.write(
+        Buffer.concat([
+          encodeHislip(HISLIP.dataEnd, 0, 0xffffff00, Buffer.from('*IDN?\n')),
+          encodeHislip(HISLIP.dataEnd, 0, 0xffffff02, Buffer.from('*OPC?\n')),
+        ]),
+      );
+      const first = await sync.next(16);
+      const idn = await sync.next(Number(first.readBigUInt64BE(8)));
+      const second = await sync.next(16);
+      const opc = await sync.next(Number(second.readBigUInt64BE(8)));
+      expect([first.readUInt32BE(4), idn.toString().split(',')[1]]).toEqual([0xffffff00, '34461A']);
+      expect([second.readUInt32BE(4), opc.toString()]).toEqual([0xffffff02, '1\n']);
+      sync.socket.destroy();
     } finally {
       await overlapped.close();
       dmm.addresses.splice(2);
@@ -242,8 +259,8 @@ describe('HiSLIP bytes on the wire (IVI-6.1 message layout)', () => {
 });
 
 /** A raw TCP connection to the server, read by byte counts. */
-async function connect(): Promise<{ socket: Socket; next(n: number): Promise<Buffer> }> {
-  const socket = createConnection({ host: server.host, port: server.port });
+async function connect(port = server.port): Promise<{ socket: Socket; next(n: number): Promise<Buffer> }> {
+  const socket = createConnection({ host: server.host, port });
   await new Promise((resolve) => socket.once('connect', resolve));
   let pending = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {

@@ -32,14 +32,14 @@ interface Session {
   overlapped: boolean;
   stream: Duplex;
   detach: () => void;
-  /** The id of the last Data/DataEND received: replies carry it. */
+  /** The id of the last Data/DataEND received (what a reply no query was counted for carries). */
   lastMessageId: number;
   /** Bytes of a message still arriving as Data, before its DataEND. */
   partial: Buffer[];
   /** Messages held back while another session holds the lock. */
   held: Array<{ id: number; data: Buffer }>;
-  /** Replies not yet sent (none pending means MAV clear). */
-  replies: number;
+  /** The message ids of the queries whose replies are owed, oldest first (none: MAV clear). */
+  owed: number[];
 }
 
 export class HislipSimServer {
@@ -148,7 +148,7 @@ export class HislipSimServer {
       lastMessageId: FIRST_MESSAGE_ID - 2,
       partial: [],
       held: [],
-      replies: 0,
+      owed: [],
     };
     this.attachStream(session);
     this.sessions.set(session.id, session);
@@ -168,8 +168,9 @@ export class HislipSimServer {
       read() {},
       write: (chunk: Buffer, _encoding, callback) => {
         if (session.stream === stream && !session.sync.destroyed) {
-          session.replies = Math.max(0, session.replies - 1);
-          session.sync.write(encodeHislip(HISLIP.dataEnd, 0, session.lastMessageId, Buffer.from(chunk)));
+          // Each reply carries its query's message id (in overlapped mode several may be owed at once).
+          const id = session.owed.shift() ?? session.lastMessageId;
+          session.sync.write(encodeHislip(HISLIP.dataEnd, 0, id, Buffer.from(chunk)));
         }
         callback();
       },
@@ -222,7 +223,7 @@ export class HislipSimServer {
   private deliver(session: Session, id: number, data: Buffer): void {
     session.lastMessageId = id;
     const text = data.toString('latin1');
-    if (/\?/.test(text)) session.replies++;
+    if (text.includes('?')) session.owed.push(id);
     session.stream.push(
       text.endsWith(this.device.inputTerminator) ? data : Buffer.concat([data, Buffer.from('\n')]),
     );
@@ -248,7 +249,7 @@ export class HislipSimServer {
         session.stream.destroy();
         session.partial = [];
         session.held = [];
-        session.replies = 0;
+        session.owed = [];
         session.lastMessageId = FIRST_MESSAGE_ID - 2;
         this.attachStream(session);
         send(HISLIP.asyncDeviceClearAcknowledge, this.overlapped ? 1 : 0, 0);
@@ -275,7 +276,7 @@ export class HislipSimServer {
         return;
       case HISLIP.asyncStatusQuery:
         // MAV (bit 4): a reply is still owed to this session.
-        send(HISLIP.asyncStatusResponse, session.replies > 0 ? 0x10 : 0, 0);
+        send(HISLIP.asyncStatusResponse, session.owed.length > 0 ? 0x10 : 0, 0);
         return;
       default:
         send(HISLIP.error, NON_FATAL.unrecognizedType, 0);
