@@ -10,7 +10,7 @@ export class InstrumentsError extends Error {
 /** A VISA resource string that does not follow the grammar. */
 export class ResourceSyntaxError extends InstrumentsError {}
 
-/** A well-formed VISA resource string whose interface LabLink cannot open yet (USBTMC, VXI-11, GPIB). */
+/** A well-formed VISA resource string whose interface LabLink cannot open (GPIB). */
 export class UnsupportedInterfaceError extends InstrumentsError {}
 
 /**

@@ -170,8 +170,8 @@ export class ScpiSession {
   }
 
   /**
-   * Connects to the instrument. Rejects with ResourceSyntaxError, UnsupportedInterfaceError (USBTMC, VXI-11,
-   * GPIB) or InstrumentIOError.
+   * Connects to the instrument. Rejects with ResourceSyntaxError, UnsupportedInterfaceError (GPIB) or
+   * InstrumentIOError.
    */
   static async open(resource: string | ParsedResource, options: SessionOptions = {}): Promise<ScpiSession> {
     const session = new ScpiSession(
@@ -323,7 +323,7 @@ export class ScpiSession {
             else resolve(reply);
           },
         };
-        transport.write(Buffer.from(command + this.writeTerminator)).then(
+        transport.write(Buffer.from(command + this.writeTerminator), framer !== null).then(
           () => {
             if (!framer) this.pending?.settle(null);
           },

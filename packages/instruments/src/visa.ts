@@ -1,12 +1,14 @@
 // VISA resource strings: parsing, formatting, and which of them LabLink can open.
 //
-//   TCPIP[board]::host::port::SOCKET                          raw SCPI socket (opened)
-//   TCPIP[board]::host[::device]::INSTR                       VXI-11 / HiSLIP (parsed, not opened yet)
-//   USB[board]::vendor::product::serial[::interface]::INSTR   USBTMC (parsed, not opened yet)
-//   ASRL<n>::INSTR, ASRL<path>::INSTR, COM<n>                 serial port (opened)
-//   GPIB[board]::primary[::secondary]::INSTR                  GPIB (parsed, not opened yet)
+//   TCPIP[board]::host::port::SOCKET                          raw SCPI socket
+//   TCPIP[board]::host[::inst0 | ::gpib0,<n>]::INSTR          VXI-11 (portmapper on port 111, then the core channel)
+//   TCPIP[board]::host::hislip<n>[,<port>]::INSTR             HiSLIP (port 4880 unless given)
+//   USB[board]::vendor::product::serial[::interface]::INSTR   USBTMC through the Linux kernel driver (/dev/usbtmc<n>)
+//   ASRL<n>::INSTR, ASRL<path>::INSTR, COM<n>                 serial port
+//   GPIB[board]::primary[::secondary]::INSTR                  GPIB (parsed, not opened: no driver for GPIB cards)
 //
 // Keywords are case-insensitive; an IPv6 host is written in brackets: TCPIP0::[fe80::1]::5025::SOCKET.
+// A bare host (addressCandidates) is tried as VXI-11, HiSLIP, then the raw sockets 5025 and 5555.
 
 import { isIPv6 } from 'node:net';
 import { ResourceNotAllowedError, ResourceSyntaxError, UnsupportedInterfaceError } from './errors.js';
@@ -27,17 +29,28 @@ export type ParsedResource =
   | { kind: 'asrl'; board: number | null; path: string }
   | { kind: 'gpib'; board: number; primary: number; secondary: number | null };
 
-/** The resources a transport exists for today. */
-export type OpenableResource = Extract<ParsedResource, { kind: 'tcpip-socket' | 'asrl' }>;
+/** The resources a transport exists for. */
+export type OpenableResource = Exclude<ParsedResource, { kind: 'gpib' }>;
 
 /** The port of the raw SCPI socket on nearly every LAN instrument. */
 export const DEFAULT_SCPI_PORT = 5025;
 
+/** The HiSLIP port (IVI-6.1) when the resource names none. */
+export const DEFAULT_HISLIP_PORT = 4880;
+
+/** The port of a HiSLIP device name (`hislip0` → 4880, `hislip0,5000` → 5000), or null for a VXI-11 name. */
+export function hislipPort(device: string): number | null {
+  const match = /^hislip\d+(?:,(\d{1,5}))?$/i.exec(device);
+  if (!match) return null;
+  return match[1] === undefined ? DEFAULT_HISLIP_PORT : Number(match[1]);
+}
+
 /** The address forms LabLink reads, for a refusal to list under its one-line reason. */
 export const ACCEPTED_FORMS: readonly string[] = [
-  "host or IP address, optionally :port (a LAN instrument's SCPI socket; without a port, 5025 then 5555)",
+  'host or IP address, optionally :port (a LAN instrument; without a port, VXI-11, HiSLIP, then sockets 5025 and 5555)',
   'TCPIP[board]::host::port::SOCKET',
-  'TCPIP[board]::host[::device]::INSTR',
+  'TCPIP[board]::host[::inst0|::gpib0,<n>]::INSTR (VXI-11)',
+  'TCPIP[board]::host::hislip0[,<port>]::INSTR (HiSLIP)',
   'USB[board]::vendor::product::serial[::interface]::INSTR',
   'ASRL<n>::INSTR',
   'ASRL<path>::INSTR (e.g. ASRL/dev/ttyUSB0::INSTR)',
@@ -50,8 +63,10 @@ export const RAW_SCPI_PORTS: readonly number[] = [DEFAULT_SCPI_PORT, 5555];
 
 /**
  * The VISA resources a typed address may mean, in the order to try them. A bare host name or IPv4 address is a LAN
- * instrument's raw SCPI socket: with `:port`, that one (`192.168.1.50:5555` → `TCPIP0::192.168.1.50::5555::SOCKET`);
- * without, each of RAW_SCPI_PORTS. Anything else (a VISA resource, COM3) is itself, trimmed.
+ * instrument: with `:port`, that raw socket (`192.168.1.50:5555` → `TCPIP0::192.168.1.50::5555::SOCKET`); without,
+ * VXI-11 (inst0), HiSLIP (hislip0), then each of RAW_SCPI_PORTS — the instrument's own protocols before the raw
+ * sockets, as a VISA library would open `TCPIP::host::INSTR`. Anything else (a VISA resource, COM3) is itself,
+ * trimmed.
  */
 export function addressCandidates(address: string): string[] {
   const text = address.trim();
@@ -60,9 +75,13 @@ export function addressCandidates(address: string): string[] {
       text,
     );
   if (!bare || /^(COM\d+|(TCPIP|USB|ASRL|GPIB)\d*)$/i.test(bare[1] as string)) return [text];
-  const ports = bare[2] === undefined ? RAW_SCPI_PORTS : [Number(bare[2])];
-  if (ports.some((port) => port < 1 || port > 65_535)) return [text];
-  return ports.map((port) => `TCPIP0::${bare[1]}::${port}::SOCKET`);
+  const host = bare[1] as string;
+  const sockets = (ports: readonly number[]) => ports.map((port) => `TCPIP0::${host}::${port}::SOCKET`);
+  if (bare[2] === undefined) {
+    return [`TCPIP0::${host}::inst0::INSTR`, `TCPIP0::${host}::hislip0::INSTR`, ...sockets(RAW_SCPI_PORTS)];
+  }
+  const port = Number(bare[2]);
+  return port >= 1 && port <= 65_535 ? sockets([port]) : [text];
 }
 
 export function parseResource(resource: string): ParsedResource {
@@ -102,23 +121,11 @@ export function parseResource(resource: string): ParsedResource {
 
 /** Throws UnsupportedInterfaceError, saying what to use instead, unless LabLink has a transport for the resource. */
 export function assertOpenable(resource: ParsedResource): asserts resource is OpenableResource {
-  const socket = (host: string) =>
-    formatResource({ kind: 'tcpip-socket', board: 0, host, port: DEFAULT_SCPI_PORT });
-  const alternatives = `use the instrument's LAN socket (${socket('host')}) or serial port (ASRL/dev/ttyUSB0::INSTR)`;
-  switch (resource.kind) {
-    case 'tcpip-instr': {
-      const protocol = /^hislip/i.test(resource.device)
-        ? 'HiSLIP (TCPIP::…::hislip0::INSTR)'
-        : 'VXI-11 (TCPIP::…::INSTR)';
-      throw new UnsupportedInterfaceError(
-        `${protocol} is not supported yet; use the instrument's raw socket ${socket(resource.host)}`,
-      );
-    }
-    case 'usb':
-      throw new UnsupportedInterfaceError(`USBTMC (USB::…::INSTR) is not supported yet; ${alternatives}`);
-    case 'gpib':
-      throw new UnsupportedInterfaceError(`GPIB (GPIB::…::INSTR) is not supported yet; ${alternatives}`);
-  }
+  if (resource.kind !== 'gpib') return;
+  const socket = formatResource({ kind: 'tcpip-socket', board: 0, host: 'host', port: DEFAULT_SCPI_PORT });
+  throw new UnsupportedInterfaceError(
+    `GPIB (GPIB::…::INSTR) is not supported: LabLink has no GPIB card driver; reach the instrument through a LAN/GPIB gateway (TCPIP0::gateway::gpib0,<address>::INSTR), its LAN socket (${socket}) or a serial port (ASRL/dev/ttyUSB0::INSTR)`,
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   assertSerialDevicePath,
   connectionType,
   formatResource,
+  hislipPort,
   isSerialDevicePath,
   type ParsedResource,
   parseResource,
@@ -143,9 +144,9 @@ describe('parseResource', () => {
 
 describe('addressCandidates', () => {
   it.each([
-    ['192.168.1.50', 'TCPIP0::192.168.1.50::5025::SOCKET'],
+    ['192.168.1.50', 'TCPIP0::192.168.1.50::inst0::INSTR'],
     [' 192.168.1.50:5555 ', 'TCPIP0::192.168.1.50::5555::SOCKET'],
-    ['psu-3.lab.example', 'TCPIP0::psu-3.lab.example::5025::SOCKET'],
+    ['psu-3.lab.example', 'TCPIP0::psu-3.lab.example::inst0::INSTR'],
     ['localhost:5025', 'TCPIP0::localhost::5025::SOCKET'],
     ['TCPIP0::10.0.0.2::INSTR', 'TCPIP0::10.0.0.2::INSTR'],
     ['COM3', 'COM3'],
@@ -156,6 +157,28 @@ describe('addressCandidates', () => {
     ['two words', 'two words'],
   ])('%j → %j', (typed, resource) => {
     expect(addressCandidates(typed)[0]).toBe(resource);
+  });
+
+  it('tries a bare host as VXI-11, HiSLIP, then the raw sockets 5025 and 5555', () => {
+    expect(addressCandidates('10.0.0.9')).toEqual([
+      'TCPIP0::10.0.0.9::inst0::INSTR',
+      'TCPIP0::10.0.0.9::hislip0::INSTR',
+      'TCPIP0::10.0.0.9::5025::SOCKET',
+      'TCPIP0::10.0.0.9::5555::SOCKET',
+    ]);
+    expect(addressCandidates('10.0.0.9:5025')).toEqual(['TCPIP0::10.0.0.9::5025::SOCKET']);
+  });
+});
+
+describe('hislipPort', () => {
+  it.each([
+    ['hislip0', 4880],
+    ['HISLIP1', 4880],
+    ['hislip0,5000', 5000],
+    ['inst0', null],
+    ['gpib0,5', null],
+  ])('%s → %j', (device, port) => {
+    expect(hislipPort(device)).toBe(port);
   });
 });
 
@@ -174,23 +197,24 @@ describe('connectionType', () => {
 });
 
 describe('assertOpenable', () => {
-  it('accepts raw sockets and serial ports', () => {
-    expect(() => assertOpenable(parseResource('TCPIP0::h::5025::SOCKET'))).not.toThrow();
-    expect(() => assertOpenable(parseResource('ASRL/dev/ttyUSB0::INSTR'))).not.toThrow();
+  it.each([
+    'TCPIP0::h::5025::SOCKET',
+    'ASRL/dev/ttyUSB0::INSTR',
+    'TCPIP0::10.0.0.7::inst0::INSTR',
+    'TCPIP::10.0.0.7::gpib0,5::INSTR',
+    'TCPIP0::dmm::hislip0::INSTR',
+    'TCPIP0::dmm::hislip0,5000::INSTR',
+    'USB0::0x1AB1::0x04CE::S::INSTR',
+  ])('accepts %s', (resource) => {
+    expect(() => assertOpenable(parseResource(resource))).not.toThrow();
   });
 
-  it.each([
-    [
-      'TCPIP0::10.0.0.7::inst0::INSTR',
-      "VXI-11 (TCPIP::…::INSTR) is not supported yet; use the instrument's raw socket TCPIP0::10.0.0.7::5025::SOCKET",
-    ],
-    ['TCPIP0::dmm::hislip0::INSTR', 'HiSLIP (TCPIP::…::hislip0::INSTR) is not supported yet'],
-    ['USB0::0x1AB1::0x04CE::S::INSTR', 'USBTMC (USB::…::INSTR) is not supported yet'],
-    ['GPIB0::5::INSTR', 'GPIB (GPIB::…::INSTR) is not supported yet'],
-  ])('refuses %s, saying what to use instead', (resource, message) => {
-    const parsed = parseResource(resource);
+  it('refuses GPIB, saying what to use instead', () => {
+    const parsed = parseResource('GPIB0::5::INSTR');
     expect(() => assertOpenable(parsed)).toThrow(UnsupportedInterfaceError);
-    expect(() => assertOpenable(parsed)).toThrow(message);
+    expect(() => assertOpenable(parsed)).toThrow(
+      /GPIB .*not supported.*TCPIP0::gateway::gpib0,<address>::INSTR/,
+    );
   });
 });
 

@@ -58,7 +58,7 @@ Options for sim:
 
 Examples:
   lablink scpi TCPIP0::192.168.1.50::5025::SOCKET "*IDN?"
-  lablink scpi 192.168.1.50 "*IDN?"                 (a bare host: its SCPI socket, port 5025 or 5555)
+  lablink scpi 192.168.1.50 "*IDN?"                 (a bare host: VXI-11, HiSLIP, then socket 5025 or 5555)
   lablink scpi ASRL/dev/ttyUSB0::INSTR GETD --model 1685B
 `;
 
@@ -148,7 +148,7 @@ async function sim(args: string[]): Promise<number> {
   const unknown = models?.find((m) => !SIM_MODELS.some((k) => k.toUpperCase() === m.toUpperCase()));
   if (unknown)
     throw new ConfigError('--models', `no simulator for "${unknown}" (known: ${SIM_MODELS.join(', ')})`);
-  const bench = await startBench({ models, count, host: values.host ?? '127.0.0.1' });
+  const bench = await startBench({ models, count, host: values.host ?? '127.0.0.1', lan: true });
   process.stdout.write(`${formatBench(bench)}\n\nSimulated bench running; Ctrl-C stops it.\n`);
   const stop = () => bench.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
@@ -186,7 +186,7 @@ async function scpi(args: string[]): Promise<number> {
   }
 }
 
-/** The first of `candidates` that answers (a bare host: port 5025, then 5555); else the last one's error. */
+/** The first of `candidates` that answers (a bare host: VXI-11, HiSLIP, 5025, 5555); else the last one's error. */
 async function connectFirst(candidates: string[], options: ConnectOptions): Promise<Driver> {
   let failure: unknown;
   for (const candidate of candidates) {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { BroadcastTargetError, parseBroadcastTargets } from './equipment/vxi11-discovery.js';
 import { DATABASE_FILE } from './storage/database.js';
 
 export interface InstrumentEntry {
@@ -26,6 +27,11 @@ export interface Config {
   sim: boolean;
   /** Browse mDNS for LXI instruments during discovery. */
   mdns: boolean;
+  /**
+   * Where discovery sends its VXI-11 broadcast: IPv4 broadcast addresses or interface names; [] every IPv4
+   * interface; false none.
+   */
+  vxi11Broadcast: string[] | false;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty`: one readable line per entry; `json`: pino's JSON lines. Default: pretty on a terminal. */
   logFormat: 'pretty' | 'json';
@@ -62,6 +68,7 @@ export const DEFAULTS: Omit<Config, 'configFile' | 'dataDir' | 'dataDirSource' |
   port: 8000,
   sim: true,
   mdns: true,
+  vxi11Broadcast: [],
   logLevel: 'info',
   instruments: [],
   allowedHosts: [],
@@ -109,6 +116,7 @@ type RawSettings = Partial<
     | 'dataDir'
     | 'sim'
     | 'mdns'
+    | 'vxi11Broadcast'
     | 'logLevel'
     | 'logFormat'
     | 'allowedHosts'
@@ -169,6 +177,8 @@ export function loadConfig({
     fromEnv.dataDir = { value: env.LABLINK_DATA_DIR, name: 'LABLINK_DATA_DIR' };
   if (env.LABLINK_SIM !== undefined) fromEnv.sim = { value: env.LABLINK_SIM, name: 'LABLINK_SIM' };
   if (env.LABLINK_MDNS !== undefined) fromEnv.mdns = { value: env.LABLINK_MDNS, name: 'LABLINK_MDNS' };
+  if (env.LABLINK_VXI11_BROADCAST !== undefined)
+    fromEnv.vxi11Broadcast = { value: env.LABLINK_VXI11_BROADCAST, name: 'LABLINK_VXI11_BROADCAST' };
   if (env.LABLINK_LOG_LEVEL !== undefined)
     fromEnv.logLevel = { value: env.LABLINK_LOG_LEVEL, name: 'LABLINK_LOG_LEVEL' };
   if (env.LABLINK_LOG_FORMAT !== undefined)
@@ -218,6 +228,7 @@ export function loadConfig({
     dataDirSource,
     sim: raw.sim ? parseBoolean(raw.sim) : DEFAULTS.sim,
     mdns: raw.mdns ? parseBoolean(raw.mdns) : DEFAULTS.mdns,
+    vxi11Broadcast: raw.vxi11Broadcast ? parseVxi11Broadcast(raw.vxi11Broadcast) : DEFAULTS.vxi11Broadcast,
     logLevel: raw.logLevel ? parseLogLevel(raw.logLevel) : DEFAULTS.logLevel,
     logFormat: raw.logFormat ? parseLogFormat(raw.logFormat) : isTTY ? 'pretty' : 'json',
     configFile: configFile ? path.resolve(configFile) : null,
@@ -251,6 +262,7 @@ function readConfigFile(
     data_dir: 'dataDir',
     sim: 'sim',
     mdns: 'mdns',
+    vxi11_broadcast: 'vxi11Broadcast',
     log_level: 'logLevel',
     log_format: 'logFormat',
     allowed_hosts: 'allowedHosts',
@@ -388,6 +400,17 @@ function parseBoolean({ value, name }: RawSetting): boolean {
   if (['1', 'true', 'on', 'yes'].includes(text)) return true;
   if (['0', 'false', 'off', 'no'].includes(text)) return false;
   throw new ConfigError(name, `"${String(value)}" is not on/off (use on, off, true, false, 1 or 0)`);
+}
+
+/** "off" (or false): no VXI-11 broadcast; otherwise a comma-separated list (or array) of addresses or interfaces. */
+function parseVxi11Broadcast({ value, name }: RawSetting): string[] | false {
+  if (value === false || String(value).trim().toLowerCase() === 'off') return false;
+  try {
+    return parseBroadcastTargets(Array.isArray(value) ? value.join(',') : String(value));
+  } catch (err) {
+    if (err instanceof BroadcastTargetError) throw new ConfigError(name, `${err.message}, or "off"`);
+    throw err;
+  }
 }
 
 function parseLogLevel({ value, name }: RawSetting): Config['logLevel'] {

@@ -8,7 +8,7 @@ import { collect, runCli, spawnCli } from './helpers.js';
 const CLI_TIMEOUT_MS = 90_000;
 
 describe('lablink sim', { timeout: CLI_TIMEOUT_MS }, () => {
-  it("starts the default bench and prints each instrument's VISA address, which answers *IDN?", async () => {
+  it("starts the default bench and prints each instrument's VISA addresses, which answer *IDN?", async () => {
     const child = spawnCli(['sim']);
     const done = collect(child);
     let out = '';
@@ -25,6 +25,17 @@ describe('lablink sim', { timeout: CLI_TIMEOUT_MS }, () => {
     const idn = await runCli(['scpi', resource, '*IDN?']);
     expect(idn.code).toBe(0);
     expect(idn.stdout).toMatch(/^RIGOL TECHNOLOGIES,DP832,/);
+    // Beside the socket, each line gives the instrument's VXI-11 and HiSLIP addresses; the DMM answers on both.
+    // (VXI-11's portmapper port 111 needs root: without it the bench goes without VXI-11.)
+    const addresses = lines[3]?.trim().split(/\s+/).slice(1) ?? [];
+    const vxi11 = addresses.find((address) => address.endsWith('::inst3::INSTR'));
+    const hislip = addresses.find((address) => address.includes('::hislip0,'));
+    if (process.getuid?.() === 0) expect(vxi11).toMatch(/^TCPIP0::127\.\d+\.\d+\.\d+::inst3::INSTR$/);
+    expect(hislip).toMatch(/^TCPIP0::127\.0\.0\.1::hislip0,\d+::INSTR$/);
+    for (const address of [vxi11, hislip].filter(Boolean)) {
+      const dmm = await runCli(['scpi', address as string, '*IDN?']);
+      expect(dmm.stdout).toMatch(/^Keysight Technologies,34461A,/);
+    }
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);
   });

@@ -386,7 +386,7 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   it.each([
     ['TCPIP0::127.0.0.1', /not an instrument address/],
     ['TCPIP0::127.0.0.1::99999::SOCKET', /port/i],
-    ['USB0::0x1AB1::0x04CE::DS1ZA1::INSTR', /not supported/i],
+    ['GPIB0::5::INSTR', /not supported/i],
     // (A bare word is a host name LabLink tries; two words are no address at all.)
     ['hello there', /not an instrument address/],
   ])('a bad resource string %s is 400 saying why', async (resource, message) => {
@@ -440,7 +440,7 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
 }
 
 describe('addresses as people type them', () => {
-  it('takes a bare host[:port] for the SCPI socket there (5025, then 5555), and refuses a malformed address in one line, listing the forms apart', async () => {
+  it('takes a bare host[:port] (VXI-11, HiSLIP, then the SCPI sockets 5025 and 5555), and refuses a malformed address in one line, listing the forms apart', async () => {
     const sim = await startSimulator('34461A');
     try {
       const connected = await http(`${server.url}/api/equipment/connect`, {
@@ -458,7 +458,7 @@ describe('addresses as people type them', () => {
     } finally {
       await sim.stop();
     }
-    // Without a port, 5025 then Rigol's 5555: a DP832 on 127.0.0.2:5555 (nothing on 5025) is found there.
+    // Without a port, VXI-11, HiSLIP, 5025 then Rigol's 5555: a DP832 on 127.0.0.2:5555 (nothing else) is found there.
     const rigol = await startSimulator('DP832', { host: '127.0.0.2', port: 5555 });
     try {
       const found = await http(`${server.url}/api/equipment/connect`, {
@@ -475,7 +475,7 @@ describe('addresses as people type them', () => {
     });
     expect(nobody.status).toBe(502);
     expect(nobody.body.detail).toMatch(
-      /^nothing answered at 127\.0\.0\.3 \(tried TCPIP0::127\.0\.0\.3::5025::SOCKET: .*; TCPIP0::127\.0\.0\.3::5555::SOCKET: .*\)$/,
+      /^nothing answered at 127\.0\.0\.3 \(tried TCPIP0::127\.0\.0\.3::inst0::INSTR: .*; TCPIP0::127\.0\.0\.3::hislip0::INSTR: .*; TCPIP0::127\.0\.0\.3::5025::SOCKET: .*; TCPIP0::127\.0\.0\.3::5555::SOCKET: .*\)$/,
     );
 
     const refused = await http(`${server.url}/api/equipment/connect`, {

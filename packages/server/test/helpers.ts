@@ -35,7 +35,14 @@ export async function startTestServer(env: NodeJS.ProcessEnv = {}, dataDir?: str
   const tmp = dataDir ? null : tempDir();
   const dir = dataDir ?? (tmp as { dir: string }).dir;
   const config = loadConfig({
-    env: { LABLINK_PORT: '0', LABLINK_SIM: 'off', LABLINK_MDNS: 'off', LABLINK_DATA_DIR: dir, ...env },
+    env: {
+      LABLINK_PORT: '0',
+      LABLINK_SIM: 'off',
+      LABLINK_MDNS: 'off',
+      LABLINK_VXI11_BROADCAST: 'off',
+      LABLINK_DATA_DIR: dir,
+      ...env,
+    },
   });
   const server = await startServer(config, pino({ level: 'silent' }));
   // Every event and reading the server publishes is checked against its payload schema.

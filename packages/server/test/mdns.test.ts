@@ -8,7 +8,7 @@ import { toCandidates } from '../src/equipment/mdns.js';
 const service = (fields: Partial<Service>) => fields as Service;
 
 describe('mDNS discovery', () => {
-  it('maps _scpi-raw._tcp to its announced port, and _lxi._tcp to the raw SCPI port 5025', () => {
+  it('maps _scpi-raw._tcp to its announced port, and _lxi._tcp alone to the bare address (tried as a typed host)', () => {
     const found = toCandidates([
       {
         type: 'scpi-raw',
@@ -18,7 +18,21 @@ describe('mDNS discovery', () => {
     ]);
     expect(found).toEqual([
       { resource: 'TCPIP0::10.0.0.7::5555::SOCKET', name: 'DP832 lab 3' },
-      { resource: 'TCPIP0::10.0.0.8::5025::SOCKET', name: 'DS1104Z' },
+      { resource: '10.0.0.8', name: 'DS1104Z' },
+    ]);
+  });
+
+  it('prefers VXI-11, then HiSLIP (with its announced port), then the raw socket, for one host', () => {
+    const found = toCandidates([
+      { type: 'scpi-raw', service: service({ name: 'A', port: 5025, addresses: ['10.0.0.11'] }) },
+      { type: 'vxi-11', service: service({ name: 'A', port: 111, addresses: ['10.0.0.11'] }) },
+      { type: 'hislip', service: service({ name: 'A', port: 4880, addresses: ['10.0.0.11'] }) },
+      { type: 'scpi-raw', service: service({ name: 'B', port: 5025, addresses: ['10.0.0.12'] }) },
+      { type: 'hislip', service: service({ name: 'B', port: 4881, addresses: ['10.0.0.12'] }) },
+    ]);
+    expect(found).toEqual([
+      { resource: 'TCPIP0::10.0.0.11::inst0::INSTR', name: 'A' },
+      { resource: 'TCPIP0::10.0.0.12::hislip0,4881::INSTR', name: 'B' },
     ]);
   });
 

@@ -3,12 +3,16 @@
 
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { HislipSimServer } from './hislip-server.js';
 import { type InstrumentOf, MODELS, type SimModel } from './models.js';
 import { createRng } from './rng.js';
 import { type FaultControls, SimServer } from './server.js';
+import { Vxi11SimHost } from './vxi11-server.js';
 import { applyWiring, DEFAULT_WIRING, type WiredLoop, type Wiring } from './wiring.js';
 
 export { RawClient } from './client.js';
+export type { HislipServerOptions } from './hislip-server.js';
+export { HislipSimServer } from './hislip-server.js';
 export type { InstrumentOf, SimModel } from './models.js';
 export type { LoopPoint } from './physics/circuit.js';
 export { LOAD_SATURATION_OHMS, solveLoop } from './physics/circuit.js';
@@ -17,6 +21,8 @@ export type { ElectronicLoadSim } from './physics/load.js';
 export type { PowerSupplySim } from './physics/psu.js';
 export type { OscilloscopeSim, Signal, SignalShape } from './physics/scope.js';
 export type { FaultControls } from './server.js';
+export type { Vxi11HostOptions } from './vxi11-server.js';
+export { Vxi11SimHost } from './vxi11-server.js';
 export type { InstrumentRef, LoopNode, LoopWiring, WiredLoop, Wiring } from './wiring.js';
 export { applyWiring, DEFAULT_WIRING } from './wiring.js';
 
@@ -29,6 +35,13 @@ export interface RunningSimulator<I = InstrumentOf<SimModel>> {
   port: number;
   /** The VISA address to open it with: TCPIP0::127.0.0.1::<port>::SOCKET. */
   resource: string;
+  /**
+   * Every address it answers at: the socket first, then VXI-11 and HiSLIP ones once served there (serveVxi11,
+   * serveHislip, startBench({ lan: true })).
+   */
+  addresses: string[];
+  /** The byte that ends a message to it ('\n' for SCPI, '\r' for the B&K serial protocol). */
+  inputTerminator: string;
   /** The in-process model behind the wire: load resistance, signals, input … */
   instrument: I;
   faults: FaultControls;
@@ -82,6 +95,8 @@ export async function startSimulator(
     host,
     port,
     resource: `TCPIP0::${host}::${port}::SOCKET`,
+    addresses: [`TCPIP0::${host}::${port}::SOCKET`],
+    inputTerminator: protocol.inputTerminator,
     instrument,
     faults: server.faults,
     messages: () => server.messages,
@@ -89,6 +104,33 @@ export async function startSimulator(
     serveStream: (stream) => server.serveStream(stream),
     stop: () => server.close(),
   };
+}
+
+/**
+ * Serves instruments over VXI-11 from one host, as inst0, inst1, … in the order given (a LAN/GPIB gateway's
+ * way). The host takes a loopback address of its own unless `host` is given; each instrument's `addresses` gains
+ * its VXI-11 address. Stop the host before the instruments.
+ */
+export async function serveVxi11(
+  instruments: readonly RunningSimulator[],
+  options: { host?: string } = {},
+): Promise<Vxi11SimHost> {
+  const host = await Vxi11SimHost.start(instruments, options);
+  for (const [i, resource] of host.resources.entries()) instruments[i]?.addresses.push(resource);
+  return host;
+}
+
+/** Serves one instrument over HiSLIP as hislip0 on its own port; its `addresses` gains the HiSLIP address. */
+export async function serveHislip(
+  instrument: RunningSimulator,
+  options: { host?: string; port?: number; overlapped?: boolean } = {},
+): Promise<HislipSimServer> {
+  const server = await HislipSimServer.start(instrument, {
+    host: options.host ?? instrument.host,
+    ...options,
+  });
+  instrument.addresses.push(server.resource);
+  return server;
 }
 
 export interface Bench {
@@ -111,6 +153,11 @@ export interface BenchSpec {
    * (no models and no count given), 'none' otherwise.
    */
   wiring?: Wiring | 'default' | 'none';
+  /**
+   * Also serve the instruments over VXI-11 (one host for all, inst0 … in order) and HiSLIP (one port each).
+   * Default false.
+   */
+  lan?: boolean;
 }
 
 /**
@@ -143,13 +190,55 @@ export async function startBench(spec: BenchSpec = {}): Promise<Bench> {
     await stop();
     throw error;
   }
-  return { instruments, loops, stop };
+  if (!spec.lan) return { instruments, loops, stop };
+  const servers: Array<{ close(): Promise<void> }> = [];
+  const stopAll = async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    await stop();
+  };
+  try {
+    servers.push(await serveVxi11Gracefully(instruments, spec.host ?? '127.0.0.1'));
+    for (const instrument of instruments) servers.push(await serveHislip(instrument));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return { instruments, loops, stop: stopAll };
 }
 
-/** One line per instrument: model and VISA address, for `lablink sim`. */
+/**
+ * VXI-11 on the bench's own address when its port 111 is free, else (a system rpcbind holds it) on a loopback
+ * address of its own when the bench is on loopback; elsewhere the bench goes without VXI-11.
+ */
+async function serveVxi11Gracefully(
+  instruments: RunningSimulator[],
+  host: string,
+): Promise<{ close(): Promise<void> }> {
+  const taken = (error: unknown) =>
+    ['EADDRINUSE', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '');
+  try {
+    return await serveVxi11(instruments, { host });
+  } catch (error) {
+    if (!taken(error)) throw error;
+  }
+  if (host.startsWith('127.') || host === 'localhost') return serveVxi11(instruments);
+  return { close: async () => {} };
+}
+
+/** One line per instrument: model and every VISA address it answers at (socket, VXI-11, HiSLIP), for `lablink sim`. */
 export function formatBench(bench: Bench): string {
   const width = Math.max(...bench.instruments.map((instrument) => instrument.model.length));
+  const columns = bench.instruments.map((instrument) => instrument.addresses);
+  const widths =
+    columns[0]?.map((_, i) => Math.max(...columns.map((addresses) => addresses[i]?.length ?? 0))) ?? [];
   return bench.instruments
-    .map((instrument) => `${instrument.model.padEnd(width)}  ${instrument.resource}`)
+    .map((instrument) =>
+      [
+        instrument.model.padEnd(width),
+        ...instrument.addresses.map((address, i) => address.padEnd(widths[i] ?? 0)),
+      ]
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }

@@ -1,15 +1,25 @@
-// Opens the byte stream a parsed VISA resource names.
+// Opens the link a parsed VISA resource names: a raw SCPI socket, VXI-11, HiSLIP, USBTMC or a serial port.
 
-import { assertOpenable, type ParsedResource } from '../visa.js';
+import { assertOpenable, hislipPort, type ParsedResource } from '../visa.js';
+import { openHislip } from './hislip.js';
 import { openSerial } from './serial.js';
 import { openTcp } from './tcp.js';
 import type { Transport, TransportHandlers, TransportOptions } from './types.js';
+import { openUsbtmc } from './usbtmc.js';
+import { openVxi11 } from './vxi11.js';
 
-export type { SerialOptions, Transport, TransportHandlers, TransportOptions } from './types.js';
+export type {
+  MessageTransport,
+  SerialOptions,
+  Transport,
+  TransportHandlers,
+  TransportOptions,
+  UsbtmcOptions,
+} from './types.js';
 
 /**
- * Rejects with UnsupportedInterfaceError for resources without a transport yet (USBTMC, VXI-11, GPIB) and with
- * InstrumentIOError when the link cannot be opened.
+ * Rejects with UnsupportedInterfaceError for resources without a transport (GPIB) and with InstrumentIOError
+ * when the link cannot be opened.
  */
 export async function openTransport(
   resource: ParsedResource,
@@ -20,6 +30,15 @@ export async function openTransport(
   switch (resource.kind) {
     case 'tcpip-socket':
       return openTcp(resource.host, resource.port, handlers, options.connectTimeoutMs);
+    case 'tcpip-instr': {
+      const port = hislipPort(resource.device);
+      if (port !== null) {
+        return openHislip(resource.host, port, resource.device.split(',')[0] as string, handlers, options);
+      }
+      return openVxi11(resource.host, resource.device, handlers, options);
+    }
+    case 'usb':
+      return openUsbtmc(resource, handlers, options.usbtmc);
     case 'asrl':
       return openSerial(resource.path, handlers, options.serial);
   }

@@ -3,8 +3,8 @@
 answered as JSON. The expectations live in the vitest suite that runs this script (sim-conformance.test.ts).
 
 Usage: pyvisa_conformance.py '<json list of checks>'
-A check is {"resource": "TCPIP0::127.0.0.1::<port>::SOCKET", "kind": "scpi" | "waveform" | "bk-serial",
-            "measurement": "<query>"}  (measurement only for "scpi").
+A check is {"resource": "TCPIP0::127.0.0.1::<port>::SOCKET", "kind": "scpi" | "waveform" | "bk-serial" | "controls",
+            "measurement": "<query>"}  (measurement only for "scpi"; "controls" needs a VXI-11 resource).
 """
 
 import json
@@ -54,7 +54,31 @@ def bk_serial(rm, check):
         inst.close()
 
 
-KINDS = {"scpi": scpi, "waveform": waveform, "bk-serial": bk_serial}
+def controls(rm, check):
+    # Device clear, remote/local and an exclusive lock held against a second session (VXI-11 device_lock).
+    inst = open_instrument(rm, check["resource"], "\n")
+    other = open_instrument(rm, check["resource"], "\n")
+    try:
+        inst.clear()
+        answers = {"after_clear": inst.query("*IDN?")}
+        inst.lock_excl(timeout=1000)
+        try:
+            other.lock_excl(timeout=200)
+            answers["second_lock"] = "granted"
+        except pyvisa.errors.VisaIOError as error:
+            answers["second_lock"] = error.abbreviation
+        answers["while_locked"] = inst.query("*IDN?")
+        inst.unlock()
+        other.lock_excl(timeout=1000)
+        answers["after_unlock"] = other.query("*IDN?")
+        other.unlock()
+        return answers
+    finally:
+        inst.close()
+        other.close()
+
+
+KINDS = {"scpi": scpi, "waveform": waveform, "bk-serial": bk_serial, "controls": controls}
 
 
 def main():

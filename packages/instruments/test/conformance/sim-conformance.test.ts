@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, SIM_MODELS, type SimModel, startSimulator } from '../../src/sim/index.js';
+import { BK_SERIAL, SCPI } from './expected-answers.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./pyvisa_conformance.py', import.meta.url));
@@ -17,46 +18,6 @@ if (!available) {
       'Install the Debian packages python3-pyvisa python3-pyvisa-py.',
   );
 }
-
-/** Per SCPI model: the *IDN? it must give, a measurement query and the shape of its answer. */
-const SCPI: Partial<Record<SimModel, { idn: RegExp; measurement: string; answer: RegExp }>> = {
-  DP832: {
-    idn: /^RIGOL TECHNOLOGIES,DP832,DP8C\d+,00\.01\.14$/,
-    measurement: ':MEAS:VOLT? CH1',
-    answer: /^\d+\.\d{4}$/,
-  },
-  '9130B': { idn: /^B&K Precision,9130B,/, measurement: 'MEAS:VOLT?', answer: /^\d+\.\d{3}$/ },
-  '9205B': { idn: /^B&K Precision,9205B,/, measurement: 'MEAS:CURR?', answer: /^\d+\.\d{4}$/ },
-  '9206B': { idn: /^B&K Precision,9206B,/, measurement: 'MEAS:VOLT?', answer: /^\d+\.\d{3}$/ },
-  DL3021: { idn: /^RIGOL TECHNOLOGIES,DL3021,DL3A/, measurement: ':MEAS:VOLT?', answer: /^1[12]\.\d{6}$/ },
-  DL3021A: { idn: /^RIGOL TECHNOLOGIES,DL3021A,DL3A/, measurement: ':MEAS:VOLT?', answer: /^1[12]\.\d{6}$/ },
-  DS1054Z: {
-    idn: /^RIGOL TECHNOLOGIES,DS1054Z,/,
-    measurement: ':MEAS:ITEM? VPP,CHAN1',
-    answer: /^2\.\d{6}e\+00$/,
-  },
-  DS1104Z: {
-    idn: /^RIGOL TECHNOLOGIES,DS1104Z,/,
-    measurement: ':MEAS:VPP? CHAN1',
-    answer: /^2\.\d{6}e\+00$/,
-  },
-  DS1102D: {
-    idn: /^Rigol Technologies,DS1102D,/,
-    measurement: ':MEAS:FREQ? CHAN1',
-    answer: /^\d\.\d{3}e\+0[23]$/,
-  },
-  MSO2072A: {
-    idn: /^RIGOL TECHNOLOGIES,MSO2072A,/,
-    measurement: ':MEAS:VPP? CHAN1',
-    answer: /^2\.\d{6}e\+00$/,
-  },
-  '34461A': {
-    idn: /^Keysight Technologies,34461A,MY/,
-    measurement: 'MEAS:VOLT:DC?',
-    answer: /^\+4\.99\d{6}E\+00$|^\+5\.00\d{6}E\+00$/,
-  },
-};
-const BK_SERIAL: readonly SimModel[] = ['1685B', '1902B'];
 
 describe.skipIf(!available)('pyvisa-py against every simulator', () => {
   const sims = new Map<SimModel, RunningSimulator>();

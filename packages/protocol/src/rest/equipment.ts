@@ -182,6 +182,8 @@ export const DiscoveredDevice = Type.Object({
     Type.Literal('simulated'),
     Type.Literal('config'),
     Type.Literal('mdns'),
+    Type.Literal('vxi11'),
+    Type.Literal('usbtmc'),
     Type.Literal('serial'),
   ]),
   /** The name the instrument announced (mDNS), or null. */
@@ -200,6 +202,16 @@ export const DiscoveredDevice = Type.Object({
   response_time_ms: Nullable(Type.Number()),
 });
 export type DiscoveredDevice = Static<typeof DiscoveredDevice>;
+
+/** POST /api/equipment/discover?broadcast=… */
+export const DiscoverQuery = Type.Object({
+  /**
+   * Where to send the VXI-11 broadcast: IPv4 broadcast addresses or network interface names, comma-separated.
+   * Default: the server's setting (every IPv4 interface unless configured).
+   */
+  broadcast: Type.Optional(Type.String({ maxLength: 500 })),
+});
+export type DiscoverQuery = Static<typeof DiscoverQuery>;
 
 export const DiscoverResult = Type.Object({
   devices: Type.Array(Type.Unsafe<DiscoveredDevice>(Type.Unknown({ description: 'DiscoveredDevice' }))),

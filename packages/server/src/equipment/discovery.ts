@@ -1,12 +1,22 @@
 // Discovery: what instruments could be connected. Candidates come from the simulated bench, the config file, LXI
-// instruments announcing themselves over mDNS, and the machine's serial ports; network (TCP) candidates, and the
-// on-board UARTs that most PCs have with nothing attached, are asked *IDN? with a short timeout.
+// instruments announcing themselves over mDNS, VXI-11 instruments answering a portmapper broadcast
+// (vxi11-discovery.ts), USBTMC instruments bound by the Linux usbtmc driver, and the machine's serial ports.
+// Network and USBTMC candidates, and the on-board UARTs that most PCs have with nothing attached, are asked *IDN?
+// with a short timeout. A bare host (an mDNS announcement of `_lxi._tcp` alone) is tried as a typed host is —
+// VXI-11, HiSLIP, sockets 5025 and 5555 — and listed at the address that answered.
 
-import { ScpiSession } from '@lablink/instruments';
+import {
+  addressCandidates,
+  listUsbtmc,
+  ScpiSession,
+  type UsbtmcOptions,
+  usbtmcResource,
+} from '@lablink/instruments';
 import type { DiscoveredDevice } from '@lablink/protocol/rest';
 import { SerialPort } from 'serialport';
 import type { Services } from '../services.js';
 import { browseMdns } from './mdns.js';
+import { broadcastAddresses, findVxi11 } from './vxi11-discovery.js';
 
 const PROBE_TIMEOUT_MS = 800;
 const MDNS_BROWSE_MS = 1500;
@@ -14,6 +24,13 @@ const MDNS_BROWSE_MS = 1500;
 export interface DiscoverOptions {
   /** Browse mDNS for LXI instruments (default true). */
   mdns?: boolean;
+  /**
+   * Where to send the VXI-11 broadcast: broadcast addresses or interface names; [] (default) every IPv4
+   * interface; false: no VXI-11 broadcast.
+   */
+  vxi11?: readonly string[] | false;
+  /** Where the usbtmc driver's nodes are (tests use a stand-in tree); false: no USBTMC listing. */
+  usbtmc?: UsbtmcOptions | false;
 }
 
 interface Candidate {
@@ -27,7 +44,18 @@ export async function discover(
   options: DiscoverOptions = {},
 ): Promise<DiscoveredDevice[]> {
   const connected = new Map(services.equipment.list().map((v) => [v.info.resource_string, v.info.id]));
-  const announced = options.mdns === false ? [] : await browseMdns(MDNS_BROWSE_MS).catch(() => []);
+  const usbtmc = options.usbtmc === false ? null : (options.usbtmc ?? {});
+  const [announced, vxi11, usb] = await Promise.all([
+    options.mdns === false ? [] : browseMdns(MDNS_BROWSE_MS).catch(() => []),
+    // A configured interface that is gone (a USB network adapter unplugged) means no broadcast there, not a failure.
+    options.vxi11 === false
+      ? []
+      : Promise.resolve(options.vxi11 ?? [])
+          .then(broadcastAddresses)
+          .then(findVxi11)
+          .catch(() => []),
+    usbtmc ? listUsbtmc(usbtmc.sysfsRoot).catch(() => []) : [],
+  ]);
   const all: Candidate[] = [
     ...(services.bench?.instruments ?? []).map((s) => ({
       resource: s.resource,
@@ -40,6 +68,8 @@ export async function discover(
       name: i.nickname ?? null,
     })),
     ...announced.map((a) => ({ resource: a.resource, method: 'mdns' as const, name: a.name })),
+    ...vxi11.map((resource) => ({ resource, method: 'vxi11' as const, name: null })),
+    ...usb.map((d) => ({ resource: usbtmcResource(d), method: 'usbtmc' as const, name: d.product })),
   ];
   // The same instrument can be both configured and announced: list it once, under its first source.
   const candidates = all.filter((c, i) => all.findIndex((d) => d.resource === c.resource) === i);
@@ -47,11 +77,13 @@ export async function discover(
   // The serial ports are looked at meanwhile (an on-board UART's *IDN? waits out its timeout when nothing answers).
   const serial = serialPorts(now, connected);
   const probed = await Promise.all(
-    candidates.map(async ({ resource, method, name }) => {
-      const equipmentId = connected.get(resource) ?? null;
+    candidates.map(async ({ resource, method, name }): Promise<DiscoveredDevice> => {
+      const tried = addressCandidates(resource);
+      const connectedAt = tried.find((candidate) => connected.has(candidate));
+      const equipmentId = connectedAt ? (connected.get(connectedAt) ?? null) : null;
       const base = {
-        device_id: resource,
-        resource_name: resource,
+        device_id: connectedAt ?? resource,
+        resource_name: connectedAt ?? resource,
         discovery_method: method,
         friendly_name: name,
         discovered_at: now,
@@ -72,16 +104,38 @@ export async function discover(
           response_time_ms: null,
         };
       }
-      return { ...base, ...(await probe(resource)) };
+      const { settled, ...answer } = await probeFirst(tried, usbtmc ?? {});
+      return { ...base, device_id: settled, resource_name: settled, ...answer };
     }),
   );
-  return [...probed, ...(await serial)];
+  // An instrument found twice (announced over mDNS and answering the VXI-11 broadcast) is listed once.
+  const listed = probed.filter((d, i) => probed.findIndex((e) => e.resource_name === d.resource_name) === i);
+  return [...listed, ...(await serial)];
 }
 
-async function probe(resource: string) {
+/**
+ * Asks each address in turn until one answers *IDN?; `settled` is that address, or the first when none answers
+ * (its error is the one reported).
+ */
+async function probeFirst(addresses: string[], usbtmc: UsbtmcOptions) {
+  let first: (Awaited<ReturnType<typeof probe>> & { settled: string }) | null = null;
+  for (const address of addresses) {
+    const answer = await probe(address, usbtmc);
+    if (answer.status === 'available') return { ...answer, settled: address };
+    first ??= { ...answer, settled: address };
+  }
+  return first as Awaited<ReturnType<typeof probe>> & { settled: string };
+}
+
+async function probe(resource: string, usbtmc: UsbtmcOptions = {}) {
   const started = performance.now();
   try {
-    const session = await ScpiSession.open(resource, { timeoutMs: PROBE_TIMEOUT_MS, reconnect: false });
+    const session = await ScpiSession.open(resource, {
+      timeoutMs: PROBE_TIMEOUT_MS,
+      connectTimeoutMs: PROBE_TIMEOUT_MS,
+      reconnect: false,
+      usbtmc,
+    });
     try {
       const id = await session.identify();
       return {

@@ -1,21 +1,22 @@
-// LXI instruments announce themselves over mDNS/DNS-SD (LXI Device Specification: `_lxi._tcp`, and `_scpi-raw._tcp`
-// for the raw SCPI socket). Browsing works where the network carries multicast; elsewhere it finds nothing and
-// discovery carries on with its other sources.
+// LXI instruments announce themselves over mDNS/DNS-SD (LXI Device Specification): `_vxi-11._tcp`, `_hislip._tcp`
+// (with its port), `_scpi-raw._tcp` (with its port) and `_lxi._tcp` (the web page only). Browsing works where the
+// network carries multicast; elsewhere it finds nothing and discovery carries on with its other sources.
 
 import { Bonjour, type Service } from 'bonjour-service';
 
-/** The service types browsed: the raw SCPI socket first, because it names the port to use. */
-const SERVICE_TYPES = ['scpi-raw', 'lxi'] as const;
+/** The service types browsed, in the order LabLink prefers them for one instrument: as for a bare host. */
+const SERVICE_TYPES = ['vxi-11', 'hislip', 'scpi-raw', 'lxi'] as const;
 
-/** The raw SCPI port of an LXI instrument that announces only `_lxi._tcp`. */
-const DEFAULT_SCPI_PORT = 5025;
+/** The HiSLIP port when the announcement names no other. */
+const DEFAULT_HISLIP_PORT = 4880;
 
 export interface MdnsCandidate {
+  /** A VISA resource, or (an instrument announcing `_lxi._tcp` alone) its bare address, tried as a typed host is. */
   resource: string;
   name: string;
 }
 
-/** Browses for `timeoutMs` and returns one raw-socket resource per instrument found. */
+/** Browses for `timeoutMs` and returns one resource per instrument found. */
 export async function browseMdns(timeoutMs: number): Promise<MdnsCandidate[]> {
   const bonjour = new Bonjour();
   const found: { service: Service; type: (typeof SERVICE_TYPES)[number] }[] = [];
@@ -28,16 +29,29 @@ export async function browseMdns(timeoutMs: number): Promise<MdnsCandidate[]> {
   return toCandidates(found);
 }
 
-/** Turns announced services into VISA resources, one per host (a `_scpi-raw` record wins over `_lxi`). */
+/**
+ * Turns announced services into one resource per host, the most preferred service winning: VXI-11 (inst0), then
+ * HiSLIP, then the raw SCPI socket. A host announcing only `_lxi._tcp` gives its bare address, which is tried as a
+ * typed host is (VXI-11, HiSLIP, sockets 5025 and 5555).
+ */
 export function toCandidates(found: { service: Service; type: string }[]): MdnsCandidate[] {
-  const byHost = new Map<string, MdnsCandidate>();
+  const byHost = new Map<string, { rank: number; candidate: MdnsCandidate }>();
   for (const { service, type } of found) {
     const address =
       service.addresses?.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) ?? service.referer?.address;
-    if (!address) continue;
-    const port = type === 'scpi-raw' ? service.port : DEFAULT_SCPI_PORT;
-    const candidate = { resource: `TCPIP0::${address}::${port}::SOCKET`, name: service.name };
-    if (type === 'scpi-raw' || !byHost.has(address)) byHost.set(address, candidate);
+    const rank = SERVICE_TYPES.indexOf(type as (typeof SERVICE_TYPES)[number]);
+    if (!address || rank < 0) continue;
+    const resource =
+      type === 'vxi-11'
+        ? `TCPIP0::${address}::inst0::INSTR`
+        : type === 'hislip'
+          ? `TCPIP0::${address}::hislip0${service.port && service.port !== DEFAULT_HISLIP_PORT ? `,${service.port}` : ''}::INSTR`
+          : type === 'scpi-raw'
+            ? `TCPIP0::${address}::${service.port}::SOCKET`
+            : address;
+    const known = byHost.get(address);
+    if (!known || rank < known.rank)
+      byHost.set(address, { rank, candidate: { resource, name: service.name } });
   }
-  return [...byHost.values()];
+  return [...byHost.values()].map((entry) => entry.candidate);
 }

@@ -152,7 +152,8 @@ export class EquipmentService {
     const known = [...this.items.values()].find((i) => candidates.includes(i.resource));
     if (known) return view(known);
 
-    // A bare host may mean several sockets (5025, then Rigol's 5555): the first that answers is the instrument.
+    // A bare host may mean several addresses (VXI-11, HiSLIP, socket 5025, Rigol's 5555): the first that answers is
+    // the instrument, kept under that full address.
     const options = request.model ? { model: request.model } : {};
     let opened: { resource: string; driver: Driver } | undefined;
     const failures: string[] = [];

@@ -16,6 +16,7 @@ import {
   ConnectResult,
   DisconnectQuery,
   DisconnectResult,
+  DiscoverQuery,
   DiscoverResult,
   EquipmentCommands,
   type EquipmentDetail,
@@ -31,6 +32,11 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { discover } from '../equipment/discovery.js';
+import {
+  BroadcastTargetError,
+  broadcastAddresses,
+  parseBroadcastTargets,
+} from '../equipment/vxi11-discovery.js';
 import { DomainError, notFound } from '../errors.js';
 import { ErrorResponses } from './schemas.js';
 
@@ -82,11 +88,19 @@ export async function equipmentRoutes(app: AppInstance): Promise<void> {
       schema: {
         tags,
         summary:
-          'Find instruments: the simulated bench, configured instruments, LXI instruments on mDNS, serial ports',
-        response: { 200: DiscoverResult },
+          'Find instruments: the simulated bench, configured instruments, LXI instruments on mDNS, VXI-11 broadcast, USBTMC, serial ports',
+        querystring: DiscoverQuery,
+        response: { 200: DiscoverResult, ...ErrorResponses },
       },
     },
-    async () => ({ devices: await discover(app.services, { mdns: app.services.config.mdns }) }),
+    async (request) => {
+      const { config } = app.services;
+      const vxi11 =
+        request.query.broadcast === undefined
+          ? config.vxi11Broadcast
+          : broadcastQuery(request.query.broadcast);
+      return { devices: await discover(app.services, { mdns: config.mdns, vxi11 }) };
+    },
   );
 
   app.post(
@@ -275,4 +289,17 @@ function requireView(app: AppInstance, id: string) {
   const view = app.services.equipment.find(id);
   if (!view) throw notFound(`Equipment ${id}`);
   return view;
+}
+
+/** The `broadcast` query parameter, checked now so a bad one is a 400 naming it rather than an empty result. */
+function broadcastQuery(text: string): string[] {
+  try {
+    const targets = parseBroadcastTargets(text);
+    broadcastAddresses(targets); // interface names must exist
+    return targets;
+  } catch (err) {
+    if (err instanceof BroadcastTargetError)
+      throw new DomainError('invalid_request', err.message, 'broadcast');
+    throw err;
+  }
 }
