@@ -2,7 +2,7 @@
 // for the raw SCPI socket). Browsing works where the network carries multicast; elsewhere it finds nothing and
 // discovery carries on with its other sources.
 
-import { Bonjour, type Service } from 'bonjour-service';
+import type { Service } from 'bonjour-service';
 
 /** The service types browsed: the raw SCPI socket first, because it names the port to use. */
 const SERVICE_TYPES = ['scpi-raw', 'lxi'] as const;
@@ -17,6 +17,8 @@ export interface MdnsCandidate {
 
 /** Browses for `timeoutMs` and returns one raw-socket resource per instrument found. */
 export async function browseMdns(timeoutMs: number): Promise<MdnsCandidate[]> {
+  // Loaded when discovery first browses, not at start (docs/performance.md).
+  const { Bonjour } = await import('bonjour-service');
   const bonjour = new Bonjour();
   const found: { service: Service; type: (typeof SERVICE_TYPES)[number] }[] = [];
   const browsers = SERVICE_TYPES.map((type) =>

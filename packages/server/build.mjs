@@ -1,0 +1,102 @@
+// Builds the server into one JavaScript file, dist/cli.js, that `lablink` and `npm start` run: no TypeScript to
+// compile at start. The workspace packages (@lablink/*) are inlined; npm dependencies stay external and load from
+// node_modules as they are (native addons such as better-sqlite3, @node-rs/argon2 and serialport, h5wasm's
+// WebAssembly, and everything else), so the bundle holds only LabLink's own code.
+//
+//   node packages/server/build.mjs            build
+//   node packages/server/build.mjs --if-stale build only when a source is newer than dist/cli.js (fast when fresh)
+//   node packages/server/build.mjs --check    exit 1 when dist/cli.js is missing or stale, build nothing
+//
+// Staleness is by modification time: the newest file under each inlined package's src/ (and its package.json,
+// and this script) against the bundle's. bin/lablink.js makes the same comparison with `isStale` from here.
+
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = path.dirname(fileURLToPath(import.meta.url));
+const PACKAGES = path.dirname(SERVER);
+const DIST = path.join(SERVER, 'dist');
+export const BUNDLE = path.join(DIST, 'cli.js');
+/** The workspace packages whose sources go into the bundle. */
+const INLINED = ['server', 'instruments', 'protocol', 'client'];
+
+function newestIn(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** The newest modification time of anything the bundle is made from. */
+export function sourcesMtime() {
+  let newest = statSync(fileURLToPath(import.meta.url)).mtimeMs;
+  for (const name of INLINED) {
+    const dir = path.join(PACKAGES, name);
+    newest = Math.max(
+      newest,
+      newestIn(path.join(dir, 'src')),
+      statSync(path.join(dir, 'package.json')).mtimeMs,
+    );
+  }
+  return newest;
+}
+
+/** True when dist/cli.js is missing or older than a source it is built from. */
+export function isStale() {
+  return !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < sourcesMtime();
+}
+
+export async function buildServer() {
+  // esbuild is a devDependency: imported here only, never by the built server.
+  const { build } = await import('esbuild');
+  // A clean dist/: chunks of an earlier build are never loaded by mistake.
+  rmSync(DIST, { recursive: true, force: true });
+  await build({
+    entryPoints: [path.join(SERVER, 'src', 'cli.ts')],
+    outdir: DIST,
+    // Code behind an `await import()` (export writers, mail, mDNS …) goes into chunks of its own, so the npm
+    // packages it needs load when it first runs, not at start. Every file lands in dist/ itself: code that finds
+    // files relative to its own module (import.meta.url: the web app's dist/, package.json) sees the same
+    // directory from any chunk as from cli.js.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    sourcemap: 'linked',
+    // Stack traces name the TypeScript source lines (Node maps them with --enable-source-maps; bin/ turns it on).
+    sourcesContent: false,
+    logLevel: 'warning',
+    legalComments: 'none',
+    plugins: [
+      {
+        name: 'npm-dependencies-external',
+        setup(b) {
+          // Bare specifiers are npm packages, except our own workspace packages, which esbuild resolves to their
+          // TypeScript sources through node_modules/@lablink/* (their package.json "exports").
+          b.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@lablink/') ? undefined : { path: args.path, external: true },
+          );
+        },
+      },
+    ],
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = process.argv[2];
+  if (flag === '--check') {
+    process.exit(isStale() ? 1 : 0);
+  } else if (flag === '--if-stale' && !isStale()) {
+    // Fresh: nothing to do.
+  } else {
+    const started = performance.now();
+    await buildServer();
+    console.log(
+      `built ${path.relative(process.cwd(), BUNDLE)} in ${Math.round(performance.now() - started)} ms`,
+    );
+  }
+}
