@@ -5,11 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Bench } from '@lablink/instruments/sim';
 import { pino } from 'pino';
-import { loadConfig } from '../../packages/server/src/config.js';
-import { startServer } from '../../packages/server/src/serve.js';
 import type { Services } from '../../packages/server/src/services.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,8 +46,15 @@ export function ensureWebBuild(): void {
   execFileSync('npm', ['run', 'build', '-w', '@lablink/web'], { cwd: ROOT, stdio: 'pipe' });
 }
 
-/** The real server, exactly as `lablink serve` builds it; call ensureWebBuild() first so it serves the app. */
+/**
+ * The built server (packages/server/dist, what `lablink serve` runs; the test run rebuilds it when stale), started
+ * as `lablink serve` starts it, in this process so that tests reach its simulated bench (fault injection) and its
+ * services. Call ensureWebBuild() first so it serves the app.
+ */
 export async function startBenchServer(): Promise<BenchServer> {
+  const { loadConfig, startServer }: typeof import('../../packages/server/src/index.js') = await import(
+    pathToFileURL(path.join(ROOT, 'packages/server/dist/index.js')).href
+  );
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lablink-e2e-'));
   const start = (port: string) =>
     startServer(

@@ -1,7 +1,7 @@
-// Builds the server into one JavaScript file, dist/cli.js, that `lablink` and `npm start` run: no TypeScript to
-// compile at start. The workspace packages (@lablink/*) are inlined; npm dependencies stay external and load from
-// node_modules as they are (native addons such as better-sqlite3, @node-rs/argon2 and serialport, h5wasm's
-// WebAssembly, and everything else), so the bundle holds only LabLink's own code.
+// Builds the server into JavaScript in dist/ — cli.js, which `lablink` and `npm start` run, and chunks it loads on
+// demand — so nothing compiles TypeScript at start. The workspace packages (@lablink/*) are inlined; npm
+// dependencies stay external and load from node_modules as they are (native addons such as better-sqlite3,
+// @node-rs/argon2 and serialport, h5wasm's WebAssembly, and everything else): dist/ holds only LabLink's own code.
 //
 //   node packages/server/build.mjs            build
 //   node packages/server/build.mjs --if-stale build only when a source is newer than dist/cli.js (fast when fresh)
@@ -54,7 +54,9 @@ export async function buildServer() {
   // A clean dist/: chunks of an earlier build are never loaded by mistake.
   rmSync(DIST, { recursive: true, force: true });
   await build({
-    entryPoints: [path.join(SERVER, 'src', 'cli.ts')],
+    // cli.js is the `lablink` command; index.js the same server as a module (startServer …), which the end-to-end
+    // tests start in their own process to reach its simulated bench and services.
+    entryPoints: [path.join(SERVER, 'src', 'cli.ts'), path.join(SERVER, 'src', 'index.ts')],
     outdir: DIST,
     // Code behind an `await import()` (export writers, mail, mDNS …) goes into chunks of its own, so the npm
     // packages it needs load when it first runs, not at start. Every file lands in dist/ itself: code that finds
