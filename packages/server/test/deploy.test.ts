@@ -17,7 +17,8 @@ const UNIT = path.join(ROOT, 'deploy/lablink.service');
 const INSTALL_DIR = '/opt/lablink';
 
 const unit = readFileSync(UNIT, 'utf8');
-const setting = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] as string);
+const setting = (key: string) =>
+  [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] as string);
 /** The unit with the checkout's paths for /opt/lablink and this Node for /usr/bin/node. */
 const localUnit = () =>
   unit.replaceAll(INSTALL_DIR, ROOT.replace(/\/$/, '')).replaceAll('/usr/bin/node', process.execPath);
@@ -68,7 +69,9 @@ describe('deploy/lablink.service', { timeout: 60_000 }, () => {
       const done = collect(child);
       const url = await waitForListening(child);
       expect((await http(`${url}/health`)).body).toEqual({ status: 'healthy', connected_devices: 4 });
-      const version = JSON.parse(readFileSync(path.join(ROOT, 'packages/server/package.json'), 'utf8')).version;
+      const version = JSON.parse(
+        readFileSync(path.join(ROOT, 'packages/server/package.json'), 'utf8'),
+      ).version;
       expect((await http(`${url}/api`)).body.version).toBe(version);
       const page = await fetch(`${url}/`);
       expect(page.headers.get('content-type')).toContain('text/html');
@@ -89,4 +92,3 @@ describe('deploy/lablink.service', { timeout: 60_000 }, () => {
     }
   });
 });
-
