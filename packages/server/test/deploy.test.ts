@@ -7,7 +7,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain JavaScript module without types
 import { buildWebIfStale } from '../../../scripts/build-if-stale.mjs';
 import { collect, http, tempDir, waitForListening } from './helpers.js';
 
