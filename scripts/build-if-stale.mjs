@@ -8,10 +8,9 @@
 //   node scripts/build-if-stale.mjs --web      the web app only (npm run dev serves it from the sources' server)
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildServer, isStale as serverIsStale } from '../packages/server/build.mjs';
+import { buildServer, isStale } from '../packages/server/build.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = path.join(ROOT, 'packages/web');
@@ -27,21 +26,11 @@ const WEB_SOURCES = [
   'packages/protocol/src',
 ];
 
-function newest(file) {
-  if (!existsSync(file)) return 0;
-  const stat = statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let mtime = 0;
-  for (const entry of readdirSync(file, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) mtime = Math.max(mtime, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return mtime;
-}
-
 export function webIsStale() {
-  if (!existsSync(WEB_BUILT)) return true;
-  const sources = Math.max(...WEB_SOURCES.map((p) => newest(path.join(ROOT, p))));
-  return statSync(WEB_BUILT).mtimeMs < sources;
+  return isStale(
+    WEB_BUILT,
+    WEB_SOURCES.map((p) => path.join(ROOT, p)),
+  );
 }
 
 export function buildWebIfStale() {
@@ -51,7 +40,7 @@ export function buildWebIfStale() {
 }
 
 export async function buildServerIfStale() {
-  if (!serverIsStale()) return;
+  if (!isStale()) return;
   console.log('building the server (packages/server/dist) …');
   await buildServer();
 }

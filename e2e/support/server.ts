@@ -1,14 +1,14 @@
 // A real LabLink server with its simulated bench (DP832, DL3021A, DS1104Z, 34461A on loopback TCP ports),
 // serving the built web app at /, on a free port with a throwaway data directory.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Bench } from '@lablink/instruments/sim';
 import { pino } from 'pino';
 import type { Services } from '../../packages/server/src/services.js';
+import { buildWebIfStale } from '../../scripts/build-if-stale.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WEB = path.join(ROOT, 'packages/web');
@@ -27,23 +27,9 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
 /** Builds the web app when dist/ is missing or older than its sources, so the tests never run a stale build. */
 export function ensureWebBuild(): void {
-  const built = path.join(DIST, 'index.html');
-  const sources = Math.max(
-    newestMtime(path.join(WEB, 'src')),
-    statSync(path.join(WEB, 'index.html')).mtimeMs,
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build', '-w', '@lablink/web'], { cwd: ROOT, stdio: 'pipe' });
+  buildWebIfStale();
 }
 
 /**

@@ -21,31 +21,36 @@ export const BUNDLE = path.join(DIST, 'cli.js');
 /** The workspace packages whose sources go into the bundle. */
 const INLINED = ['server', 'instruments', 'protocol', 'client'];
 
-function newestIn(dir) {
+/** The newest modification time of the files given, and of every file under the directories given (0: none). */
+export function newestMtime(paths) {
   let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  for (const file of paths) {
+    if (!existsSync(file)) continue;
+    const stat = statSync(file);
+    if (!stat.isDirectory()) newest = Math.max(newest, stat.mtimeMs);
+    else
+      for (const entry of readdirSync(file, { withFileTypes: true, recursive: true })) {
+        if (entry.isFile())
+          newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+      }
   }
   return newest;
 }
 
-/** The newest modification time of anything the bundle is made from. */
-export function sourcesMtime() {
-  let newest = statSync(fileURLToPath(import.meta.url)).mtimeMs;
-  for (const name of INLINED) {
-    const dir = path.join(PACKAGES, name);
-    newest = Math.max(
-      newest,
-      newestIn(path.join(dir, 'src')),
-      statSync(path.join(dir, 'package.json')).mtimeMs,
-    );
-  }
-  return newest;
+/** What the bundle is made from: each inlined package's src/ and package.json, and this script. */
+export function sourcePaths() {
+  return [
+    fileURLToPath(import.meta.url),
+    ...INLINED.flatMap((name) => [
+      path.join(PACKAGES, name, 'src'),
+      path.join(PACKAGES, name, 'package.json'),
+    ]),
+  ];
 }
 
-/** True when dist/cli.js is missing or older than a source it is built from. */
-export function isStale() {
-  return !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < sourcesMtime();
+/** True when the bundle is missing or older than a source it is built from. */
+export function isStale(bundle = BUNDLE, sources = sourcePaths()) {
+  return !existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime(sources);
 }
 
 export async function buildServer() {
