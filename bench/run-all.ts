@@ -16,6 +16,7 @@ const BENCHMARKS = {
   alarms: 'alarm-latency.ts',
   acquisition: 'acquisition-throughput.ts',
   scheduler: 'scheduler-accuracy.ts',
+  startup: 'startup.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

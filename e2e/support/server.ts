@@ -1,16 +1,14 @@
 // A real LabLink server with its simulated bench (DP832, DL3021A, DS1104Z, 34461A on loopback TCP ports),
 // serving the built web app at /, on a free port with a throwaway data directory.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Bench } from '@lablink/instruments/sim';
 import { pino } from 'pino';
-import { loadConfig } from '../../packages/server/src/config.js';
-import { startServer } from '../../packages/server/src/serve.js';
 import type { Services } from '../../packages/server/src/services.js';
+import { buildWebIfStale } from '../../scripts/build-if-stale.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WEB = path.join(ROOT, 'packages/web');
@@ -29,27 +27,20 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
 /** Builds the web app when dist/ is missing or older than its sources, so the tests never run a stale build. */
 export function ensureWebBuild(): void {
-  const built = path.join(DIST, 'index.html');
-  const sources = Math.max(
-    newestMtime(path.join(WEB, 'src')),
-    statSync(path.join(WEB, 'index.html')).mtimeMs,
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build', '-w', '@lablink/web'], { cwd: ROOT, stdio: 'pipe' });
+  buildWebIfStale();
 }
 
-/** The real server, exactly as `lablink serve` builds it; call ensureWebBuild() first so it serves the app. */
+/**
+ * The built server (packages/server/dist, what `lablink serve` runs; the test run rebuilds it when stale), started
+ * as `lablink serve` starts it, in this process so that tests reach its simulated bench (fault injection) and its
+ * services. Call ensureWebBuild() first so it serves the app.
+ */
 export async function startBenchServer(): Promise<BenchServer> {
+  const { loadConfig, startServer }: typeof import('../../packages/server/src/index.js') = await import(
+    pathToFileURL(path.join(ROOT, 'packages/server/dist/index.js')).href
+  );
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lablink-e2e-'));
   const start = (port: string) =>
     startServer(

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -46,6 +47,18 @@ export type AppInstance = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** Fastify's own serializer compiler (fast-json-stringify), each route's compiled when it first replies. */
+function lazySerializers(...factoryArgs: Parameters<ReturnType<typeof SerializerSelector>>) {
+  const compile = SerializerSelector()(...factoryArgs);
+  return (route: Parameters<typeof compile>[0]) => {
+    let serialize: ((data: unknown) => string) | undefined;
+    return (data: unknown) => {
+      serialize ??= compile(route);
+      return serialize(data);
+    };
+  };
+}
+
 export async function buildApp(services: Services) {
   const base = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
@@ -53,6 +66,8 @@ export async function buildApp(services: Services) {
     bodyLimit: 1024 * 1024,
     // Refusals of the router itself (an over-long path segment, a broken %-escape) get the one error body too.
     frameworkErrors,
+    // Response serializers are compiled on a route's first reply, not at start (as validators are, validation.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   });
   installErrorHandler(base);
   installValidators(base);

@@ -34,9 +34,15 @@ export function nonFinitePath(data: unknown): string | undefined {
   return undefined;
 }
 
-/** Ajv's validator, then a finite-number check of what it let through (and coerced). */
-function withFiniteNumbers(validate: ValidateFunction): ValidateFunction {
+/**
+ * Ajv's validator, then a finite-number check of what it let through (and coerced). The validator is compiled on
+ * the route's first request, not at start: compiling every route's schemas up front was most of the start-up time
+ * (docs/performance.md).
+ */
+function withFiniteNumbers(compile: () => ValidateFunction): ValidateFunction {
+  let validate: ValidateFunction | undefined;
   const check = ((data: unknown) => {
+    validate ??= compile();
     if (!validate(data)) {
       check.errors = validate.errors;
       return false;
@@ -63,6 +69,6 @@ export function installValidators(app: FastifyInstance): void {
   const strict = makeAjv(false);
   const coercing = makeAjv('array');
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    withFiniteNumbers((httpPart === 'body' ? strict : coercing).compile(schema as object)),
+    withFiniteNumbers(() => (httpPart === 'body' ? strict : coercing).compile(schema as object)),
   );
 }

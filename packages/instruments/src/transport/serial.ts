@@ -1,14 +1,16 @@
 // SCPI and other line protocols over a serial port (serialport 13), opened by path.
 
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { InstrumentIOError } from '../errors.js';
 import type { SerialOptions, Transport, TransportHandlers } from './types.js';
 
-export function openSerial(
+export async function openSerial(
   path: string,
   handlers: TransportHandlers,
   options: SerialOptions = {},
 ): Promise<Transport> {
+  // serialport and its native addon load with the first serial instrument, not when the server starts.
+  const { SerialPort } = await import('serialport');
   const { baudRate = 9600, dataBits = 8, parity = 'none', stopBits = 1, flowControl = 'none' } = options;
   const xonxoff = flowControl === 'xonxoff';
   const port = new SerialPort({

@@ -25,7 +25,7 @@ import {
   type NotificationHistoryQuery,
   type TestNotificationResult,
 } from '@lablink/protocol/rest';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { DomainError, invalidRequest } from '../errors.js';
 import type { Db } from '../storage/database.js';
@@ -631,7 +631,7 @@ export class NotificationService {
 
   private async sendEmail(message: Message): Promise<void> {
     const s = this.settings;
-    const info = await this.transporter().sendMail({
+    const info = await (await this.transporter()).sendMail({
       from: s.email_from as string,
       to: s.email_recipients,
       subject: message.subject,
@@ -643,7 +643,7 @@ export class NotificationService {
     }
   }
 
-  private transporter(): Transporter {
+  private async transporter(): Promise<Transporter> {
     const s = this.settings;
     const key = JSON.stringify([
       s.smtp_server,
@@ -653,6 +653,8 @@ export class NotificationService {
       s.smtp_password,
     ]);
     if (this.transport?.key === key) return this.transport.transporter;
+    // nodemailer is loaded with the first e-mail, not at start (docs/performance.md).
+    const { default: nodemailer } = await import('nodemailer');
     this.dropTransport();
     const implicitTls = s.smtp_use_tls && s.smtp_port === 465;
     const transporter = nodemailer.createTransport({

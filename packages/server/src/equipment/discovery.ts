@@ -13,7 +13,6 @@ import {
   usbtmcResource,
 } from '@lablink/instruments';
 import type { DiscoveredDevice } from '@lablink/protocol/rest';
-import { SerialPort } from 'serialport';
 import type { Services } from '../services.js';
 import { browseMdns } from './mdns.js';
 import { broadcastAddresses, findVxi11 } from './vxi11-discovery.js';
@@ -194,10 +193,13 @@ export interface SerialDiscovery {
  * protocol could upset an instrument. On-board UARTs exist on most PCs with nothing attached, so one is offered
  * only when something on it answers *IDN? (or it is already connected).
  */
+/** The OS's serial ports; serialport loads with the first discovery, not at start (docs/performance.md). */
+const listSerialPorts = async () => (await import('serialport')).SerialPort.list();
+
 export async function serialPorts(
   now: string,
   connected: Map<string, string>,
-  { list = () => SerialPort.list(), probe: ask = probe }: SerialDiscovery = {},
+  { list = listSerialPorts, probe: ask = probe }: SerialDiscovery = {},
 ): Promise<DiscoveredDevice[]> {
   const ports = await list().catch(() => []);
   const found = await Promise.all(

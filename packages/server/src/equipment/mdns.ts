@@ -2,7 +2,7 @@
 // (with its port), `_scpi-raw._tcp` (with its port) and `_lxi._tcp` (the web page only). Browsing works where the
 // network carries multicast; elsewhere it finds nothing and discovery carries on with its other sources.
 
-import { Bonjour, type Service } from 'bonjour-service';
+import type { Service } from 'bonjour-service';
 
 /** The service types browsed, in the order LabLink prefers them for one instrument: as for a bare host. */
 const SERVICE_TYPES = ['vxi-11', 'hislip', 'scpi-raw', 'lxi'] as const;
@@ -18,6 +18,8 @@ export interface MdnsCandidate {
 
 /** Browses for `timeoutMs` and returns one resource per instrument found. */
 export async function browseMdns(timeoutMs: number): Promise<MdnsCandidate[]> {
+  // Loaded when discovery first browses, not at start (docs/performance.md).
+  const { Bonjour } = await import('bonjour-service');
   const bonjour = new Bonjour();
   const found: { service: Service; type: (typeof SERVICE_TYPES)[number] }[] = [];
   const browsers = SERVICE_TYPES.map((type) =>

@@ -7,9 +7,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError } from '../../errors.js';
-import { writeHdf5 } from './hdf5.js';
 import { writeNpz } from './npz.js';
-import { writeParquet } from './parquet.js';
 import { writeCsv, writeJson } from './text.js';
 import {
   CONTENT_TYPES,
@@ -47,8 +45,10 @@ const WRITERS: Record<ExportFormat, (job: ExportJob) => Promise<string[]>> = {
   csv: writeCsv,
   json: writeJson,
   npy: writeNpz,
-  hdf5: writeHdf5,
-  parquet: writeParquet,
+  // Loaded on the first export in their format: h5wasm compiles its WebAssembly when imported, and neither is
+  // needed to start (docs/performance.md).
+  hdf5: async (job) => (await import('./hdf5.js')).writeHdf5(job),
+  parquet: async (job) => (await import('./parquet.js')).writeParquet(job),
 };
 
 const TIMESTAMP_UNITS: Record<ExportFormat, string> = {

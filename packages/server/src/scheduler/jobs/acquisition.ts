@@ -5,7 +5,7 @@
 // waits for a level, edge or external trigger, which may never come). A cancelled run stops its session.
 
 import { ACQUISITION_LIMITS, CreateAcquisitionRequest } from '@lablink/protocol/rest';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { resolveSources } from '../../acquisition/sources.js';
 import { DomainError } from '../../errors.js';
@@ -16,9 +16,16 @@ import { abortError, invalid, jsonSafe, num, type Params, paramsOf, sleep } from
 /** How often a running session's state is looked at. */
 const POLL_MS = 200;
 
-const ajv = new Ajv({ coerceTypes: false, useDefaults: false, allErrors: false, strict: false });
-addFormats.default(ajv);
-const checkRequest = ajv.compile(CreateAcquisitionRequest as object);
+/** The request validator, compiled on first use rather than at start (docs/performance.md). */
+let compiled: ValidateFunction | undefined;
+function requestValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ coerceTypes: false, useDefaults: false, allErrors: false, strict: false });
+    addFormats.default(ajv);
+    compiled = ajv.compile(CreateAcquisitionRequest as object);
+  }
+  return compiled;
+}
 
 /** A JSON pointer (`/trigger_config/level`, `/sources/0/field`) as a field path (`trigger_config.level`, `sources[0].field`). */
 const fieldOf = (pointer: string) =>
@@ -48,6 +55,7 @@ function plan(job: Pick<ScheduledJob, 'equipment_id' | 'parameters' | 'name'>, s
     const field = `parameters.${fieldOf(bad)}`;
     throw invalid(field, `${field} must be a finite number`);
   }
+  const checkRequest = requestValidator();
   if (!checkRequest(rest)) {
     const e = checkRequest.errors?.[0];
     const at = fieldOf(
