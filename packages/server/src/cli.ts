@@ -16,6 +16,9 @@ const HELP = `lablink ${VERSION} — a lab bench on the network
 
 Usage:
   lablink serve [options]     start the server (web app, REST, WebSocket) with a simulated bench
+  lablink hub --mqtt <url> [options]
+                              a hub: every bench on the MQTT broker in one web app, REST API and WebSocket
+                              (no simulated bench of its own unless --sim; docs/mqtt.md)
   lablink sim [options]       start the simulated bench alone and print each instrument's VISA address
   lablink scpi <resource> <command> [--model M] [--timeout ms]
                               send one SCPI command (a query if it ends in ?) and print the reply
@@ -44,6 +47,13 @@ Options for serve:
                        repeatable (env LABLINK_ALLOWED_ORIGINS, comma-separated)
   --max-ws-connections <n>
                        simultaneous WebSocket clients (env LABLINK_MAX_WS_CONNECTIONS, default 2000)
+  --mqtt <url>         publish this bench on an MQTT broker and take commands from it, e.g.
+                       mqtt://broker.lab:1883 or mqtts://user:pass@broker.lab:8883 (env LABLINK_MQTT_URL;
+                       credentials, TLS files and more in the config file's "mqtt" object, docs/mqtt.md)
+  --bench <name>       this bench's name in its topics lablink/<name>/… (env LABLINK_BENCH, default the
+                       host name)
+
+Options for hub: those of serve; --mqtt is required, --bench is not used.
 
 Options for sim:
   --models <list>      comma-separated models (default DP832,DL3021A,DS1104Z,34461A); known: ${SIM_MODELS.join(', ')}
@@ -56,7 +66,7 @@ Examples:
   lablink scpi ASRL/dev/ttyUSB0::INSTR GETD --model 1685B
 `;
 
-async function serve(args: string[]): Promise<number> {
+async function serve(args: string[], hub = false): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -73,10 +83,13 @@ async function serve(args: string[]): Promise<number> {
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'max-ws-connections': { type: 'string' },
+      mqtt: { type: 'string' },
+      bench: { type: 'string' },
     },
     strict: true,
   });
-  const sim = values['no-sim'] ? false : values.sim;
+  // A hub shows other benches; it runs a simulated one of its own only when asked.
+  const sim = values['no-sim'] ? false : (values.sim ?? (hub ? false : undefined));
   const mdns = values['no-mdns'] ? false : values.mdns;
   const config = loadConfig({
     flags: {
@@ -91,6 +104,9 @@ async function serve(args: string[]): Promise<number> {
       allowedHosts: values['allowed-host'],
       allowedOrigins: values['allowed-origin'],
       maxWsConnections: values['max-ws-connections'],
+      mqtt: values.mqtt,
+      bench: values.bench,
+      hub,
     },
   });
   const logger = createLogger(config);
@@ -203,6 +219,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve':
       return serve(rest);
+    case 'hub':
+      return serve(rest, true);
     case 'sim':
       return sim(rest);
     case 'scpi':

@@ -5,6 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  type MqttSettings,
+  parseMqttSettings,
+  type RawMqtt,
+  rawFromEnv,
+  rawFromFile,
+} from './mqtt/settings.js';
 import { DATABASE_FILE } from './storage/database.js';
 
 export interface InstrumentEntry {
@@ -41,6 +48,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Simultaneous WebSocket connections; more are refused with HTTP 503 at the upgrade. */
   maxWsConnections: number;
+  /** The MQTT broker this server bridges its bench to (or reads benches from, as a hub); null: none. */
+  mqtt: MqttSettings | null;
+  /** Hub mode (`lablink hub`): show every bench on the broker instead of publishing one. */
+  hub: boolean;
 }
 
 export class ConfigError extends Error {
@@ -53,7 +64,10 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULTS: Omit<Config, 'configFile' | 'dataDir' | 'dataDirSource' | 'logFormat'> = {
+export const DEFAULTS: Omit<
+  Config,
+  'configFile' | 'dataDir' | 'dataDirSource' | 'logFormat' | 'mqtt' | 'hub'
+> = {
   host: '127.0.0.1',
   port: 8000,
   sim: true,
@@ -136,6 +150,11 @@ export interface ConfigSources {
     /** --allowed-origin, repeatable; each may hold a comma-separated list. */
     allowedOrigins?: string[];
     maxWsConnections?: string;
+    /** --mqtt <url> and --bench <name> (docs/mqtt.md). */
+    mqtt?: string;
+    bench?: string;
+    /** `lablink hub`. */
+    hub?: boolean;
   };
 }
 
@@ -187,6 +206,13 @@ export function loadConfig({
     fromFlags.maxWsConnections = { value: flags.maxWsConnections, name: '--max-ws-connections' };
 
   const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
+  const mqttFlags: RawMqtt = {};
+  if (flags.mqtt !== undefined) mqttFlags.url = { value: flags.mqtt, name: '--mqtt' };
+  if (flags.bench !== undefined) mqttFlags.bench = { value: flags.bench, name: '--bench' };
+  const mqtt = parseMqttSettings({ ...fromFile?.mqtt, ...rawFromEnv(env), ...mqttFlags });
+  const hub = flags.hub ?? false;
+  if (hub && !mqtt)
+    throw new ConfigError('--mqtt', 'lablink hub needs a broker URL (--mqtt or LABLINK_MQTT_URL)');
   const legacy = path.resolve(cwd, LEGACY_DATA_DIR);
   const [dataDir, dataDirSource]: [string, Config['dataDirSource']] = raw.dataDir
     ? [path.resolve(cwd, parseNonEmpty(raw.dataDir)), 'setting']
@@ -209,13 +235,15 @@ export function loadConfig({
     maxWsConnections: raw.maxWsConnections
       ? parseCount(raw.maxWsConnections, 1, 100_000)
       : DEFAULTS.maxWsConnections,
+    mqtt,
+    hub,
   };
 }
 
 function readConfigFile(
   file: string,
   name: string,
-): { settings: RawSettings; instruments: InstrumentEntry[] } {
+): { settings: RawSettings; instruments: InstrumentEntry[]; mqtt: RawMqtt } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -237,17 +265,21 @@ function readConfigFile(
   };
   const settings: RawSettings = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (key === 'instruments') continue;
+    if (key === 'instruments' || key === 'mqtt') continue;
     const setting = keys[key];
     if (!setting) {
       throw new ConfigError(
         `${file}: ${key}`,
-        `unknown setting (known: ${[...Object.keys(keys), 'instruments'].join(', ')})`,
+        `unknown setting (known: ${[...Object.keys(keys), 'instruments', 'mqtt'].join(', ')})`,
       );
     }
     settings[setting] = { value, name: `${file}: ${key}` };
   }
-  return { settings, instruments: parseInstruments(parsed.instruments, file) };
+  return {
+    settings,
+    instruments: parseInstruments(parsed.instruments, file),
+    mqtt: parsed.mqtt === undefined ? {} : rawFromFile(parsed.mqtt, file),
+  };
 }
 
 function parseInstruments(value: unknown, file: string): InstrumentEntry[] {
