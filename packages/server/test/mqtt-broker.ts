@@ -11,7 +11,15 @@ import { closedPort, tempDir } from './helpers.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const MOSQUITTO_SUB = '/usr/bin/mosquitto_sub';
-export const hasMosquitto = existsSync(MOSQUITTO) && existsSync(MOSQUITTO_SUB);
+
+/** Whether Debian's broker and its clients are installed; if not, says which packages to install (never silent). */
+export function mosquittoAvailable(suite: string): boolean {
+  if (existsSync(MOSQUITTO) && existsSync(MOSQUITTO_SUB)) return true;
+  console.warn(
+    `[${suite}] SKIPPED: ${MOSQUITTO} or ${MOSQUITTO_SUB} not found. Install Debian's packages "mosquitto" and "mosquitto-clients" (apt-get install mosquitto mosquitto-clients) to run the MQTT tests.`,
+  );
+  return false;
+}
 
 export interface Broker {
   url: string;

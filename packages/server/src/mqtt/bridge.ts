@@ -336,10 +336,12 @@ export class MqttBridge {
       if (!reply.ok) this.services.logger.warn({ reply }, 'MQTT command without a response topic refused');
       return;
     }
-    this.client.publish(responseTopic, JSON.stringify(reply), {
-      qos: 1,
-      properties: properties?.correlationData ? { correlationData: properties.correlationData } : {},
-    });
+    const correlationData = properties?.correlationData;
+    this.client.publish(
+      responseTopic,
+      JSON.stringify(reply),
+      correlationData ? { qos: 1, properties: { correlationData } } : { qos: 1 },
+    );
   }
 }
 

@@ -160,19 +160,18 @@ export class Hub {
         );
       }, COMMAND_TIMEOUT_MS);
       this.pending.set(correlation, { resolve, reject, timer });
-      const userProperties: Record<string, string> = {};
-      if (this.settings.token) userProperties[AUTHORIZATION_PROPERTY] = `Bearer ${this.settings.token}`;
+      // Only with a token: mqtt.js never sends a publish whose userProperties is an empty object.
+      const properties = {
+        responseTopic: this.replies,
+        correlationData: Buffer.from(correlation),
+        ...(this.settings.token
+          ? { userProperties: { [AUTHORIZATION_PROPERTY]: `Bearer ${this.settings.token}` } }
+          : {}),
+      };
       client.publish(
         benchTopics(this.settings.root, benchName).command,
         JSON.stringify(request),
-        {
-          qos: TOPIC_RULES.command.qos,
-          properties: {
-            responseTopic: this.replies,
-            correlationData: Buffer.from(correlation),
-            userProperties,
-          },
-        },
+        { qos: TOPIC_RULES.command.qos, properties },
         (err) => {
           if (!err) return;
           clearTimeout(timer);
