@@ -150,7 +150,8 @@ export class MqttBridge {
         2000,
       ).catch(() => undefined);
     }
-    await client?.endAsync().catch(() => undefined);
+    // Not connected: force the end (a graceful one would wait for a broker that is away).
+    if (client) await withTimeout(client.endAsync(!client.connected), 3000).catch(() => undefined);
     this.outbox.close();
   }
 

@@ -116,7 +116,8 @@ export class Hub {
       p.reject(new DomainError('not_connected', 'the hub is shutting down'));
       this.pending.delete(id);
     }
-    await this.client?.endAsync().catch(() => undefined);
+    const client = this.client;
+    if (client) await client.endAsync(!client.connected).catch(() => undefined);
   }
 
   // ---- what the hub knows ----------------------------------------------------------------------------------------
