@@ -20,7 +20,9 @@ import {
   startBroker,
 } from '../packages/server/test/mqtt-broker.js';
 import { invalidMessages, TestClient } from '../packages/server/test/realtime-client.js';
+import { type Browser, chromiumAvailable, launchBrowser } from './support/browser.js';
 import { queryInstrument } from './support/scpi.js';
+import { ensureWebBuild } from './support/server.js';
 
 interface BenchProcess {
   name: string;
@@ -74,6 +76,7 @@ describe.skipIf(!mosquittoAvailable('mqtt'))('one broker, two benches, one hub',
   let psu: Json;
 
   beforeAll(async () => {
+    ensureWebBuild();
     broker = await startBroker();
     sub = mosquittoSub(broker.port, ['lablink/#']);
     [benchA, benchB] = await Promise.all([
@@ -219,6 +222,50 @@ describe.skipIf(!mosquittoAvailable('mqtt'))('one broker, two benches, one hub',
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe('action');
   });
+
+  it.skipIf(!chromiumAvailable('mqtt hub web app'))(
+    'the hub’s Benches panel shows bench B’s alarm and acknowledges it, and sets bench A’s supply or shows the refusal',
+    async () => {
+      const created = await http(`${benchB.url}/api/alarms/create`, {
+        body: { name: 'Smoke in rack', alarm_type: 'custom', parameter: 'note', severity: 'error' },
+      });
+      const raised = await http(`${benchB.url}/api/alarms/raise`, {
+        body: { alarm_id: created.body.alarm_id, message: 'smoke seen' },
+      });
+      const eventId = raised.body.event.event_id;
+      let browser: Browser | undefined;
+      try {
+        browser = await launchBrowser();
+        const page = await browser.context.newPage();
+        await page.goto(`${hub.url}/#/benches/bench-b`);
+        const benches = page.getByRole('list', { name: 'Benches' });
+        await benches.getByText('bench-a').waitFor();
+        const alarms = page.getByRole('list', { name: 'Open alarms' });
+        await alarms.getByText('Smoke in rack').waitFor();
+        await page.getByRole('button', { name: 'Acknowledge Smoke in rack' }).click();
+        await expect
+          .poll(async () => (await http(`${benchB.url}/api/alarms/events/${eventId}`)).body.event.state, {
+            timeout: 10_000,
+          })
+          .toBe('acknowledged');
+
+        await page.goto(`${hub.url}/#/benches/bench-a`);
+        const label = 'Voltage of DP832 CH2 (V)';
+        await page.getByLabel(label).fill('7.5');
+        await page.getByRole('form', { name: 'Set voltage of DP832 CH2' }).getByRole('button').click();
+        await page.getByText('Set to 7.5 V').waitFor();
+        expect(Number(await queryInstrument(psu.info.resource_string, ':SOUR2:VOLT?'))).toBe(7.5);
+        await page.getByLabel(label).fill('45');
+        await page.getByRole('form', { name: 'Set voltage of DP832 CH2' }).getByRole('button').click();
+        const refusal = page.getByRole('form', { name: 'Set voltage of DP832 CH2' }).getByRole('alert');
+        await expect.poll(() => refusal.textContent(), { timeout: 10_000 }).toMatch(/Refused: .*45 V/);
+        expect(Number(await queryInstrument(psu.info.resource_string, ':SOUR2:VOLT?'))).toBe(7.5);
+      } finally {
+        await browser?.close();
+      }
+    },
+    40_000,
+  );
 
   it('survives a broker restart without losing an alarm event', async () => {
     const created = await http(`${benchB.url}/api/alarms/create`, {
