@@ -223,6 +223,37 @@ describe.skipIf(!mosquittoAvailable('mqtt'))('one broker, two benches, one hub',
     expect(bad.body.field).toBe('action');
   });
 
+  it('bench B’s jobs and their runs reach the hub', async () => {
+    const { body: equipment } = await http(`${benchB.url}/api/equipment/list`);
+    const dmm = equipment.find((e: Json) => e.model === '34461A');
+    const created = await http(`${benchB.url}/api/scheduler/jobs/create`, {
+      body: {
+        name: 'Read the meter',
+        schedule_type: 'script',
+        equipment_id: dmm.id,
+        trigger_type: 'interval',
+        interval_hours: 12,
+        parameters: { steps: [{ type: 'wait', seconds: 0.1 }] },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const jobId = created.body.job_id;
+    await client.waitFor(
+      (m) => m.type === 'bench_job' && m.data.type === 'job_created' && m.data.data.job_id === jobId,
+    );
+    await http(`${benchB.url}/api/scheduler/jobs/${jobId}/run`, { body: {} });
+    const done = await client.waitFor(
+      (m) => m.type === 'bench_job' && m.data.type === 'job_completed' && m.data.data.job_id === jobId,
+    );
+    expect(done.data.bench).toBe('bench-b');
+    await waitUntil(async () => {
+      const { body } = await http(`${hub.url}/api/hub/benches/bench-b/jobs`);
+      return body.jobs.some((j: Json) => j.job_id === jobId && j.name === 'Read the meter')
+        ? true
+        : undefined;
+    }, 'the job in the hub’s list');
+  });
+
   it.skipIf(!chromiumAvailable('mqtt hub web app'))(
     'the hub’s Benches panel shows bench B’s alarm and acknowledges it, and sets bench A’s supply or shows the refusal',
     async () => {
