@@ -1,7 +1,7 @@
 // The bridge of one bench against a real Mosquitto: commands over MQTT 5 request/response are signed by a LabLink
 // token and judged by the roles and the command path REST uses (limits, emergency stop); a refusal comes back with
-// the REST status and reason. Events raised while the broker is away wait in the outbox — even across a restart of
-// the bench server — and are sent, once, when it is back.
+// the error body REST gives (code, reason, field). Events raised while the broker is away wait in the outbox — even
+// across a restart of the bench server — and are sent, once, when it is back.
 
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -86,11 +86,13 @@ describe.skipIf(!mosquittoAvailable('mqtt bridge'))('MQTT bridge', () => {
   });
 
   it('needs a valid token once the bench has users, and the role its REST route needs', async () => {
-    expect(await request(setVoltage(5))).toMatchObject({ ok: false, status: 401, code: 'unauthenticated' });
-    expect(await request(setVoltage(5), 'll_not-a-token')).toMatchObject({ ok: false, status: 401 });
+    expect(await request(setVoltage(5))).toMatchObject({ ok: false, code: 'unauthenticated' });
+    expect(await request(setVoltage(5), 'll_not-a-token')).toMatchObject({
+      ok: false,
+      code: 'unauthenticated',
+    });
     expect(await request(setVoltage(5), tokens.viewer)).toMatchObject({
       ok: false,
-      status: 403,
       code: 'forbidden',
       required_role: 'operator',
     });
@@ -100,16 +102,22 @@ describe.skipIf(!mosquittoAvailable('mqtt bridge'))('MQTT bridge', () => {
 
   it('refuses a setpoint past its limit with the REST status and reason, leaving the output as it was', async () => {
     const reply = await request(setVoltage(40), tokens.operator);
-    expect(reply).toMatchObject({ ok: false, status: 422, code: 'limit_exceeded' });
+    expect(reply).toMatchObject({ ok: false, code: 'limit_exceeded', field: 'voltage' });
     expect(reply.detail).toMatch(/40 V.*30 V/);
     expect(Number(await queryInstrument(psu.resource_string, ':SOUR1:VOLT?'))).toBe(5);
   });
 
   it('refuses a malformed request, naming the field', async () => {
-    expect(await request('not json', tokens.operator)).toMatchObject({ status: 400, field: 'body' });
-    expect(await request({ op: 'reboot' }, tokens.operator)).toMatchObject({ status: 400, field: 'op' });
+    expect(await request('not json', tokens.operator)).toMatchObject({
+      code: 'invalid_request',
+      field: 'body',
+    });
+    expect(await request({ op: 'reboot' }, tokens.operator)).toMatchObject({
+      code: 'invalid_request',
+      field: 'op',
+    });
     expect(await request({ op: 'equipment_command', equipment_id: psu.id }, tokens.operator)).toMatchObject({
-      status: 400,
+      code: 'invalid_request',
       field: 'action',
     });
   });
@@ -126,7 +134,7 @@ describe.skipIf(!mosquittoAvailable('mqtt bridge'))('MQTT bridge', () => {
       },
       tokens.operator,
     );
-    expect(turnOn).toMatchObject({ ok: false, status: 409, code: 'emergency_stop_active' });
+    expect(turnOn).toMatchObject({ ok: false, code: 'emergency_stop_active' });
     const status = await http(`${server.url}/api/safety/emergency-stop/status`, {
       headers: { authorization: `Bearer ${tokens.viewer}` },
     });

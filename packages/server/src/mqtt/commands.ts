@@ -1,14 +1,14 @@
 // Commands a bench takes over the broker. Each one is signed by a LabLink API token in the MQTT 5 user property
 // `authorization: Bearer ll_…` (or nothing, on a server in open mode), needs the role its REST route needs
 // (auth/roles.ts), and runs through the same services as REST — equipment.execute goes through locks, the
-// emergency-stop latch, limits and the slew ramp — so a refusal is the one REST gives, with its status.
+// emergency-stop latch, limits and the slew ramp — so a refusal is the one REST gives: its code (a hub answers with
+// the code's HTTP status), detail, field and facts.
 
 import { type AuditLog, withoutSecrets } from '../auth/audit.js';
 import { allows, ROUTE_ROLES } from '../auth/roles.js';
 import { type AuthService, OPEN_PRINCIPAL, type Principal } from '../auth/service.js';
 import { toDomainError } from '../equipment/service.js';
 import { DomainError } from '../errors.js';
-import { httpStatus } from '../http-errors.js';
 import type { Services } from '../services.js';
 import { COMMAND_OPS, type CommandReply, type CommandRequest } from './topics.js';
 
@@ -52,7 +52,6 @@ export async function runCommand(
     reply = {
       ...error.extra,
       ok: false,
-      status: httpStatus(error),
       code: error.code,
       detail: error.detail,
       ...(error.field ? { field: error.field } : {}),
@@ -161,7 +160,10 @@ function audit(log: AuditLog, principal: Principal, request: CommandRequest, rep
     kind: principal.kind,
     action: `MQTT ${request.op}`,
     target,
-    detail: { status: reply.ok ? 200 : reply.status, body: withoutSecrets(request) ?? null },
+    detail: {
+      ...(reply.ok ? { ok: true } : { ok: false, code: reply.code }),
+      body: withoutSecrets(request) ?? null,
+    },
     address: 'mqtt',
   });
 }

@@ -196,7 +196,7 @@ export class Hub {
       pending.resolve(reply.data);
       return;
     }
-    const { ok: _ok, status: _status, code, detail, field, ...extra } = reply;
+    const { ok: _ok, code, detail, field, ...extra } = reply;
     // The bench's code maps to the same HTTP status here (one table, http-errors.ts).
     const known = Object.hasOwn(DOMAIN_ERRORS, code) ? (code as DomainErrorCode) : 'internal';
     pending.reject(new DomainError(known, detail, field, extra));

@@ -143,10 +143,13 @@ export type CommandRequest =
 
 export const COMMAND_OPS = ['equipment_command', 'acknowledge_alarm', 'emergency_stop'] as const;
 
-/** The reply: the result, or the refusal exactly as REST would answer it (status, code, detail, field …). */
+/**
+ * The reply: the result, or the refusal with the error body REST would answer (code, detail, field and facts); the
+ * code's HTTP status is in docs/mqtt.md.
+ */
 export type CommandReply =
   | { ok: true; data: unknown }
-  | { ok: false; status: number; code: string; detail: string; field?: string; [extra: string]: unknown };
+  | { ok: false; code: string; detail: string; field?: string; [extra: string]: unknown };
 
 /** The MQTT 5 user property that carries a LabLink API token: `authorization: Bearer ll_…`. */
 export const AUTHORIZATION_PROPERTY = 'authorization';
