@@ -46,6 +46,8 @@ export const TOPICS = {
   equipment: 'equipment',
   alarms: 'alarms',
   scheduler: 'scheduler',
+  /** A hub's benches (`lablink hub`, docs/mqtt.md): their status, instruments, readings, alarms and jobs. */
+  hub: 'hub',
 } as const;
 export type EventTopic = (typeof TOPICS)[keyof typeof TOPICS];
 export const EVENT_TOPICS: readonly EventTopic[] = Object.values(TOPICS);
@@ -72,6 +74,7 @@ export const EVENT_TYPES = {
     'job_failed',
     'job_progress',
   ],
+  hub: ['bench_status', 'bench_equipment', 'bench_reading', 'bench_alarm', 'bench_job'],
 } as const satisfies Record<EventTopic, readonly string[]>;
 
 /** Every event type (the `type` of an event message). */

@@ -303,8 +303,8 @@ const RunFields = {
 };
 const Verdict = Type.Optional(Nullable(literals(['pass', 'fail', 'error', 'inconclusive'])));
 
-/** The `data` of each event type (topics: see EVENT_TYPES). */
-export const EventPayloads = {
+/** The `data` of each event a LabLink server publishes about its own bench (topics: see EVENT_TYPES). */
+const BenchEventPayloads = {
   // equipment
   equipment_connected: exact({ equipment_id: EquipmentId, info: exact(EquipmentInfo.properties) }),
   equipment_disconnected: exact({
@@ -408,6 +408,79 @@ export const EventPayloads = {
     total: Type.Integer({ minimum: 0 }),
     label: Nullable(Type.String()),
   }),
+} as const;
+
+// ------------------------------------------------------------------------------------------------ hub events
+// What a hub (`lablink hub`, docs/mqtt.md) tells its clients about the benches it reads from an MQTT broker. Each
+// carries the bench's name; readings and the bench's own events keep their payloads, wrapped.
+
+export const BENCH_STATES = ['online', 'offline'] as const;
+export type BenchState = (typeof BENCH_STATES)[number];
+
+/** An instrument of a remote bench, as its bench announces it. */
+export const BenchEquipment = exact({
+  info: exact(EquipmentInfo.properties),
+  state: literals(EQUIPMENT_STATES),
+  error: Nullable(Type.String()),
+  /** Output channels (1 for a single-output instrument). */
+  channels: Type.Integer({ minimum: 1 }),
+});
+export type BenchEquipment = Static<typeof BenchEquipment>;
+
+const BenchName = Type.String({
+  minLength: 1,
+  description: 'The bench name of its topics (lablink/<bench>/…)',
+});
+/** `live`: the bench's event as it published it; `retained`: rebuilt from the bench's retained list (the live event was missed: the hub started or reconnected after it). */
+const EventSource = literals(['live', 'retained']);
+/** The bench's event, wrapped: `type` is the event's type on the bench, `data` its payload there. */
+const wrapped = <T extends keyof typeof BenchEventPayloads>(type: T) =>
+  exact({
+    bench: BenchName,
+    /** The event's id on the broker (a receiver drops one it has seen). */
+    id: Type.String(),
+    source: EventSource,
+    type: Type.Literal(type),
+    data: BenchEventPayloads[type],
+  });
+
+const HubEventPayloads = {
+  /** A bench came online (its birth message) or went offline (its last will, or a clean stop). */
+  bench_status: exact({
+    bench: BenchName,
+    state: literals(BENCH_STATES),
+    /** Why it went offline ("connection lost", "stopped"); null when online. */
+    reason: Nullable(Type.String()),
+    /** When the bench said so; null for a last will (the broker sends it, long after it was written). */
+    since: Nullable(Timestamp),
+  }),
+  /** A bench's instruments changed (connected, disconnected, a state change). */
+  bench_equipment: exact({ bench: BenchName, equipment: Type.Array(BenchEquipment) }),
+  /** One reading of a remote instrument. */
+  bench_reading: exact({
+    bench: BenchName,
+    equipment_id: Type.String(),
+    channel: Type.Integer({ minimum: 1 }),
+    /** The reading's seq on its bench's stream. */
+    bench_seq: Type.Integer({ minimum: 1 }),
+    data: Readings,
+  }),
+  bench_alarm: Type.Union([wrapped('alarm_event'), wrapped('alarm_updated'), wrapped('alarm_cleared')]),
+  bench_job: Type.Union([
+    wrapped('job_created'),
+    wrapped('job_updated'),
+    wrapped('job_deleted'),
+    wrapped('job_started'),
+    wrapped('job_completed'),
+    wrapped('job_failed'),
+    wrapped('job_progress'),
+  ]),
+} as const;
+
+/** The `data` of each event type (topics: see EVENT_TYPES). */
+export const EventPayloads = {
+  ...BenchEventPayloads,
+  ...HubEventPayloads,
 } as const satisfies Record<EventType, TSchema>;
 
 /** The payload of one event type: `EventPayload<'equipment_state'>` is `{equipment_id, state, error}`. */

@@ -125,6 +125,48 @@ const EVENTS: { [K in EventType]: EventPayload<K> } = {
   job_completed: { job_id: 'j1', execution_id: 'x1', completed_at: T, result: 'success' },
   job_failed: { job_id: 'j1', execution_id: 'x1', failed_at: T, error: 'Equipment not connected' },
   job_progress: { job_id: 'j1', execution_id: 'x1', done: 2, total: 5, label: 'steps[1] measure' },
+  bench_status: { bench: 'bench-a', state: 'offline', reason: 'connection lost', since: null },
+  bench_equipment: {
+    bench: 'bench-a',
+    equipment: [
+      {
+        info: {
+          id: 'ps_1',
+          type: 'power_supply',
+          manufacturer: 'Rigol',
+          model: 'DP832',
+          serial_number: null,
+          connection_type: 'ethernet',
+          resource_string: 'TCPIP0::127.0.0.1::5555::SOCKET',
+          nickname: null,
+        },
+        state: 'connected',
+        error: null,
+        channels: 3,
+      },
+    ],
+  },
+  bench_reading: {
+    bench: 'bench-a',
+    equipment_id: 'dmm_1',
+    channel: 1,
+    bench_seq: 7,
+    data: { equipment_id: 'dmm_1', timestamp: T, function: 'VOLT', range: 'AUTO', value: 1.5, unit: 'V' },
+  },
+  bench_alarm: {
+    bench: 'bench-b',
+    id: 'e3b0c442-98fc-4c14-9afb-f4c8996fb924',
+    source: 'live',
+    type: 'alarm_cleared',
+    data: { event_id: 'ev1', alarm_id: 'a1', cleared_at: T, cleared_by: 'system' },
+  },
+  bench_job: {
+    bench: 'bench-b',
+    id: '0f6a7a2e-7f43-4a55-a7c6-0b1c2d3e4f50',
+    source: 'live',
+    type: 'job_deleted',
+    data: { job_id: 'j1' },
+  },
 };
 
 const PSU: ReadingOf<'readings'> = {

@@ -22,6 +22,7 @@ import { alarmRoutes } from './routes/alarms.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { equipmentRoutes } from './routes/equipment.js';
+import { hubRoutes } from './routes/hub.js';
 import { lockRoutes } from './routes/locks.js';
 import { profileRoutes } from './routes/profiles.js';
 import { safetyRoutes } from './routes/safety.js';
@@ -104,6 +105,7 @@ export async function buildApp(services: Services) {
   await app.register(acquisitionExportRoutes);
   await app.register(acquisitionStatsRoutes, { readerOf: (id) => services.acquisitions.reader(id) });
   await app.register(schedulerRoutes);
+  await app.register(hubRoutes);
   await app.register(realtimePlugin, {
     bus: services.bus,
     readings: services.readings,

@@ -16,6 +16,9 @@ const HELP = `lablink ${VERSION} — a lab bench on the network
 
 Usage:
   lablink serve [options]     start the server (web app, REST, WebSocket) with a simulated bench
+  lablink hub --mqtt <url> [options]
+                              a hub: every bench on the MQTT broker in one web app, REST API and WebSocket
+                              (no simulated bench of its own unless --sim; docs/mqtt.md)
   lablink sim [options]       start the simulated bench alone and print each instrument's VISA address
   lablink scpi <resource> <command> [--model M] [--timeout ms]
                               send one SCPI command (a query if it ends in ?) and print the reply
@@ -50,6 +53,13 @@ Options for serve:
   --ws-message-rate <n>
                        WebSocket messages a second one address may send (env LABLINK_WS_MESSAGE_RATE,
                        default 1000; 0 = no limit)
+  --mqtt <url>         publish this bench on an MQTT broker and take commands from it, e.g.
+                       mqtt://broker.lab:1883 or mqtts://user:pass@broker.lab:8883 (env LABLINK_MQTT_URL;
+                       credentials, TLS files and more in the config file's "mqtt" object, docs/mqtt.md)
+  --bench <name>       this bench's name in its topics lablink/<name>/… (env LABLINK_BENCH, default the
+                       host name)
+
+Options for hub: those of serve; --mqtt is required, --bench is not used.
 
 Options for sim:
   --models <list>      comma-separated models (default DP832,DL3021A,DS1104Z,34461A); known: ${SIM_MODELS.join(', ')}
@@ -62,7 +72,7 @@ Examples:
   lablink scpi ASRL/dev/ttyUSB0::INSTR GETD --model 1685B
 `;
 
-async function serve(args: string[]): Promise<number> {
+async function serve(args: string[], hub = false): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -81,10 +91,13 @@ async function serve(args: string[]): Promise<number> {
       'max-ws-connections': { type: 'string' },
       'max-ws-per-address': { type: 'string' },
       'ws-message-rate': { type: 'string' },
+      mqtt: { type: 'string' },
+      bench: { type: 'string' },
     },
     strict: true,
   });
-  const sim = values['no-sim'] ? false : values.sim;
+  // A hub shows other benches; it runs a simulated one of its own only when asked.
+  const sim = values['no-sim'] ? false : (values.sim ?? (hub ? false : undefined));
   const mdns = values['no-mdns'] ? false : values.mdns;
   const config = loadConfig({
     flags: {
@@ -101,6 +114,9 @@ async function serve(args: string[]): Promise<number> {
       maxWsConnections: values['max-ws-connections'],
       maxWsPerAddress: values['max-ws-per-address'],
       wsMessageRate: values['ws-message-rate'],
+      mqtt: values.mqtt,
+      bench: values.bench,
+      hub,
     },
   });
   const logger = createLogger(config);
@@ -213,6 +229,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve':
       return serve(rest);
+    case 'hub':
+      return serve(rest, true);
     case 'sim':
       return sim(rest);
     case 'scpi':

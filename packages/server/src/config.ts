@@ -6,6 +6,13 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BroadcastTargetError, parseBroadcastTargets } from './equipment/vxi11-discovery.js';
+import {
+  type MqttSettings,
+  parseMqttSettings,
+  type RawMqtt,
+  rawFromEnv,
+  rawFromFile,
+} from './mqtt/settings.js';
 import { DATABASE_FILE } from './storage/database.js';
 
 export interface InstrumentEntry {
@@ -51,6 +58,10 @@ export interface Config {
   maxWsPerAddress: number;
   /** WebSocket messages a second one client address may send (0: no limit); more are answered rate_limited. */
   wsMessageRate: number;
+  /** The MQTT broker this server bridges its bench to (or reads benches from, as a hub); null: none. */
+  mqtt: MqttSettings | null;
+  /** Hub mode (`lablink hub`): show every bench on the broker instead of publishing one. */
+  hub: boolean;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +74,10 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULTS: Omit<Config, 'configFile' | 'dataDir' | 'dataDirSource' | 'logFormat'> = {
+export const DEFAULTS: Omit<
+  Config,
+  'configFile' | 'dataDir' | 'dataDirSource' | 'logFormat' | 'mqtt' | 'hub'
+> = {
   host: '127.0.0.1',
   port: 8000,
   sim: true,
@@ -154,6 +168,11 @@ export interface ConfigSources {
     maxWsConnections?: string;
     maxWsPerAddress?: string;
     wsMessageRate?: string;
+    /** --mqtt <url> and --bench <name> (docs/mqtt.md). */
+    mqtt?: string;
+    bench?: string;
+    /** `lablink hub`. */
+    hub?: boolean;
   };
 }
 
@@ -215,6 +234,13 @@ export function loadConfig({
     fromFlags.wsMessageRate = { value: flags.wsMessageRate, name: '--ws-message-rate' };
 
   const raw: RawSettings = { ...fromFile?.settings, ...fromEnv, ...fromFlags };
+  const mqttFlags: RawMqtt = {};
+  if (flags.mqtt !== undefined) mqttFlags.url = { value: flags.mqtt, name: '--mqtt' };
+  if (flags.bench !== undefined) mqttFlags.bench = { value: flags.bench, name: '--bench' };
+  const mqtt = parseMqttSettings({ ...fromFile?.mqtt, ...rawFromEnv(env), ...mqttFlags });
+  const hub = flags.hub ?? false;
+  if (hub && !mqtt)
+    throw new ConfigError('--mqtt', 'lablink hub needs a broker URL (--mqtt or LABLINK_MQTT_URL)');
   const legacy = path.resolve(cwd, LEGACY_DATA_DIR);
   const [dataDir, dataDirSource]: [string, Config['dataDirSource']] = raw.dataDir
     ? [path.resolve(cwd, parseNonEmpty(raw.dataDir)), 'setting']
@@ -242,13 +268,15 @@ export function loadConfig({
       ? parseCount(raw.maxWsPerAddress, 0, 100_000)
       : DEFAULTS.maxWsPerAddress,
     wsMessageRate: raw.wsMessageRate ? parseCount(raw.wsMessageRate, 0, 1_000_000) : DEFAULTS.wsMessageRate,
+    mqtt,
+    hub,
   };
 }
 
 function readConfigFile(
   file: string,
   name: string,
-): { settings: RawSettings; instruments: InstrumentEntry[] } {
+): { settings: RawSettings; instruments: InstrumentEntry[]; mqtt: RawMqtt } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -273,17 +301,21 @@ function readConfigFile(
   };
   const settings: RawSettings = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (key === 'instruments') continue;
+    if (key === 'instruments' || key === 'mqtt') continue;
     const setting = keys[key];
     if (!setting) {
       throw new ConfigError(
         `${file}: ${key}`,
-        `unknown setting (known: ${[...Object.keys(keys), 'instruments'].join(', ')})`,
+        `unknown setting (known: ${[...Object.keys(keys), 'instruments', 'mqtt'].join(', ')})`,
       );
     }
     settings[setting] = { value, name: `${file}: ${key}` };
   }
-  return { settings, instruments: parseInstruments(parsed.instruments, file) };
+  return {
+    settings,
+    instruments: parseInstruments(parsed.instruments, file),
+    mqtt: parsed.mqtt === undefined ? {} : rawFromFile(parsed.mqtt, file),
+  };
 }
 
 function parseInstruments(value: unknown, file: string): InstrumentEntry[] {

@@ -16,6 +16,8 @@ import type { Config } from './config.js';
 import { EquipmentService } from './equipment/service.js';
 import { isLoopback } from './http-guard.js';
 import { LockService } from './locks.js';
+import { MqttBridge } from './mqtt/bridge.js';
+import { Hub } from './mqtt/hub.js';
 import { ProfileService } from './profiles.js';
 import { ReadingsPipeline } from './readings/pipeline.js';
 import { SafetyService } from './safety.js';
@@ -48,6 +50,10 @@ export interface Services {
   syncGroups: SyncGroups;
   /** Scheduled jobs: triggers, runs and their history. */
   scheduler: SchedulerService;
+  /** The MQTT bridge of this bench, when a broker is configured (docs/mqtt.md); null in hub mode. */
+  mqtt: MqttBridge | null;
+  /** Hub mode: every bench on the broker; null otherwise. */
+  hub: Hub | null;
   /** The simulated bench, when `sim` is on. */
   bench: Bench | null;
   /** Releases everything in reverse order of creation: outputs safe, instruments closed, database closed. */
@@ -111,7 +117,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
 
   let bench: Bench | null = null;
+  let mqtt: MqttBridge | null = null;
+  let hub: Hub | null = null;
   const close = async () => {
+    // First: the bench says `offline` on the broker and its readings claims end while everything still runs.
+    await mqtt?.stop();
+    await hub?.stop();
     // First: no job fires into services that are closing; running runs are aborted, their records kept (the next
     // start marks them failed, "server restarted during the run").
     scheduler.close();
@@ -141,6 +152,27 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     await acquisitions.open();
     // Last: jobs may use every service above; runs a stopped server left open are settled, missed runs handled.
     scheduler.start();
+    // On the broker once the services it publishes exist; it connects (and reconnects) in the background.
+    if (config.mqtt && config.hub) {
+      hub = new Hub(bus, config.mqtt, logger.child({ component: 'hub' }));
+      hub.start();
+    } else if (config.mqtt) {
+      mqtt = new MqttBridge(
+        {
+          bus,
+          equipment,
+          readings,
+          alarms,
+          scheduler,
+          auth,
+          audit,
+          logger: logger.child({ component: 'mqtt' }),
+        },
+        config.mqtt,
+        config.dataDir,
+      );
+      mqtt.start();
+    }
   } catch (err) {
     await close();
     throw err;
@@ -164,6 +196,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     acquisitions,
     syncGroups,
     scheduler,
+    mqtt,
+    hub,
     bench,
     async close() {
       if (closed) return;

@@ -137,8 +137,8 @@ describe('connection', () => {
       protocol_version: 1,
       server_instance: h.gateway.instance,
       interval_ms: LIMITS.intervalMs,
-      topics: ['equipment', 'alarms', 'scheduler'],
-      seq: { equipment: h.bus.seq('equipment'), alarms: 0, scheduler: 0 },
+      topics: ['equipment', 'alarms', 'scheduler', 'hub'],
+      seq: { equipment: h.bus.seq('equipment'), alarms: 0, scheduler: 0, hub: 0 },
     });
   });
 

@@ -110,7 +110,7 @@ describe('panels by role', () => {
   it('shows Admin to admins only', () => {
     expect(ids('admin')).toContain('admin');
     expect(ids('operator')).not.toContain('admin');
-    expect(ids('viewer')).toEqual(['equipment', 'acquisition', 'alarms', 'scheduler']);
+    expect(ids('viewer')).toEqual(['equipment', 'acquisition', 'alarms', 'scheduler', 'benches']);
   });
 });
 

@@ -16,6 +16,7 @@ export * from './alarms.js';
 export * from './auth.js';
 export * from './common.js';
 export * from './equipment.js';
+export * from './hub.js';
 export * from './locks.js';
 export * from './profiles.js';
 export * from './realtime.js';

@@ -147,6 +147,17 @@ export const ROUTE_ROLES = {
   'POST /api/scheduler/jobs/{job_id}/pause': 'operator',
   'POST /api/scheduler/jobs/{job_id}/resume': 'operator',
   'POST /api/scheduler/jobs/{job_id}/run': 'operator',
+
+  // ------------------------------------------------------------------------------------------- hub (docs/mqtt.md)
+  // Each bench checks a forwarded command again, against the token the hub sends (mqtt.token).
+  'GET /api/hub/benches': 'viewer',
+  'GET /api/hub/benches/{bench}': 'viewer',
+  'GET /api/hub/benches/{bench}/equipment': 'viewer',
+  'GET /api/hub/benches/{bench}/alarms': 'viewer',
+  'GET /api/hub/benches/{bench}/jobs': 'viewer',
+  'POST /api/hub/benches/{bench}/equipment/{equipment_id}/command': 'operator',
+  'POST /api/hub/benches/{bench}/alarms/acknowledge': 'operator',
+  'POST /api/hub/benches/{bench}/emergency-stop': 'operator',
 } as const satisfies Record<string, Access>;
 
 /** Every WebSocket message a client may send. Streams and events are reading; control goes through REST. */

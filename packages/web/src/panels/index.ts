@@ -8,6 +8,7 @@ import { AcquisitionPanel } from './acquisition/AcquisitionPanel';
 import { AdminPanel } from './admin/AdminPanel';
 import { AlarmsPanel } from './alarms/AlarmsPanel';
 import { AlarmBadge } from './alarms/AlarmsProvider';
+import { BenchesPanel } from './benches/BenchesPanel';
 import { EquipmentPanel } from './equipment/EquipmentPanel';
 import { SchedulerBadge } from './scheduler/SchedulerBadge';
 import { SchedulerPanel } from './scheduler/SchedulerPanel';
@@ -32,6 +33,8 @@ export const PANELS: readonly PanelDefinition[] = [
   { id: 'acquisition', title: 'Acquisition', Component: AcquisitionPanel },
   { id: 'alarms', title: 'Alarms', Component: AlarmsPanel, Badge: AlarmBadge },
   { id: 'scheduler', title: 'Scheduler', Component: SchedulerPanel, Badge: SchedulerBadge },
+  // A hub's view of every bench on the MQTT broker (docs/mqtt.md); on another server it says how to start one.
+  { id: 'benches', title: 'Benches', Component: BenchesPanel },
   { id: 'admin', title: 'Admin', Component: AdminPanel, role: 'admin' },
 ];
 
