@@ -63,6 +63,7 @@ describe('the role table', () => {
     expect(viewerChanges.sort()).toEqual([
       'POST /api/acquisition/export',
       'POST /api/auth/logout',
+      'POST /api/hub/benches/{bench}/emergency-stop',
       'POST /api/safety/emergency-stop/activate',
       'POST /api/scheduler/triggers/preview',
     ]);

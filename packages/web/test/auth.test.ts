@@ -110,7 +110,11 @@ describe('panels by role', () => {
   it('shows Admin to admins only', () => {
     expect(ids('admin')).toContain('admin');
     expect(ids('operator')).not.toContain('admin');
-    expect(ids('viewer')).toEqual(['equipment', 'acquisition', 'alarms', 'scheduler', 'benches']);
+    expect(ids('viewer')).toEqual(['equipment', 'acquisition', 'alarms', 'scheduler']);
+  });
+  it('shows Benches on a hub only', () => {
+    expect(visiblePanels('viewer', true).map((p) => p.id)).toContain('benches');
+    expect(ids('admin')).not.toContain('benches');
   });
 });
 

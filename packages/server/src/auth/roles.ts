@@ -157,7 +157,8 @@ export const ROUTE_ROLES = {
   'GET /api/hub/benches/{bench}/jobs': 'viewer',
   'POST /api/hub/benches/{bench}/equipment/{equipment_id}/command': 'operator',
   'POST /api/hub/benches/{bench}/alarms/acknowledge': 'operator',
-  'POST /api/hub/benches/{bench}/emergency-stop': 'operator',
+  // As on a bench itself: anyone signed in may stop it.
+  'POST /api/hub/benches/{bench}/emergency-stop': 'viewer',
 } as const satisfies Record<string, Access>;
 
 /** Every WebSocket message a client may send. Streams and events are reading; control goes through REST. */

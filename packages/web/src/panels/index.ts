@@ -26,6 +26,8 @@ export interface PanelDefinition {
   Badge?: ComponentType;
   /** The least role that sees the panel at all (everyone when absent). */
   role?: Role;
+  /** Shown only on a hub (`lablink hub`), where there are benches to show. */
+  hubOnly?: boolean;
 }
 
 export const PANELS: readonly PanelDefinition[] = [
@@ -33,12 +35,12 @@ export const PANELS: readonly PanelDefinition[] = [
   { id: 'acquisition', title: 'Acquisition', Component: AcquisitionPanel },
   { id: 'alarms', title: 'Alarms', Component: AlarmsPanel, Badge: AlarmBadge },
   { id: 'scheduler', title: 'Scheduler', Component: SchedulerPanel, Badge: SchedulerBadge },
-  // A hub's view of every bench on the MQTT broker (docs/mqtt.md); on another server it says how to start one.
-  { id: 'benches', title: 'Benches', Component: BenchesPanel },
+  // A hub's view of every bench on the MQTT broker (docs/mqtt.md).
+  { id: 'benches', title: 'Benches', Component: BenchesPanel, hubOnly: true },
   { id: 'admin', title: 'Admin', Component: AdminPanel, role: 'admin' },
 ];
 
-/** The panels `role` sees, in navigation order. */
-export function visiblePanels(role: Role | null): readonly PanelDefinition[] {
-  return PANELS.filter((p) => !p.role || roleAtLeast(role, p.role));
+/** The panels `role` sees on this server (`hub`: it is a hub), in navigation order. */
+export function visiblePanels(role: Role | null, hub = false): readonly PanelDefinition[] {
+  return PANELS.filter((p) => (!p.role || roleAtLeast(role, p.role)) && (!p.hubOnly || hub));
 }

@@ -17,7 +17,7 @@ import { useBench, useBenchList } from './useBenches';
 export function BenchesPanel({ path }: PanelProps) {
   const [selected] = path;
   const { benches, isHub, loaded, error } = useBenchList();
-  if (!isHub) {
+  if (loaded && !isHub) {
     return (
       <section aria-label="Benches">
         <h2>Benches</h2>

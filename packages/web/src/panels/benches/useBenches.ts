@@ -18,7 +18,7 @@ const enc = encodeURIComponent;
 
 export interface BenchesState {
   benches: BenchSummary[];
-  /** False on a server that is not a hub (its /api/hub answers 404). */
+  /** Whether the server is a hub: known once loaded (a server that is not answers /api/hub with 404). */
   isHub: boolean;
   loaded: boolean;
   error: string | null;
@@ -26,14 +26,19 @@ export interface BenchesState {
 
 export function useBenchList(): BenchesState {
   const { rest } = useClient();
-  const [state, setState] = useState<BenchesState>({ benches: [], isHub: true, loaded: false, error: null });
+  const [state, setState] = useState<BenchesState>({ benches: [], isHub: false, loaded: false, error: null });
   const refresh = useCallback(() => {
     rest
       .request<BenchList>('GET', '/api/hub/benches')
       .then((list) => setState({ benches: list.benches, isHub: true, loaded: true, error: null }))
       .catch((err: unknown) => {
         const notHub = err instanceof LabLinkError && err.status === 404;
-        setState((s) => ({ ...s, isHub: !notHub, loaded: true, error: notHub ? null : describeError(err) }));
+        setState((s) => ({
+          ...s,
+          isHub: s.isHub && !notHub,
+          loaded: true,
+          error: notHub ? null : describeError(err),
+        }));
       });
   }, [rest]);
   useEffect(refresh, [refresh]);
