@@ -5,8 +5,9 @@
 // Every message has a 16-byte header: "HS", message type, control code, a 32-bit parameter (a message id, a
 // session id …) and a 64-bit payload length, all big-endian.
 
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { InstrumentIOError, InstrumentTimeoutError } from '../errors.js';
+import { connectSocket, peerName } from './tcp.js';
 import type { MessageTransport, TransportHandlers } from './types.js';
 
 export const HISLIP = {
@@ -188,21 +189,8 @@ class Channel {
   }
 }
 
-function connectChannel(host: string, port: number, peer: string, timeoutMs: number): Promise<Channel> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host, port, noDelay: true, keepAlive: true });
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const failed = (error: Error) => {
-      clearTimeout(timer);
-      reject(new InstrumentIOError(`cannot connect to ${peer}: ${error.message}`));
-    };
-    socket.once('error', failed);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', failed);
-      resolve(new Channel(socket, peer));
-    });
-  });
+async function connectChannel(host: string, port: number, peer: string, timeoutMs: number): Promise<Channel> {
+  return new Channel(await connectSocket(host, port, peer, timeoutMs), peer);
 }
 
 export interface HislipOptions {
@@ -230,7 +218,7 @@ export async function openHislip(
   options: HislipOptions = {},
 ): Promise<HislipLink> {
   const timeoutMs = options.connectTimeoutMs ?? 5000;
-  const peer = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const peer = peerName(host, port);
   const sync = await connectChannel(host, port, peer, timeoutMs);
   let asyncChannel: Channel | null = null;
   try {

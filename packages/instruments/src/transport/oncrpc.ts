@@ -3,8 +3,9 @@
 // VXI-11 server, so both ends read the same layout.
 
 import { createSocket } from 'node:dgram';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { InstrumentIOError, InstrumentTimeoutError } from '../errors.js';
+import { connectSocket, peerName } from './tcp.js';
 
 // ---- XDR ------------------------------------------------------------------------------------------------------------
 
@@ -294,25 +295,9 @@ export class RpcTcpClient {
     });
   }
 
-  static connect(host: string, port: number, timeoutMs: number): Promise<RpcTcpClient> {
-    const peer = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-    return new Promise((resolve, reject) => {
-      const socket = createConnection({ host, port, noDelay: true, keepAlive: true });
-      const timer = setTimeout(
-        () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const failed = (error: Error) => {
-        clearTimeout(timer);
-        reject(new InstrumentIOError(`cannot connect to ${peer}: ${error.message}`));
-      };
-      socket.once('error', failed);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.off('error', failed);
-        resolve(new RpcTcpClient(socket, peer));
-      });
-    });
+  static async connect(host: string, port: number, timeoutMs: number): Promise<RpcTcpClient> {
+    const peer = peerName(host, port);
+    return new RpcTcpClient(await connectSocket(host, port, peer, timeoutMs), peer);
   }
 
   /** One call; rejects with InstrumentTimeoutError after `timeoutMs` (the connection stays usable). */

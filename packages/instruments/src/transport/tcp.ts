@@ -4,13 +4,26 @@ import { createConnection, isIPv6, type Socket } from 'node:net';
 import { InstrumentIOError } from '../errors.js';
 import type { Transport, TransportHandlers } from './types.js';
 
-export function openTcp(
+export async function openTcp(
   host: string,
   port: number,
   handlers: TransportHandlers,
   connectTimeoutMs = 5000,
 ): Promise<Transport> {
-  const peer = isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+  const peer = peerName(host, port);
+  return socketTransport(await connectSocket(host, port, peer, connectTimeoutMs), peer, handlers);
+}
+
+/** `host:port`, an IPv6 host in brackets: how errors name an instrument's TCP peer. */
+export function peerName(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * A connected TCP socket to an instrument (raw SCPI, VXI-11's RPC channels, HiSLIP's two channels), or an
+ * InstrumentIOError naming `peer` once `timeoutMs` passes without a connection.
+ */
+export function connectSocket(host: string, port: number, peer: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     // No Nagle delay: commands are tiny and each waits for its reply. Keep-alive notices an instrument switched off.
     const socket = createConnection({
@@ -20,10 +33,7 @@ export function openTcp(
       keepAlive: true,
       keepAliveInitialDelay: 10_000,
     });
-    const timer = setTimeout(
-      () => socket.destroy(new Error(`no answer within ${connectTimeoutMs} ms`)),
-      connectTimeoutMs,
-    );
+    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const failed = (error: Error) => {
       clearTimeout(timer);
       reject(new InstrumentIOError(`cannot connect to ${peer}: ${error.message}`));
@@ -32,7 +42,7 @@ export function openTcp(
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', failed);
-      resolve(socketTransport(socket, peer, handlers));
+      resolve(socket);
     });
   });
 }
