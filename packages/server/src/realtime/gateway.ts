@@ -25,7 +25,7 @@ import {
 } from './frames.js';
 import { clientFrameBytes, InputBudget } from './input-budget.js';
 import { OPEN, type WireSocket } from './socket.js';
-import type { WriterLimits } from './writer.js';
+import { type Corkable, TurnCork, type WriterLimits } from './writer.js';
 
 export interface GatewayOptions extends WriterLimits {
   heartbeatMs: number;
@@ -48,7 +48,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
 };
 
 /** The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it. */
-export interface InputSource {
+export interface InputSource extends Corkable {
   prependListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
   pause(): unknown;
 }
@@ -85,6 +85,8 @@ export class Gateway {
   private closing = false;
   private readonly input: InputBudget<Connection>;
   private readonly inputSources = new Map<Connection, InputSource>();
+  /** Holds each client's writes of an event-loop turn, to send them in one system call (writer.ts). */
+  readonly turns = new TurnCork();
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -138,7 +140,7 @@ export class Gateway {
     input?: InputSource,
     principal: Principal | null | undefined = OPEN_PRINCIPAL,
   ): Connection {
-    const conn = new Connection(this.nextId++, socket, this, remote, principal);
+    const conn = new Connection(this.nextId++, socket, this, remote, principal, input);
     if (this.closing) {
       socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       return conn;
