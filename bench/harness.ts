@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
-export const LABLINK_BIN = join(REPO, 'packages/server/bin/lablink.js');
+/**
+ * The `lablink` under test: this checkout's, or another build's with BENCH_LABLINK_BIN=<its bin/lablink.js> (to
+ * compare two builds against the same baseline and clients).
+ */
+export const LABLINK_BIN = process.env.BENCH_LABLINK_BIN ?? join(REPO, 'packages/server/bin/lablink.js');
 const TSX = import.meta.resolve('tsx');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

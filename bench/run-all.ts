@@ -16,6 +16,7 @@ const BENCHMARKS = {
   alarms: 'alarm-latency.ts',
   acquisition: 'acquisition-throughput.ts',
   scheduler: 'scheduler-accuracy.ts',
+  instruments: 'instruments.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 
