@@ -210,8 +210,11 @@ async function run(
       );
     }
   });
-  await waitFor(`${total} stream_started from ${target.name}`, async () =>
-    started + startErrors.length >= total ? true : undefined,
+  // 10 000 start_stream on a machine busy with other work can take more than a minute.
+  await waitFor(
+    `${total} stream_started from ${target.name}`,
+    async () => (started + startErrors.length >= total ? true : undefined),
+    180_000,
   );
   await sleep(WARMUP_S * 1000);
 
