@@ -47,7 +47,10 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxInputBytes: 64 * 1024 * 1024,
 };
 
-/** The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it. */
+/**
+ * The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it, and the
+ * connection's writer sends shared frames through it (writer.ts).
+ */
 export interface InputSource extends Corkable {
   prependListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
   pause(): unknown;
