@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
-export const LABLINK_BIN = join(REPO, 'packages/server/bin/lablink.js');
+/**
+ * The `lablink` under test: this checkout's, or another build's with BENCH_LABLINK_BIN=<its bin/lablink.js> (to
+ * compare two builds against the same baseline and clients).
+ */
+export const LABLINK_BIN = process.env.BENCH_LABLINK_BIN ?? join(REPO, 'packages/server/bin/lablink.js');
 const TSX = import.meta.resolve('tsx');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -52,10 +56,11 @@ export function startNode(
   name: string,
   args: string[],
   ready: RegExp,
-  options: { timeoutMs?: number; cwd?: string } = {},
+  options: { timeoutMs?: number; cwd?: string; nodeFlags?: string[] } = {},
 ): Promise<Child> {
   installCleanup();
-  const nodeArgs = args[0]?.endsWith('.ts') ? ['--import', TSX, ...args] : args;
+  const flags = options.nodeFlags ?? [];
+  const nodeArgs = args[0]?.endsWith('.ts') ? [...flags, '--import', TSX, ...args] : [...flags, ...args];
   const child = spawn(process.execPath, nodeArgs, {
     cwd: options.cwd ?? REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -124,6 +129,15 @@ export interface LabLinkOptions {
   flags?: string[];
 }
 
+/**
+ * Node flags for the servers under test: with BENCH_CPU_PROF=<dir>, each writes a V8 CPU profile there when it
+ * stops (open it in Chrome's DevTools), to see where a server's time goes during a benchmark.
+ */
+export function serverNodeFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 /** `lablink serve --port 0` on a throwaway data directory; resolves with its URLs once it listens. */
 export async function startLabLink(options: LabLinkOptions = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lablink-bench-'));
@@ -135,6 +149,7 @@ export async function startLabLink(options: LabLinkOptions = {}): Promise<Server
     'lablink serve',
     [...args, ...(options.flags ?? [])],
     /LabLink listening on (\S+)/,
+    { nodeFlags: serverNodeFlags() },
   );
   const stop = child.stop;
   const url = child.ready[1] as string;
@@ -152,7 +167,9 @@ export async function startLabLink(options: LabLinkOptions = {}): Promise<Server
 /** The bare `ws` baseline (bare-server.ts): plain http + ws, the same fan-out and nothing else. */
 export async function startBare(): Promise<Server> {
   const file = fileURLToPath(new URL('bare-server.ts', import.meta.url));
-  const child = await startNode('bare ws server', [file], /bare ws listening on (\S+)/);
+  const child = await startNode('bare ws server', [file], /bare ws listening on (\S+)/, {
+    nodeFlags: serverNodeFlags(),
+  });
   const url = child.ready[1] as string;
   return { ...child, url, wsUrl: url.replace(/^http/, 'ws') };
 }

@@ -17,6 +17,7 @@ const BENCHMARKS = {
   acquisition: 'acquisition-throughput.ts',
   scheduler: 'scheduler-accuracy.ts',
   startup: 'startup.ts',
+  instruments: 'instruments.ts',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

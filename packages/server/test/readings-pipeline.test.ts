@@ -133,6 +133,24 @@ describe('ReadingsPipeline', () => {
     );
   });
 
+  it('puts every poller of one period on the same grid: instruments claimed at different times are read together', async () => {
+    const clock = new VirtualClock();
+    const b = bench(clock, 5);
+    b.claim({ ...psu, interval_ms: 100 });
+    await clock.advance(130);
+    b.claim({ equipment_id: 'scope', kind: 'measurements', channel: 1, interval_ms: 100 });
+    await clock.advance(300);
+    // The scope's poller starts at the next point of the supply's grid (200, not 130), and reads with it after.
+    expect(b.readStarts).toEqual([0, 100, 200, 200, 300, 300, 400, 400]);
+    const scope = b.published.filter((m) => m.topic === 'stream:scope:measurements:1');
+    expect(scope.map((m) => m.seq)).toEqual([1, 2, 3]);
+    // A slow period starts at once: its first reading does not wait for a grid point up to a day away.
+    const claimedAt = clock.now();
+    b.claim({ equipment_id: 'scope', kind: 'waveform', channel: 1, interval_ms: 86_400_000 });
+    await clock.advance(10);
+    expect(b.readStarts.at(-1)).toBe(claimedAt);
+  });
+
   it('reads back to back while a read overruns the period, then skips the deadlines it cannot catch up', async () => {
     const clock = new VirtualClock();
     const b = bench(clock, 250);

@@ -1,10 +1,13 @@
 // Unit tests of the per-client writer's queue, which needs no network (the readings pipeline's scheduling is in
 // readings-pipeline.test.ts).
 
+import type { Writable } from 'node:stream';
 import { CLOSE_CODES } from '@lablink/protocol';
 import { describe, expect, it, vi } from 'vitest';
+import * as ws from 'ws';
+import { FrameCache, wsFrame } from '../src/realtime/frames.js';
 import type { WireSocket } from '../src/realtime/socket.js';
-import { Writer } from '../src/realtime/writer.js';
+import { type Frame, TurnCork, Writer } from '../src/realtime/writer.js';
 
 /** A socket whose kernel buffer the test fills and drains by hand. */
 class FakeSocket implements WireSocket {
@@ -13,8 +16,9 @@ class FakeSocket implements WireSocket {
   sent: (string | Uint8Array)[] = [];
   callbacks: ((err?: Error) => void)[] = [];
   closed: { code?: number; reason?: string } | null = null;
-  send(data: string | Uint8Array, cb?: (err?: Error) => void) {
-    this.sent.push(data);
+  send(data: string | Uint8Array, options: { binary: boolean }, cb?: (err?: Error) => void) {
+    // What the client reads: text frames as text, whether the writer had them as a string or as UTF-8 bytes.
+    this.sent.push(options.binary || typeof data === 'string' ? data : Buffer.from(data).toString());
     if (cb) this.callbacks.push(cb);
   }
   close(code?: number, reason?: string) {
@@ -110,8 +114,8 @@ describe('Writer', () => {
     const socket = new FakeSocket();
     const writer = new Writer(socket, limits);
     const send = socket.send.bind(socket);
-    socket.send = (data, cb) => {
-      send(data, cb);
+    socket.send = (data, options, cb) => {
+      send(data, options, cb);
       socket.bufferedAmount += data.length;
     };
     const big = 'z'.repeat(600);
@@ -203,5 +207,153 @@ describe('Writer with batching', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+/** ws's own frame parser (the one its clients read with), which ws exports at run time without a type. */
+const { Receiver } = ws as unknown as { Receiver: new (options: { isServer: boolean }) => Writable };
+
+/**
+ * A WebSocket and the TCP socket under it, as one wire: what ws sends (replies) and what the writer writes to the
+ * TCP socket itself (shared, pre-framed messages) land in one byte stream, decoded here as a client would.
+ */
+class FakeWire {
+  readonly ws = new FakeSocket();
+  corked = 0;
+  /** Bytes written to the TCP socket while corked, not yet "sent". */
+  private held: Buffer[] = [];
+  /** Each system call's worth of bytes (one per uncork, one per write while not corked). */
+  readonly writes: Buffer[] = [];
+  readonly tcp = {
+    cork: () => {
+      this.corked += 1;
+    },
+    uncork: () => {
+      this.corked -= 1;
+      if (this.corked === 0 && this.held.length > 0) this.writes.push(Buffer.concat(this.held.splice(0)));
+    },
+    write: (data: Uint8Array, callback: (err?: Error | null) => void) => {
+      this.put(Buffer.from(data));
+      this.ws.bufferedAmount += data.length;
+      this.ws.callbacks.push((err) => callback(err));
+      return true;
+    },
+  };
+
+  constructor() {
+    // ws frames what it sends (unmasked, as a server does) and writes it to the same TCP socket.
+    this.ws.send = (data, options, cb) => {
+      const payload = typeof data === 'string' ? Buffer.from(data) : data;
+      this.tcp.write(wsFrame(payload, options.binary), (err) => cb?.(err ?? undefined));
+    };
+  }
+
+  private put(bytes: Buffer): void {
+    if (this.corked > 0) this.held.push(bytes);
+    else this.writes.push(bytes);
+  }
+
+  /** The messages in the byte stream so far, in order, as the client's WebSocket library reads them. */
+  messages(): Promise<string[]> {
+    const receiver = new Receiver({ isServer: false });
+    const out: string[] = [];
+    receiver.on('message', (data: Buffer, isBinary: boolean) =>
+      out.push(isBinary ? `binary:${data.toString('hex')}` : data.toString()),
+    );
+    return new Promise((resolve, reject) => {
+      receiver.on('error', reject);
+      receiver.write(Buffer.concat(this.writes), () => resolve(out));
+    });
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('Shared frames and one write per client per turn', () => {
+  const limits = { highWaterBytes: 100_000, maxQueuedEvents: 3 };
+
+  it('frames a message as ws would, whatever its length', async () => {
+    for (const length of [0, 125, 126, 65_535, 65_536, 200_000]) {
+      const text = 'x'.repeat(length);
+      const wire = new FakeWire();
+      wire.writes.push(wsFrame(Buffer.from(text), false), wsFrame(Buffer.from([1, 2, 255]), true));
+      expect(await wire.messages()).toEqual([text, 'binary:0102ff']);
+    }
+  });
+
+  it('gives every client the same encoded bytes of a reading, each with the reading’s own seq', async () => {
+    const published = {
+      topic: 'stream:psu:readings:1',
+      type: 'stream_data' as const,
+      seq: 41,
+      timestamp: '2026-01-01T00:00:00.000Z',
+      data: { voltage: 5 },
+    };
+    const sub = { kind: 'stream', equipment_id: 'psu', stream_type: 'readings', channel: 1 } as const;
+    const frames = new FrameCache(published, { ...sub, binary: false });
+    const turns = new TurnCork();
+    const wires = [new FakeWire(), new FakeWire(), new FakeWire()];
+    for (const [i, wire] of wires.entries()) {
+      const writer = new Writer(wire.ws, limits, { tcp: wire.tcp, turns });
+      // The third client asked for a slower rate: its frame says what it skipped, the others share theirs.
+      writer.push(frames.for({ ...sub, binary: false }, i === 2 ? 39 : undefined));
+    }
+    expect(frames.for({ ...sub, binary: false })).toBe(frames.for({ ...sub, binary: true })); // no arrays
+    await nextTurn();
+    const got = await Promise.all(wires.map(async (w) => JSON.parse((await w.messages())[0] as string)));
+    expect(got.map((m) => [m.seq, m.prev_seq, m.topic, m.data.voltage])).toEqual([
+      [41, undefined, published.topic, 5],
+      [41, undefined, published.topic, 5],
+      [41, 39, published.topic, 5],
+    ]);
+  });
+
+  it('holds a turn’s frames, replies and events in order, and writes them in one go at the end of the turn', async () => {
+    const wire = new FakeWire();
+    const turns = new TurnCork();
+    const writer = new Writer(wire.ws, limits, { tcp: wire.tcp, turns });
+    const frame = (text: string, topic?: string, coalesce?: boolean): Frame => ({
+      data: text,
+      wire: wsFrame(Buffer.from(text), false),
+      topic,
+      coalesce,
+    });
+    writer.push(frame('r1', 'a', true));
+    writer.push({ data: 'reply' }); // through ws.send, not pre-framed
+    writer.push(frame('r2', 'b', true));
+    writer.push(frame('event', 'alarms'));
+    expect(wire.writes).toEqual([]);
+    await nextTurn();
+    expect(wire.writes).toHaveLength(1);
+    expect(await wire.messages()).toEqual(['r1', 'reply', 'r2', 'event']);
+    writer.push(frame('r3', 'a', true));
+    await nextTurn();
+    expect(wire.writes).toHaveLength(2);
+    expect(wire.corked).toBe(0);
+  });
+
+  it('still coalesces a slow client’s shared frames to the latest reading, and keeps its events in order', async () => {
+    const wire = new FakeWire();
+    const turns = new TurnCork();
+    const writer = new Writer(wire.ws, { highWaterBytes: 10, maxQueuedEvents: 3 }, { tcp: wire.tcp, turns });
+    const frame = (text: string, topic: string, coalesce?: boolean): Frame => ({
+      data: text,
+      wire: wsFrame(Buffer.from(text), false),
+      topic,
+      coalesce,
+    });
+    writer.push(frame('first-reading-fills-the-buffer', 'a', true));
+    for (let n = 1; n <= 20; n++) {
+      writer.push(frame(`a${n}`, 'a', true));
+      writer.push(frame(`b${n}`, 'b', true));
+      if (n === 10) writer.push(frame('event', 'alarms'));
+    }
+    expect(writer.queued).toBe(3); // a, b, the event; each topic's reading replaced by its newest
+    for (let turn = 0; turn < 10 && writer.queued > 0; turn++) {
+      await nextTurn();
+      wire.ws.drain(); // the client reads: the socket's callbacks resume the writer
+    }
+    await nextTurn();
+    expect(await wire.messages()).toEqual(['first-reading-fills-the-buffer', 'a20', 'b20', 'event']);
   });
 });

@@ -65,6 +65,20 @@ export function nextTick(
 }
 
 /**
+ * The first multiple of `interval` on the clock at or after `now`. New pollers of one period start on the same
+ * grid, so their deadlines fall on the same instants: their timers fire in one turn, their instruments are asked
+ * together, and readings that arrive together leave together — one socket write per client carries several of
+ * them (realtime/writer.ts), where pollers at scattered phases cost one write per reading.
+ */
+export function nextGridPoint(now: number, interval: number): number {
+  const past = now % interval;
+  return past === 0 ? now : now - past + interval;
+}
+
+/** The longest period whose pollers start on the grid; a slower one's first read would wait too long. */
+export const ALIGN_MAX_MS = 1000;
+
+/**
  * How fresh a claim's data is: `live` after a reading; `waiting` while the instrument is not connected; `stale`
  * while it is connected but no reading has succeeded for STALE_PERIODS periods.
  */
@@ -151,15 +165,18 @@ class Poller {
   }
 
   /**
-   * Re-derives the period from the claims. A change re-anchors the schedule at now: a new poller reads at once,
-   * a running one one period later.
+   * Re-derives the period from the claims. A change re-anchors the schedule: a new poller of a period up to
+   * ALIGN_MAX_MS starts at the next point of its period's grid (gridPoint), any other at once; a running one reads
+   * one period later.
    */
   retime(): void {
     const fastest = Math.min(...[...this.claims.values()].map((c) => c.request.interval_ms));
     if (fastest === this.interval) return;
-    this.lastTick = this.interval === 0 ? -1 : 0;
+    const now = this.deps.clock.now();
+    const fresh = this.interval === 0;
+    this.lastTick = fresh ? -1 : 0;
     this.interval = fastest;
-    this.anchor = this.deps.clock.now();
+    this.anchor = fresh && fastest <= ALIGN_MAX_MS ? nextGridPoint(now, fastest) : now;
     if (!this.reading) this.schedule();
   }
 

@@ -23,7 +23,7 @@ import { wsErrorCode } from './errors.js';
 import type { Gateway } from './gateway.js';
 import { handlers } from './handlers.js';
 import type { WireSocket } from './socket.js';
-import { Writer } from './writer.js';
+import { type Corkable, Writer } from './writer.js';
 
 export interface OwnedStream {
   handle: Claim;
@@ -60,8 +60,10 @@ export class Connection {
     readonly remote: string,
     /** Who the connection acts as; null until a hello signs it in with a token. */
     public principal: Principal | null,
+    /** The TCP socket under `socket`: the writer holds each turn's frames in it and sends them together. */
+    tcp?: Corkable,
   ) {
-    this.writer = new Writer(socket, gateway.options);
+    this.writer = new Writer(socket, gateway.options, tcp && { tcp, turns: gateway.turns });
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('pong', () => {
       this.alive = true;

@@ -1,5 +1,6 @@
 // From a bus message to the frame a subscriber receives. Each published message is encoded at most once per
-// form (JSON text, binary) however many clients receive it: the fan-out shares the encoded frame.
+// form (JSON text, binary) however many clients receive it: the fan-out shares the encoded frame, down to the
+// WebSocket frame's bytes (wsFrame), which the writers hand to their TCP sockets as they are.
 
 import { encode, encodeBinary, type StreamType } from '@lablink/protocol';
 import type { Published } from '../bus.js';
@@ -76,7 +77,9 @@ export function toWire(
  * `prevSeq`, for streams at slower rates than their poller's).
  */
 export class FrameCache {
-  /** By form and prevSeq; null: the message has no sample arrays, so binary subscribers get the JSON frame. */
+  /** The JSON frame without prev_seq: what nearly every subscriber gets (kept apart from the map: no key to build). */
+  private json: Frame | undefined;
+  /** Other forms, by form and prevSeq; null: no sample arrays, so binary subscribers get the JSON frame. */
   private readonly frames = new Map<string, Frame | null>();
 
   constructor(
@@ -89,20 +92,51 @@ export class FrameCache {
       const binary = this.encoded(`b${prevSeq ?? ''}`, prevSeq, true);
       if (binary) return binary;
     }
-    return this.encoded(`j${prevSeq ?? ''}`, prevSeq, false) as Frame;
+    if (prevSeq === undefined) {
+      this.json ??= this.encode(undefined, false) as Frame;
+      return this.json;
+    }
+    return this.encoded(`j${prevSeq}`, prevSeq, false) as Frame;
   }
 
   private encoded(key: string, prevSeq: number | undefined, binary: boolean): Frame | null {
     let frame = this.frames.get(key);
     if (frame === undefined) {
-      const wire = toWire(this.published, this.representative, prevSeq);
-      const data = binary ? encodeBinary(wire) : encode(wire);
-      const coalesce = this.representative.kind === 'stream';
-      frame = data ? { data, topic: this.published.topic, coalesce } : null;
+      frame = this.encode(prevSeq, binary);
       this.frames.set(key, frame);
     }
     return frame;
   }
+
+  private encode(prevSeq: number | undefined, binary: boolean): Frame | null {
+    const wire = toWire(this.published, this.representative, prevSeq);
+    const data = binary ? encodeBinary(wire) : encode(wire);
+    if (!data) return null;
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    const coalesce = this.representative.kind === 'stream';
+    return { data, wire: wsFrame(payload, binary), topic: this.published.topic, coalesce };
+  }
+}
+
+/**
+ * A whole WebSocket message as a server sends it (RFC 6455 §5.2): one final frame, text or binary, unmasked, not
+ * compressed, its payload copied after the header. Built once per message, it is the same bytes for every client.
+ */
+export function wsFrame(payload: Uint8Array, binary: boolean): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x80 | (binary ? 0x2 : 0x1); // FIN, opcode
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.set(payload, headerLength);
+  return frame;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

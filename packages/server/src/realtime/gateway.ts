@@ -26,7 +26,7 @@ import {
 } from './frames.js';
 import { clientFrameBytes, InputBudget } from './input-budget.js';
 import { OPEN, type WireSocket } from './socket.js';
-import type { WriterLimits } from './writer.js';
+import { type Corkable, TurnCork, type WriterLimits } from './writer.js';
 
 export interface GatewayOptions extends WriterLimits {
   heartbeatMs: number;
@@ -56,8 +56,11 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   messageRatePerAddress: 1000,
 };
 
-/** The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it. */
-export interface InputSource {
+/**
+ * The TCP socket under a WebSocket (request.raw.socket): the gateway counts the bytes that arrive on it, and the
+ * connection's writer sends shared frames through it (writer.ts).
+ */
+export interface InputSource extends Corkable {
   prependListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
   pause(): unknown;
   resume(): unknown;
@@ -104,6 +107,8 @@ export class Gateway {
   readonly addresses: AddressLimits;
   /** Addresses past their rate, not read until their pause ends (throttle). */
   private readonly throttled = new Set<string>();
+  /** Holds each client's writes of an event-loop turn, to send them in one system call (writer.ts). */
+  readonly turns = new TurnCork();
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -168,7 +173,7 @@ export class Gateway {
     input?: InputSource,
     principal: Principal | null | undefined = OPEN_PRINCIPAL,
   ): Connection {
-    const conn = new Connection(this.nextId++, socket, this, remote, principal);
+    const conn = new Connection(this.nextId++, socket, this, remote, principal, input);
     if (this.closing) {
       socket.close(CLOSE_CODES.goingAway, 'server shutting down');
       return conn;

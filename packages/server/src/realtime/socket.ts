@@ -5,7 +5,8 @@ export interface WireSocket {
   readonly readyState: number;
   /** Bytes accepted by send() but not yet handed to the kernel. */
   readonly bufferedAmount: number;
-  send(data: string | Uint8Array, callback?: (err?: Error) => void): void;
+  /** `binary: false` sends UTF-8 bytes as a text frame. */
+  send(data: string | Uint8Array, options: { binary: boolean }, callback?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   /** Destroys the connection at once, without a close handshake (for dead peers). */
   terminate(): void;
