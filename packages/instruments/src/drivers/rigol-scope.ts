@@ -1,20 +1,17 @@
-// Rigol oscilloscopes: the DS1000Z (DS1054Z, DS1104Z), MSO2000A (MSO2072A) and DS1000D (DS1102D) families share
-// one command table; a dialect row says where each family spells a command differently (their programming
-// guides). Waveforms carry real samples in volts, scaled from the preamble as the DS1000Z guide prescribes.
+// Rigol oscilloscopes: the DS1000Z (DS1054Z, DS1104Z), MSO2000A (MSO2072A) and DS1000D (DS1102D) families. The
+// command table is the one every scope shares (scope.ts); a dialect row says where each family spells a command
+// differently (their programming guides). Waveforms carry real samples in volts, scaled from the preamble as the
+// DS1000Z guide prescribes.
 
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError } from '../errors.js';
 import type { ScopeMeasurements, Waveform } from '../types.js';
+import { type ScopeOps, type Slope, scopeDriver, type TriggerStatus } from './scope.js';
 import {
-  type CommandTable,
-  channelOf,
   type DriverDefinition,
   fill,
-  flag,
   type Io,
   now,
-  oneOf,
-  type Param,
   parseMeasurement,
   parseNumber,
   queryNumber,
@@ -31,7 +28,7 @@ interface ScopeDialect {
   /** Volts per division at the probe tip, over every probe ratio, and the probe ratios. */
   voltScale: [number, number];
   probeRatio: [number, number];
-  slopes: readonly string[];
+  slopes: readonly Slope[];
   /** Trigger sources besides the analog channels, by their common name → this family's keyword. */
   extraSources: Record<string, string>;
   /** Trigger coupling by common name → keyword, and where the coupling is set. */
@@ -82,20 +79,6 @@ const DS1000D: ScopeDialect = {
   items: { ...DS1000Z.items, vavg: 'VAV' },
 };
 
-const range = ([min, max]: [number, number], unit: string, fallback?: number): Param => ({
-  type: 'number',
-  min,
-  max,
-  unit,
-  ...(fallback === undefined ? {} : { optional: true, default: fallback }),
-});
-const anyNumber = (unit: string, fallback: number): Param => ({
-  type: 'number',
-  unit,
-  optional: true,
-  default: fallback,
-});
-
 /** `:WAV:PRE?`: format,type,points,count,xincrement,xorigin,xreference,yincrement,yorigin,yreference. */
 function parsePreamble(reply: string) {
   const fields = reply.split(',');
@@ -104,123 +87,77 @@ function parsePreamble(reply: string) {
   return { xinc: field(4), xorigin: field(5), yinc: field(7), yorigin: field(8), yref: field(9) };
 }
 
-function scopeCommands(info: ModelInfo, d: ScopeDialect): CommandTable {
-  const channels = Array.from({ length: info.channels }, (_, i) => `CHAN${i + 1}`);
-  const sourceKeyword: Record<string, string> = {
-    ...Object.fromEntries(channels.map((c) => [c, c])),
-    ...d.extraSources,
-  };
-  const channel = channelOf(info.channels);
+/** How a Rigol family does each operation of the shared scope table. */
+function rigolOps(d: ScopeDialect): ScopeOps {
   const measure = async (io: Io, item: string, source: string) => {
     const query = fill(d.measure, { item, source });
     return parseMeasurement(await io.query(query), query);
   };
-
   return {
-    set_timebase: {
-      description: 'Set the horizontal scale (s/div) and offset (s)',
-      control: true,
-      params: { scale: range(d.timeScale, 's/div'), offset: anyNumber('s', 0) },
-      run: send(`${d.timebase}:SCAL {scale}`, `${d.timebase}:OFFS {offset}`),
+    timeScale: d.timeScale,
+    voltScale: d.voltScale,
+    probeRatio: d.probeRatio,
+    slopes: d.slopes,
+    extraTriggerSources: Object.keys(d.extraSources),
+    triggerCouplings: Object.keys(d.couplings),
+    setTimebase: async (io, scale, offset) => {
+      await send(`${d.timebase}:SCAL {scale}`, `${d.timebase}:OFFS {offset}`)(io, { scale, offset });
     },
-    set_channel: {
-      description: 'Configure an analog channel: display, scale (V/div), offset (V), coupling, probe ratio',
-      control: true,
-      params: {
-        channel: channelOf(info.channels, true),
-        enabled: flag(true),
-        scale: range(d.voltScale, 'V/div', 1),
-        offset: anyNumber('V', 0),
-        coupling: oneOf(['DC', 'AC', 'GND'], 'DC'),
-        probe: { ...range(d.probeRatio, 'x'), optional: true },
-      },
-      run: async (io, p) => {
-        // The probe ratio goes first: the instrument rescales V/div when it changes.
-        if (p.probe !== undefined) await io.write(fill(':CHAN{channel}:PROB {probe}', p));
-        await send(
-          ':CHAN{channel}:DISP {enabled}',
-          ':CHAN{channel}:SCAL {scale}',
-          ':CHAN{channel}:OFFS {offset}',
-          ':CHAN{channel}:COUP {coupling}',
-        )(io, p);
-      },
+    setChannel: async (io, setup) => {
+      const p = { ...setup };
+      // The probe ratio goes first: the instrument rescales V/div when it changes.
+      if (p.probe !== undefined) await io.write(fill(':CHAN{channel}:PROB {probe}', p));
+      await send(
+        ':CHAN{channel}:DISP {enabled}',
+        ':CHAN{channel}:SCAL {scale}',
+        ':CHAN{channel}:OFFS {offset}',
+        ':CHAN{channel}:COUP {coupling}',
+      )(io, p);
     },
-    set_trigger: {
-      description: 'Set up the trigger: source, mode, level (V), slope, coupling',
-      control: true,
-      params: {
-        source: oneOf(Object.keys(sourceKeyword), 'CHAN1'),
-        // Edge only: the other trigger modes each need parameters of their own.
-        mode: oneOf(['EDGE'], 'EDGE'),
-        level: anyNumber('V', 0),
-        slope: oneOf(d.slopes, 'POS'),
-        coupling: { ...oneOf(Object.keys(d.couplings)), optional: true },
-      },
-      run: async (io, p) => {
-        const source = sourceKeyword[String(p.source)] ?? '';
-        await send(
-          ':TRIG:MODE EDGE',
-          ':TRIG:EDGE:SOUR {source}',
-          ':TRIG:EDGE:LEV {level}',
-          ':TRIG:EDGE:SLOP {slope}',
-        )(io, { ...p, source });
-        if (p.coupling !== undefined) {
-          await io.write(fill(d.triggerCoupling, { coupling: d.couplings[String(p.coupling)] ?? '' }));
-        }
-      },
+    setTrigger: async (io, t) => {
+      const source = d.extraSources[t.source] ?? t.source;
+      await send(
+        ':TRIG:MODE EDGE',
+        ':TRIG:EDGE:SOUR {source}',
+        ':TRIG:EDGE:LEV {level}',
+        ':TRIG:EDGE:SLOP {slope}',
+      )(io, { source, level: t.level, slope: t.slope });
+      if (t.coupling !== undefined) {
+        await io.write(fill(d.triggerCoupling, { coupling: d.couplings[t.coupling] ?? '' }));
+      }
     },
-    trigger_single: { description: 'Acquire once', control: true, run: send(':SING') },
-    trigger_run: { description: 'Run continuously', control: true, run: send(':RUN') },
-    trigger_stop: { description: 'Stop acquiring', control: true, run: send(':STOP') },
-    autoscale: {
-      description: 'Let the scope set itself up for the signals present',
-      control: true,
-      run: send(d.autoscale),
+    single: (io) => io.write(':SING'),
+    run: (io) => io.write(':RUN'),
+    stop: (io) => io.write(':STOP'),
+    autoscale: (io) => io.write(d.autoscale),
+    force: (io) => io.write(d.forceTrigger),
+    // Rigol answers in these words already (the DS1000D spells TD as T'D).
+    triggerStatus: async (io) =>
+      (await io.query(':TRIG:STAT?')).trim().toUpperCase().replace("T'D", 'TD') as TriggerStatus,
+    measure: async (io, channel) => {
+      const source = `CHAN${channel}`;
+      const result: Partial<ScopeMeasurements> = {};
+      for (const [name, item] of Object.entries(d.items)) result[name] = await measure(io, item, source);
+      return result as ScopeMeasurements;
     },
-    force_trigger: {
-      description: 'Trigger now, whatever the trigger condition',
-      control: true,
-      run: send(d.forceTrigger),
-    },
-    get_trigger_status: {
-      description: 'Trigger state: TD (triggered), WAIT, RUN, AUTO or STOP',
-      control: false,
-      run: async (io) => (await io.query(':TRIG:STAT?')).trim().toUpperCase().replace("T'D", 'TD'),
-    },
-    get_measurements: {
-      description:
-        'Vpp, Vmax, Vmin, Vavg, Vrms (V), frequency (Hz) and period (s) of a channel; null if not measurable',
-      control: false,
-      params: { channel },
-      run: async (io, p): Promise<ScopeMeasurements> => {
-        const source = `CHAN${p.channel}`;
-        const result: Partial<ScopeMeasurements> = {};
-        for (const [name, item] of Object.entries(d.items)) result[name] = await measure(io, item, source);
-        return result as ScopeMeasurements;
-      },
-    },
-    get_waveform: {
-      description: 'The displayed waveform of a channel, in volts',
-      control: false,
-      params: { channel },
-      run: async (io, p): Promise<Waveform> => {
-        await send(':WAV:SOUR CHAN{channel}', ':WAV:MODE NORM', ':WAV:FORM BYTE')(io, p);
-        const pre = parsePreamble(await io.query(':WAV:PRE?'));
-        const data = await io.queryBlock(':WAV:DATA?');
-        const samples = Array.from(data, (byte) => (byte - pre.yorigin - pre.yref) * pre.yinc);
-        return {
-          timestamp: now(),
-          channel: Number(p.channel),
-          sample_rate: pre.xinc > 0 ? 1 / pre.xinc : 0,
-          time_scale: await queryNumber(io, `${d.timebase}:SCAL?`),
-          voltage_scale: await queryNumber(io, fill(':CHAN{channel}:SCAL?', p)),
-          voltage_offset: await queryNumber(io, fill(':CHAN{channel}:OFFS?', p)),
-          num_samples: samples.length,
-          x_increment: pre.xinc,
-          x_origin: pre.xorigin,
-          samples,
-        };
-      },
+    waveform: async (io, channel): Promise<Waveform> => {
+      const p = { channel };
+      await send(':WAV:SOUR CHAN{channel}', ':WAV:MODE NORM', ':WAV:FORM BYTE')(io, p);
+      const pre = parsePreamble(await io.query(':WAV:PRE?'));
+      const data = await io.queryBlock(':WAV:DATA?');
+      const samples = Array.from(data, (byte) => (byte - pre.yorigin - pre.yref) * pre.yinc);
+      return {
+        timestamp: now(),
+        channel,
+        sample_rate: pre.xinc > 0 ? 1 / pre.xinc : 0,
+        time_scale: await queryNumber(io, `${d.timebase}:SCAL?`),
+        voltage_scale: await queryNumber(io, fill(':CHAN{channel}:SCAL?', p)),
+        voltage_offset: await queryNumber(io, fill(':CHAN{channel}:OFFS?', p)),
+        num_samples: samples.length,
+        x_increment: pre.xinc,
+        x_origin: pre.xorigin,
+        samples,
+      };
     },
   };
 }
@@ -239,14 +176,7 @@ function rigolScope(
     ratings: [],
     capabilities,
   };
-  return {
-    info,
-    protocol: 'scpi',
-    readingKinds: ['measurements', 'waveform'],
-    commands: scopeCommands(info, dialect),
-    // A scope drives nothing, so there is nothing to turn off.
-    safeState: async () => {},
-  };
+  return scopeDriver(info, rigolOps(dialect));
 }
 
 export const rigolDS1054Z = rigolScope('DS1054Z', DS1000Z, 4, {

@@ -1,6 +1,6 @@
-// The oscilloscope command set of the scope drivers beyond Rigol's (rigol-scope.ts keeps its own dialect table):
-// the same command names and parameters, so the server and the web app drive any scope alike, with each family
-// saying in a ScopeOps how it does each operation.
+// The oscilloscope command set every scope driver shares (Rigol, Siglent, Keysight): the same command names and
+// parameters, so the server and the web app drive any scope alike, with each family saying in a ScopeOps how it
+// does each operation.
 
 import type { ModelInfo } from '../driver.js';
 import type { ScopeMeasurements, Waveform } from '../types.js';
@@ -27,6 +27,17 @@ export interface ChannelSetup {
   probe?: number;
 }
 
+export interface TriggerSetup {
+  /** CHAN1…CHANn, or one of the family's extraTriggerSources. */
+  source: string;
+  /** The channel of a CHANn source; NaN for an extra source, which only families that declare one see. */
+  channel: number;
+  level: number;
+  slope: Slope;
+  /** One of the family's triggerCouplings, when the caller chose one. */
+  coupling?: string;
+}
+
 /** How one scope family does each operation. */
 export interface ScopeOps {
   /** s/div, V/div (at the probe tip) and probe ratios the family takes. */
@@ -36,9 +47,13 @@ export interface ScopeOps {
   slopes: readonly Slope[];
   /** Input couplings the family has. Default DC, AC and GND. */
   couplings?: readonly ChannelSetup['coupling'][];
+  /** Trigger sources besides the analog channels (EXT, ACLINE), if the family takes any. */
+  extraTriggerSources?: readonly string[];
+  /** Trigger couplings set_trigger may choose among; without them it has no coupling parameter. */
+  triggerCouplings?: readonly string[];
   setTimebase(io: Io, scale: number, offset: number): Promise<void>;
   setChannel(io: Io, setup: ChannelSetup): Promise<void>;
-  setTrigger(io: Io, trigger: { channel: number; level: number; slope: Slope }): Promise<void>;
+  setTrigger(io: Io, trigger: TriggerSetup): Promise<void>;
   single(io: Io): Promise<void>;
   run(io: Io): Promise<void>;
   stop(io: Io): Promise<void>;
@@ -66,7 +81,10 @@ const anyNumber = (unit: string, fallback: number): Param => ({
 const channelNumber = (source: unknown) => Number(String(source).replace(/^CHAN/, ''));
 
 export function scopeCommands(info: ModelInfo, ops: ScopeOps): CommandTable {
-  const sources = Array.from({ length: info.channels }, (_, i) => `CHAN${i + 1}`);
+  const sources = [
+    ...Array.from({ length: info.channels }, (_, i) => `CHAN${i + 1}`),
+    ...(ops.extraTriggerSources ?? []),
+  ];
   const channel = channelOf(info.channels);
   const action = (description: string, run: (io: Io) => Promise<void>) => ({
     description,
@@ -102,19 +120,23 @@ export function scopeCommands(info: ModelInfo, ops: ScopeOps): CommandTable {
         }),
     },
     set_trigger: {
-      description: 'Set up the edge trigger: source, level (V), slope',
+      description: `Set up the edge trigger: source, level (V), slope${ops.triggerCouplings ? ', coupling' : ''}`,
       control: true,
       params: {
         source: oneOf(sources, 'CHAN1'),
+        // Edge only: the other trigger modes each need parameters of their own.
         mode: oneOf(['EDGE'], 'EDGE'),
         level: anyNumber('V', 0),
         slope: oneOf(ops.slopes, 'POS'),
+        ...(ops.triggerCouplings ? { coupling: { ...oneOf(ops.triggerCouplings), optional: true } } : {}),
       },
       run: (io, p) =>
         ops.setTrigger(io, {
+          source: String(p.source),
           channel: channelNumber(p.source),
           level: Number(p.level),
           slope: p.slope as Slope,
+          ...(p.coupling === undefined ? {} : { coupling: String(p.coupling) }),
         }),
     },
     trigger_single: action('Acquire once', ops.single),

@@ -13,6 +13,7 @@ import type { ChannelSettings, OscilloscopeSim, Slope, WaveformRecord } from '..
 import type { CommandContext, CommandSpec } from '../scpi/engine.js';
 import { ScpiError } from '../scpi/errors.js';
 import { keysight, sci } from './format.js';
+import { channelDisplay, runControls, sourceSetting } from './scope-commands.js';
 
 const FORMATS = { BYTE: 0, WORD: 1, ASCii: 4 } as const;
 type Format = keyof typeof FORMATS;
@@ -126,25 +127,13 @@ export function infiniiVisionCommands(scope: OscilloscopeSim): CommandSpec[] {
       },
       query: (ctx) => keysight(channel(ctx).probe),
     },
-    {
-      pattern: ':CHANnel<n>:DISPlay',
-      set: (ctx) => {
-        channel(ctx).display = ctx.params.atMost(1).bool(0);
-      },
-      query: (ctx) => (channel(ctx).display ? '1' : '0'),
-    },
+    channelDisplay(channel),
     {
       pattern: ':TRIGger:MODE',
       set: (ctx) => void ctx.params.atMost(1).keyword(0, ['EDGE']),
       query: () => 'EDGE',
     },
-    {
-      pattern: ':TRIGger[:EDGE]:SOURce',
-      set: (ctx) => {
-        scope.trigger.source = onlySource(ctx);
-      },
-      query: () => `CHAN${scope.trigger.source}`,
-    },
+    sourceSetting(':TRIGger[:EDGE]:SOURce', scope.trigger, 'source', onlySource),
     {
       pattern: ':TRIGger[:EDGE]:LEVel',
       set: (ctx) => {
@@ -168,10 +157,7 @@ export function infiniiVisionCommands(scope: OscilloscopeSim): CommandSpec[] {
       query: () => (scope.trigger.sweep === 'AUTO' ? 'AUTO' : 'NORM'),
     },
     { pattern: ':TRIGger:FORCe', set: () => scope.forceTrigger() },
-    { pattern: ':RUN', set: () => scope.run() },
-    { pattern: ':STOP', set: () => scope.stop() },
-    { pattern: ':SINGle', set: () => scope.single() },
-    { pattern: ':AUToscale', set: () => scope.autoscale() },
+    ...runControls(scope),
     {
       // One acquisition of the listed channels (all shown ones without a list), then stopped.
       pattern: ':DIGitize',
@@ -191,13 +177,7 @@ export function infiniiVisionCommands(scope: OscilloscopeSim): CommandSpec[] {
         return fired ? '+1' : '+0';
       },
     },
-    {
-      pattern: ':WAVeform:SOURce',
-      set: (ctx) => {
-        state.waveSource = onlySource(ctx);
-      },
-      query: () => `CHAN${state.waveSource}`,
-    },
+    sourceSetting(':WAVeform:SOURce', state, 'waveSource', onlySource),
     {
       pattern: ':WAVeform:FORMat',
       set: (ctx) => {
@@ -233,13 +213,7 @@ export function infiniiVisionCommands(scope: OscilloscopeSim): CommandSpec[] {
         return block8(encode(scope.waveform(state.waveSource, 'NORM'), state.format));
       },
     },
-    {
-      pattern: ':MEASure:SOURce',
-      set: (ctx) => {
-        state.measureSource = onlySource(ctx);
-      },
-      query: () => `CHAN${state.measureSource}`,
-    },
+    sourceSetting(':MEASure:SOURce', state, 'measureSource', onlySource),
     ...MEASUREMENTS.map(
       ({ pattern, pick }): CommandSpec => ({
         pattern: `:MEASure:${pattern}`,

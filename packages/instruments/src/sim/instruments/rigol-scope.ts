@@ -24,6 +24,7 @@ import { definiteBlock } from '../scpi/block.js';
 import type { CommandContext, CommandSpec, Response } from '../scpi/engine.js';
 import { ScpiError } from '../scpi/errors.js';
 import { INVALID, sci } from './format.js';
+import { channelDisplay, runControls, sourceSetting } from './scope-commands.js';
 
 export interface ScopeDialect {
   /** DS1000Z/MSO2000A write :TIMebase[:MAIN]:SCALe; the DS1000D has no MAIN node but an optional DELayed one. */
@@ -182,13 +183,7 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
       },
       query: (ctx) => num(settingsOf(ctx).probe),
     },
-    {
-      pattern: ':CHANnel<n>:DISPlay',
-      set: (ctx) => {
-        settingsOf(ctx).display = ctx.params.atMost(1).bool(0);
-      },
-      query: (ctx) => (settingsOf(ctx).display ? '1' : '0'),
-    },
+    channelDisplay(settingsOf),
     {
       pattern: ':TRIGger:MODE',
       // Only edge triggering is simulated; the other modes are accepted and trigger like an edge.
@@ -197,13 +192,7 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
       },
       query: () => state.triggerMode.replace(/[a-z]/g, ''),
     },
-    {
-      pattern: ':TRIGger:EDGe:SOURce',
-      set: (ctx) => {
-        scope.trigger.source = onlySource(ctx);
-      },
-      query: () => `CHAN${scope.trigger.source}`,
-    },
+    sourceSetting(':TRIGger:EDGe:SOURce', scope.trigger, 'source', onlySource),
     {
       pattern: ':TRIGger:EDGe:LEVel',
       set: (ctx) => {
@@ -226,18 +215,9 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
       query: () => scope.trigger.sweep,
     },
     { pattern: ':TRIGger:STATus', query: () => scope.triggerStatus() },
-    { pattern: ':RUN', set: () => scope.run() },
-    { pattern: ':STOP', set: () => scope.stop() },
-    { pattern: ':SINGle', set: () => scope.single() },
-    { pattern: ':AUToscale', set: () => scope.autoscale() },
+    ...runControls(scope),
     { pattern: ':TFORce', set: () => scope.forceTrigger() },
-    {
-      pattern: ':WAVeform:SOURce',
-      set: (ctx) => {
-        state.waveSource = onlySource(ctx);
-      },
-      query: () => `CHAN${state.waveSource}`,
-    },
+    sourceSetting(':WAVeform:SOURce', state, 'waveSource', onlySource),
     {
       pattern: ':WAVeform:MODE',
       set: (ctx) => {
@@ -276,13 +256,7 @@ export function rigolScopeCommands(scope: OscilloscopeSim, dialect: ScopeDialect
       // The DS1000D names the source in the query; the others use :WAVeform:SOURce (accepted by all here).
       query: (ctx) => waveData(ctx.params.has(0) ? sourceArg(ctx, 0) : state.waveSource),
     },
-    {
-      pattern: ':MEASure:SOURce',
-      set: (ctx) => {
-        state.measureSource = onlySource(ctx);
-      },
-      query: () => `CHAN${state.measureSource}`,
-    },
+    sourceSetting(':MEASure:SOURce', state, 'measureSource', onlySource),
     ...MEASUREMENTS.map(
       ({ pattern, pick }): CommandSpec => ({
         pattern: `:MEASure:${pattern}`,

@@ -18,6 +18,7 @@ import { definiteBlock } from '../scpi/block.js';
 import type { CommandContext, CommandSpec } from '../scpi/engine.js';
 import { ScpiError } from '../scpi/errors.js';
 import { sci } from './format.js';
+import { sourceSetting } from './scope-commands.js';
 
 /** Siglent prints three significant digits: 1.00E+00. */
 const num = (value: number) => sci(value, 2).toUpperCase();
@@ -360,13 +361,7 @@ export function sds2000xPlusCommands(scope: OscilloscopeSim): CommandSpec[] {
       set: (ctx) => void ctx.params.atMost(1).keyword(0, ['EDGE']),
       query: () => 'EDGE',
     },
-    {
-      pattern: ':TRIGger:EDGE:SOURce',
-      set: (ctx) => {
-        scope.trigger.source = source(ctx);
-      },
-      query: () => `C${scope.trigger.source}`,
-    },
+    sourceSetting(':TRIGger:EDGE:SOURce', scope.trigger, 'source', source, 'C'),
     {
       pattern: ':TRIGger:EDGE:LEVel',
       set: (ctx) => {
@@ -385,24 +380,12 @@ export function sds2000xPlusCommands(scope: OscilloscopeSim): CommandSpec[] {
       query: () => ({ POS: 'RISing', NEG: 'FALLing', RFAL: 'ALTernate' })[scope.trigger.slope],
     },
     { pattern: ':AUToset', set: () => scope.autoscale() },
-    {
-      pattern: ':MEASure:SIMPle:SOURce',
-      set: (ctx) => {
-        state.measureSource = source(ctx);
-      },
-      query: () => `C${state.measureSource}`,
-    },
+    sourceSetting(':MEASure:SIMPle:SOURce', state, 'measureSource', source, 'C'),
     {
       pattern: ':MEASure:SIMPle:VALue',
       query: (ctx) => measured(scope, state.measureSource, ctx.params.atMost(1).text(0).toUpperCase()),
     },
-    {
-      pattern: ':WAVeform:SOURce',
-      set: (ctx) => {
-        state.waveSource = source(ctx);
-      },
-      query: () => `C${state.waveSource}`,
-    },
+    sourceSetting(':WAVeform:SOURce', state, 'waveSource', source, 'C'),
     // First point, number of points (0: all), data width: accepted; the whole screen record goes out as bytes.
     { pattern: ':WAVeform:STARt', set: () => {}, query: () => '0' },
     { pattern: ':WAVeform:POINt', set: () => {}, query: () => '0' },
