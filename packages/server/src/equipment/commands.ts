@@ -108,24 +108,27 @@ export class CommandPath {
       for (const limits of this.safety.limits(target.id, driver.info)) {
         const { channel } = limits;
         const present = await readSetpoints(driver, channel);
-        const lower = async (field: Adjustment['field'], to: number) => {
-          const setter = setterOf(driver, field) as CommandInfo;
+        const lower = async (setter: CommandInfo, field: Adjustment['field'], to: number) => {
           const param = setter.sets?.param ?? field;
-          const from = present[field] as number;
+          const from = present[param] as number;
           await driver.execute(
             setter.name,
             'channel' in setter.params ? { [param]: to, channel } : { [param]: to },
           );
-          present[field] = to;
+          present[param] = to;
           adjusted.push({ channel, field, from, to });
         };
+        // Every setter of a limited quantity: an SMU has two per quantity (its source level and its compliance),
+        // each read back under its parameter's name.
         for (const [field, max] of [
           ['voltage', limits.max_voltage],
           ['current', limits.max_current],
           ['power', limits.max_power],
         ] as const) {
-          const value = present[field];
-          if (value !== undefined && value > max && setterOf(driver, field)) await lower(field, max);
+          for (const setter of driver.commands.filter((c) => c.sets?.quantity === field)) {
+            const value = present[setter.sets?.param ?? field];
+            if (value !== undefined && value > max) await lower(setter, field, max);
+          }
         }
         // A supply's power is its two setpoints together: lower the current limit to fit.
         const { voltage, current } = present;
@@ -135,7 +138,7 @@ export class CommandPath {
           current &&
           voltage * current > limits.max_power
         ) {
-          await lower('current', limits.max_power / voltage);
+          await lower(setterOf(driver, 'current') as CommandInfo, 'current', limits.max_power / voltage);
         }
       }
       return adjusted;
@@ -190,7 +193,8 @@ export class CommandPath {
     const sets = command.sets;
     const value = sets ? params[sets.param] : undefined;
     if (!sets || typeof value !== 'number') return;
-    const now = present[sets.quantity];
+    // Present setpoints are keyed by parameter: a supply's `voltage`, an SMU's `voltage_compliance` too.
+    const now = present[sets.param];
     if (this.safety.emergencyStop.active && now !== undefined && delivers(sets.quantity, now, value)) {
       this.safety.refuseIncrease(sets.param, now, value);
     }
