@@ -110,12 +110,13 @@ export class CommandPath {
         const present = await readSetpoints(driver, channel);
         const lower = async (setter: CommandInfo, field: Adjustment['field'], to: number) => {
           const param = setter.sets?.param ?? field;
-          const from = present[param] as number;
+          const key = setpointKey(present, param, field);
+          const from = present[key] as number;
           await driver.execute(
             setter.name,
             'channel' in setter.params ? { [param]: to, channel } : { [param]: to },
           );
-          present[param] = to;
+          present[key] = to;
           adjusted.push({ channel, field, from, to });
         };
         // Every setter of a limited quantity: an SMU has two per quantity (its source level and its compliance),
@@ -126,7 +127,7 @@ export class CommandPath {
           ['power', limits.max_power],
         ] as const) {
           for (const setter of driver.commands.filter((c) => c.sets?.quantity === field)) {
-            const value = present[setter.sets?.param ?? field];
+            const value = present[setpointKey(present, setter.sets?.param ?? field, field)];
             if (value !== undefined && value > max) await lower(setter, field, max);
           }
         }
@@ -193,8 +194,7 @@ export class CommandPath {
     const sets = command.sets;
     const value = sets ? params[sets.param] : undefined;
     if (!sets || typeof value !== 'number') return;
-    // Present setpoints are keyed by parameter: a supply's `voltage`, an SMU's `voltage_compliance` too.
-    const now = present[sets.param];
+    const now = present[setpointKey(present, sets.param, sets.quantity)];
     if (this.safety.emergencyStop.active && now !== undefined && delivers(sets.quantity, now, value)) {
       this.safety.refuseIncrease(sets.param, now, value);
     }
@@ -313,6 +313,14 @@ function channelOf(params: Record<string, unknown>): number {
   return typeof params.channel === 'number' ? params.channel : 1;
 }
 
+/**
+ * Where a setter's present value is in the setpoints read back: under its parameter's name when the driver reports
+ * it so (an SMU's `current_compliance` beside its source level `current`), otherwise under its quantity.
+ */
+function setpointKey(present: Setpoints, param: string, quantity: string): string {
+  return param in present ? param : quantity;
+}
+
 /** The command that sets `quantity`, as the driver declares it. */
 function setterOf(driver: Driver, quantity: SetpointQuantity): CommandInfo | undefined {
   return driver.commands.find((c) => c.sets?.quantity === quantity);
@@ -327,8 +335,10 @@ function rampRate(limits: EffectiveLimits | undefined, field: string): number | 
 
 /** A supply's voltage and current setpoints; a load's setpoint of its active mode. */
 async function readSetpoints(driver: Driver, channel: number): Promise<Setpoints> {
-  if (driver.commands.some((c) => c.name === 'get_setpoints')) {
-    return (await driver.execute('get_setpoints', { channel })) as Setpoints;
+  const getSetpoints = driver.commands.find((c) => c.name === 'get_setpoints');
+  if (getSetpoints) {
+    const params = 'channel' in getSetpoints.params ? { channel } : {};
+    return (await driver.execute('get_setpoints', params)) as Setpoints;
   }
   if (driver.info.type === 'electronic_load' && driver.readings) {
     const r = (await driver.readings()) as { mode?: string; setpoint?: number };

@@ -46,11 +46,12 @@ export interface ConnectRequest {
   simKey?: string;
 }
 
-const ID_PREFIX: Record<string, string> = {
+const ID_PREFIX: Record<EquipmentInfo['type'], string> = {
   power_supply: 'ps_',
   electronic_load: 'load_',
   oscilloscope: 'scope_',
   multimeter: 'dmm_',
+  smu: 'smu_',
   generic: 'inst_',
 };
 
