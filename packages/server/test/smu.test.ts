@@ -196,4 +196,41 @@ describe('a Keithley 2400 on the server', () => {
       await client.close();
     }
   });
+
+  it('applies a profile written for SMUs, compliance before level, within the limits', async () => {
+    const made = await api('/api/profiles/create', {
+      body: {
+        name: 'SMU - 2 V, 5 mA',
+        equipment_type: 'smu',
+        settings: { output_enabled: false, voltage: 2, current_compliance: 0.005, source_function: 'volt' },
+      },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const res = await api(`/api/profiles/${encodeURIComponent('SMU - 2 V, 5 mA')}/apply/${id}`, {
+      method: 'POST',
+      body: {},
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.applied.map((s: Json) => s.action)).toEqual([
+      'set_output',
+      'set_source_function',
+      'set_current_compliance',
+      'set_voltage',
+    ]);
+    expect(sim.instrument).toMatchObject({
+      sourceFunction: 'VOLT',
+      voltageLevel: 2,
+      currentCompliance: 0.005,
+    });
+
+    await setLimits({ max_current: 0.004 });
+    const refused = await api(`/api/profiles/${encodeURIComponent('SMU - 2 V, 5 mA')}/apply/${id}`, {
+      method: 'POST',
+      body: {},
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.field).toMatch(/current_compliance/);
+    expect(sim.instrument.currentCompliance).toBeLessThanOrEqual(0.004);
+    await setLimits({ max_current: 1.05 });
+  });
 });
