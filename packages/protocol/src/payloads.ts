@@ -1,5 +1,5 @@
 // The payloads the server publishes, defined once: the `data` of every event (one schema per event type), of every
-// `stream_data` (one per reading kind: readings of a power supply, an electronic load or a multimeter, scope
+// `stream_data` (one per reading kind: readings of a power supply, an electronic load, a multimeter or an SMU, scope
 // measurements, waveforms) and of acquisition blocks. TypeBox schemas with their TypeScript types:
 // - the server's bus takes exactly these types (`bus.publishEvent('equipment_state', payload)`,
 //   `bus.publishReading(key, reading)`), so a publisher that drifts from them does not compile;

@@ -12,6 +12,7 @@ import {
   confirm,
   type DriverDefinition,
   flag,
+  type Io,
   now,
   oneOf,
   type Param,
@@ -61,7 +62,7 @@ export function keithley2400Series(m: SmuModel): DriverDefinition {
     ratings: ratings(m.rating),
     capabilities: { source_functions: SOURCE_FUNCTIONS },
   };
-  const setpoints = async (io: Parameters<DriverDefinition['safeState']>[0]) => ({
+  const setpoints = async (io: Io) => ({
     voltage: await queryNumber(io, ':SOUR:VOLT:LEV?'),
     current: await queryNumber(io, ':SOUR:CURR:LEV?'),
     voltage_compliance: await queryNumber(io, ':SENS:VOLT:PROT?'),
