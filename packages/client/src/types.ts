@@ -34,6 +34,7 @@ export type {
   SafetyStatus,
   ScopeMeasurements,
   ServerInfo,
+  SmuReadings,
   Waveform,
 } from '@lablink/protocol/rest';
 

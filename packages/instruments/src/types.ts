@@ -1,7 +1,13 @@
 // The contracts shared by transports, sessions, drivers and their users (the server, the CLI).
 // Field names of readings follow the original LabLink so its clients keep working (reference §2.2).
 
-export type EquipmentType = 'oscilloscope' | 'power_supply' | 'electronic_load' | 'multimeter' | 'generic';
+export type EquipmentType =
+  | 'oscilloscope'
+  | 'power_supply'
+  | 'electronic_load'
+  | 'multimeter'
+  | 'smu'
+  | 'generic';
 
 export type ConnectionType = 'ethernet' | 'serial' | 'usb' | 'gpib';
 
@@ -105,6 +111,27 @@ export interface ElectronicLoadReadings {
   load_enabled: boolean;
 }
 
+/** What a source-measure unit sources: a voltage or a current. */
+export type SourceFunction = 'VOLT' | 'CURR';
+
+export interface SmuReadings {
+  equipment_id?: string;
+  timestamp: string;
+  source_function: SourceFunction;
+  voltage_set: number;
+  current_set: number;
+  voltage_compliance: number;
+  current_compliance: number;
+  /** Measured at the terminals; 0 while the output is off. */
+  voltage: number;
+  current: number;
+  /** V/I when the instrument computes it; null otherwise. */
+  resistance: number | null;
+  output_enabled: boolean;
+  /** The output is held at its compliance, not at its source level. */
+  in_compliance: boolean;
+}
+
 export interface MultimeterReadings {
   equipment_id?: string;
   timestamp: string;
@@ -142,4 +169,4 @@ export interface ScopeMeasurements {
   [extra: string]: number | null;
 }
 
-export type Readings = PowerSupplyReadings | ElectronicLoadReadings | MultimeterReadings;
+export type Readings = PowerSupplyReadings | ElectronicLoadReadings | MultimeterReadings | SmuReadings;

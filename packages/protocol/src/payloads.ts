@@ -1,5 +1,5 @@
 // The payloads the server publishes, defined once: the `data` of every event (one schema per event type), of every
-// `stream_data` (one per reading kind: readings of a power supply, an electronic load or a multimeter, scope
+// `stream_data` (one per reading kind: readings of a power supply, an electronic load, a multimeter or an SMU, scope
 // measurements, waveforms) and of acquisition blocks. TypeBox schemas with their TypeScript types:
 // - the server's bus takes exactly these types (`bus.publishEvent('equipment_state', payload)`,
 //   `bus.publishReading(key, reading)`), so a publisher that drifts from them does not compile;
@@ -28,6 +28,7 @@ export const EQUIPMENT_TYPES = [
   'power_supply',
   'electronic_load',
   'multimeter',
+  'smu',
   'generic',
 ] as const;
 export type EquipmentType = (typeof EQUIPMENT_TYPES)[number];
@@ -166,8 +167,32 @@ export const MultimeterReadings = exact({
 });
 export type MultimeterReadings = Static<typeof MultimeterReadings>;
 
-/** The `readings` kind: what a power supply, an electronic load or a multimeter reports. */
-export const Readings = Type.Union([PowerSupplyReadings, ElectronicLoadReadings, MultimeterReadings]);
+/** A source-measure unit: what it sources, its levels and compliances, measured V, A, Ω, output and compliance state. */
+export const SmuReadings = exact({
+  equipment_id: Type.String(),
+  timestamp: Timestamp,
+  source_function: literals(['VOLT', 'CURR'] as const),
+  voltage_set: Type.Number(),
+  current_set: Type.Number(),
+  voltage_compliance: Type.Number(),
+  current_compliance: Type.Number(),
+  voltage: Type.Number(),
+  current: Type.Number(),
+  /** null when the instrument does not compute it. */
+  resistance: NullableNumber,
+  output_enabled: Type.Boolean(),
+  /** The output is held at its compliance rather than its source level. */
+  in_compliance: Type.Boolean(),
+});
+export type SmuReadings = Static<typeof SmuReadings>;
+
+/** The `readings` kind: what a power supply, an electronic load, a multimeter or a source-measure unit reports. */
+export const Readings = Type.Union([
+  PowerSupplyReadings,
+  ElectronicLoadReadings,
+  MultimeterReadings,
+  SmuReadings,
+]);
 export type Readings = Static<typeof Readings>;
 
 /** Scope measurements in SI units; null where the instrument could not measure. Some models add more, all numbers. */

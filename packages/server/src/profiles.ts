@@ -363,6 +363,17 @@ export function planSettings(
     }
     // The mode first: a setpoint is then written to the mode it belongs to.
     middle.sort(by(setpoints));
+  } else if (type === 'smu') {
+    // The function first, then the compliance before the level it clamps, the output last.
+    const order = ['source_function', 'current_compliance', 'voltage_compliance', 'voltage', 'current'];
+    for (const key of Object.keys(settings)) {
+      if (key === 'source_function') {
+        middle.push(step(key, 'set_source_function', { function: value(key, 'string').toUpperCase() }));
+      } else if (order.includes(key)) middle.push(step(key, `set_${key}`, { [key]: value(key, 'number') }));
+      else if (key === 'output_enabled') onOff(key, 'set_output', {});
+      else throw unknown(key);
+    }
+    middle.sort(by(order));
   } else if (type === 'oscilloscope') {
     // One set_channel per channel, with all of that channel's settings: the command sets every field at once.
     const channels = new Map<number, AppliedSetting>();
@@ -415,6 +426,15 @@ function known(type: string): string[] {
       return ['voltage', 'current_limit', 'current', 'output_enabled'];
     case 'electronic_load':
       return ['mode', 'current', 'voltage', 'resistance', 'power', 'load_enabled'];
+    case 'smu':
+      return [
+        'source_function',
+        'voltage',
+        'current',
+        'voltage_compliance',
+        'current_compliance',
+        'output_enabled',
+      ];
     case 'oscilloscope':
       return [
         'timebase_scale',

@@ -22,6 +22,14 @@ export type EffectiveLimits = ChannelLimitsInForce;
 /** What the safety layer reads of a command: the driver declares which quantity it sets and what turns on. */
 export type SafetyCommand = Pick<CommandInfo, 'name' | 'sets' | 'enables'>;
 
+/**
+ * Instrument types with outputs that deliver energy (a supply's, a load's input, a source-measure unit's): their
+ * setpoints are limited and raw writes to them are refused, since those would bypass the limits and the e-stop.
+ */
+export function hasOutputs(type: string): boolean {
+  return type === 'power_supply' || type === 'electronic_load' || type === 'smu';
+}
+
 /** A command that turns an output or a load input on: refused while the emergency stop is active. */
 export function turnsSomethingOn(command: SafetyCommand, params: Record<string, unknown>): boolean {
   return command.enables !== undefined && params[command.enables] === true;

@@ -166,6 +166,7 @@ describe('every driver declares what the safety layer reads', () => {
       power_supply: ['readings'],
       electronic_load: ['readings'],
       multimeter: ['readings'],
+      smu: ['readings'],
       oscilloscope: ['measurements', 'waveform'],
       generic: [],
     }[type];

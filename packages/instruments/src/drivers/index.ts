@@ -6,6 +6,7 @@ import type { EquipmentType } from '../types.js';
 import { bk9130B, bk9205B, bk9206B } from './bk-scpi.js';
 import { bk1685B, bk1902B } from './bk-serial.js';
 import { genericScpi } from './generic.js';
+import { keithley2400, keithley2401, keithley2410, keithley2420, keithley2450 } from './keithley-2400.js';
 import { keysight34461A, keysight34465A } from './keysight-34461a.js';
 import { keysightE36312A, keysightE36313A } from './keysight-e36300.js';
 import { keysightDSOX1204G, keysightDSOX2024A } from './keysight-infiniivision.js';
@@ -57,6 +58,12 @@ const MODELS: readonly ModelRow[] = [
   { match: /^DSO-?X ?2024A$/, driver: keysightDSOX2024A },
   // Korad's protocol frames no *IDN? reply: chosen by name only. RND sells it as the 320-KA3005P.
   { match: /^(320-)?KA3005P$/, driver: koradKA3005P },
+  // *IDN? names them "MODEL 2400".
+  { match: /^(MODEL )?2400$/, driver: keithley2400 },
+  { match: /^(MODEL )?2401$/, driver: keithley2401 },
+  { match: /^(MODEL )?2410$/, driver: keithley2410 },
+  { match: /^(MODEL )?2420$/, driver: keithley2420 },
+  { match: /^(MODEL )?2450$/, driver: keithley2450 },
 ];
 
 /** "B&K Precision 9130B", "BK9130B", "rigol dp832" → "9130B", "DP832". */
@@ -112,6 +119,11 @@ export {
   bk9205B,
   bk9206B,
   genericScpi,
+  keithley2400,
+  keithley2401,
+  keithley2410,
+  keithley2420,
+  keithley2450,
   keysight34461A,
   keysight34465A,
   keysightDSOX1204G,

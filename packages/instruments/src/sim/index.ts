@@ -20,6 +20,7 @@ export type { MultimeterSim } from './physics/dmm.js';
 export type { ElectronicLoadSim } from './physics/load.js';
 export type { PowerSupplySim } from './physics/psu.js';
 export type { OscilloscopeSim, Signal, SignalShape } from './physics/scope.js';
+export type { SmuSim } from './physics/smu.js';
 export type { FaultControls } from './server.js';
 export type { Vxi11HostOptions } from './vxi11-server.js';
 export { Vxi11SimHost } from './vxi11-server.js';

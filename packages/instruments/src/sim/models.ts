@@ -16,6 +16,7 @@ import {
 } from './instruments/bk-serial.js';
 import { dl3000Commands } from './instruments/dl3000.js';
 import { DP832_RATINGS, dp800Commands } from './instruments/dp800.js';
+import { keithley2400Commands } from './instruments/keithley-2400.js';
 import { keysight34461aCommands } from './instruments/keysight-34461a.js';
 import { E36312A_RATINGS, E36313A_RATINGS, e36300Commands } from './instruments/keysight-e36300.js';
 import { infiniiVisionCommands } from './instruments/keysight-infiniivision.js';
@@ -35,6 +36,7 @@ import { MultimeterSim } from './physics/dmm.js';
 import { ElectronicLoadSim } from './physics/load.js';
 import { type ChannelRating, PowerSupplySim } from './physics/psu.js';
 import { OscilloscopeSim, type ScopeGeometry } from './physics/scope.js';
+import { SmuSim } from './physics/smu.js';
 import { type SimProtocol, scpiProtocol } from './protocol.js';
 import type { Rng } from './rng.js';
 import {
@@ -87,6 +89,25 @@ const psu = (ratings: readonly ChannelRating[]) => (rng: Rng) => new PowerSupply
 const sdl = (maxPower: number) => (rng: Rng) =>
   new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 30, maxPower }, rng);
 const load = (rng: Rng) => new ElectronicLoadSim({ maxVoltage: 150, maxCurrent: 40, maxPower: 200 }, rng);
+/** A 2400-series SourceMeter: its *IDN? model field reads "MODEL 2400". */
+function keithleyModel(
+  maxVoltage: number,
+  maxCurrent: number,
+  manufacturer = 'KEITHLEY INSTRUMENTS INC.',
+  firmware = 'C32   Oct  4 2010 14:20:11/A02  /S/K',
+): ModelDefinition<SmuSim> {
+  const model = scpiModel(
+    manufacturer,
+    firmware,
+    '4',
+    (rng) => new SmuSim({ maxVoltage, maxCurrent }, rng),
+    keithley2400Commands,
+  );
+  return {
+    ...model,
+    build: (identity, rng) => model.build({ ...identity, model: `MODEL ${identity.model}` }, rng),
+  };
+}
 const scope = (geometry: ScopeGeometry, dialect: ScopeDialect) => ({
   create: (rng: Rng) => new OscilloscopeSim(geometry, rng),
   commands: (instrument: OscilloscopeSim) => rigolScopeCommands(instrument, dialect),
@@ -231,6 +252,12 @@ export const MODELS = {
     { signedErrorCodes: true },
   ),
   KA3005P: koradModel('KA3005P'),
+  '2400': keithleyModel(210, 1.05),
+  '2401': keithleyModel(21, 1.05),
+  '2410': keithleyModel(1100, 1.05),
+  '2420': keithleyModel(63, 3.15),
+  // The 2450 in its 2400-compatible command set; it drops "INC." from its maker's name.
+  '2450': keithleyModel(210, 1.05, 'KEITHLEY INSTRUMENTS', '1.7.12b'),
 } satisfies Record<string, ModelDefinition<unknown>>;
 
 export type SimModel = keyof typeof MODELS;

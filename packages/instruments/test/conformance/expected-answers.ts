@@ -5,6 +5,16 @@ import type { SimModel } from '../../src/sim/index.js';
 
 /** Per SCPI model: the *IDN? it must give, a measurement query and the shape of its answer. */
 export const SCPI: Partial<Record<SimModel, { idn: RegExp; measurement: string; answer: RegExp }>> = {
+  ...Object.fromEntries(
+    (['2400', '2401', '2410', '2420', '2450'] as const).map((model) => [
+      model,
+      {
+        idn: new RegExp(`^KEITHLEY INSTRUMENTS( INC\\.)?,MODEL ${model},`),
+        measurement: ':SENS:CURR:PROT?',
+        answer: /^\+1\.050000E-04$/,
+      },
+    ]),
+  ),
   DP832: {
     idn: /^RIGOL TECHNOLOGIES,DP832,DP8C\d+,00\.01\.14$/,
     measurement: ':MEAS:VOLT? CH1',

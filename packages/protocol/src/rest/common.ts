@@ -18,6 +18,7 @@ export {
   PowerSupplyReadings,
   Readings,
   ScopeMeasurements,
+  SmuReadings,
   StopResult,
   Waveform,
 } from '../payloads.js';

@@ -9,6 +9,7 @@ export const PROFILE_EQUIPMENT_TYPES = [
   'power_supply',
   'electronic_load',
   'multimeter',
+  'smu',
   'function_generator',
   'generic',
 ] as const;

@@ -11,6 +11,7 @@ import {
   MultimeterReadings,
   PowerSupplyReadings,
   ScopeMeasurements,
+  SmuReadings,
   type StreamType,
 } from '@lablink/protocol';
 import type { EquipmentView } from '../equipment/types.js';
@@ -45,6 +46,10 @@ const DESCRIBED: Record<string, { unit: string; description: string; setpoint?: 
   current: { unit: 'A', description: 'Measured current' },
   power: { unit: 'W', description: 'Measured power' },
   load_enabled: { unit: '', description: 'Input on (1) or off (0)' },
+  voltage_compliance: { unit: 'V', description: 'Voltage compliance of the current source' },
+  current_compliance: { unit: 'A', description: 'Current compliance of the voltage source' },
+  resistance: { unit: 'Ω', description: 'Measured resistance (V/I)' },
+  in_compliance: { unit: '', description: 'Output held at its compliance (1) or not (0)' },
   value: { unit: 'V, A or Ω', description: 'The reading of the present function' },
   vpp: { unit: 'V', description: 'Peak-to-peak voltage' },
   vmax: { unit: 'V', description: 'Maximum voltage' },
@@ -106,6 +111,7 @@ const CATALOGUES: Record<EquipmentType, Catalogue | null> = {
     ),
   },
   multimeter: catalogue('readings', MultimeterReadings),
+  smu: catalogue('readings', SmuReadings),
   oscilloscope: catalogue('measurements', ScopeMeasurements),
   generic: null,
 };

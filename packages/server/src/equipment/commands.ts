@@ -108,24 +108,28 @@ export class CommandPath {
       for (const limits of this.safety.limits(target.id, driver.info)) {
         const { channel } = limits;
         const present = await readSetpoints(driver, channel);
-        const lower = async (field: Adjustment['field'], to: number) => {
-          const setter = setterOf(driver, field) as CommandInfo;
+        const lower = async (setter: CommandInfo, field: Adjustment['field'], to: number) => {
           const param = setter.sets?.param ?? field;
-          const from = present[field] as number;
+          const key = setpointKey(present, param, field);
+          const from = present[key] as number;
           await driver.execute(
             setter.name,
             'channel' in setter.params ? { [param]: to, channel } : { [param]: to },
           );
-          present[field] = to;
+          present[key] = to;
           adjusted.push({ channel, field, from, to });
         };
+        // Every setter of a limited quantity: an SMU has two per quantity (its source level and its compliance),
+        // each read back under its parameter's name.
         for (const [field, max] of [
           ['voltage', limits.max_voltage],
           ['current', limits.max_current],
           ['power', limits.max_power],
         ] as const) {
-          const value = present[field];
-          if (value !== undefined && value > max && setterOf(driver, field)) await lower(field, max);
+          for (const setter of driver.commands.filter((c) => c.sets?.quantity === field)) {
+            const value = present[setpointKey(present, setter.sets?.param ?? field, field)];
+            if (value !== undefined && value > max) await lower(setter, field, max);
+          }
         }
         // A supply's power is its two setpoints together: lower the current limit to fit.
         const { voltage, current } = present;
@@ -135,7 +139,7 @@ export class CommandPath {
           current &&
           voltage * current > limits.max_power
         ) {
-          await lower('current', limits.max_power / voltage);
+          await lower(setterOf(driver, 'current') as CommandInfo, 'current', limits.max_power / voltage);
         }
       }
       return adjusted;
@@ -190,7 +194,7 @@ export class CommandPath {
     const sets = command.sets;
     const value = sets ? params[sets.param] : undefined;
     if (!sets || typeof value !== 'number') return;
-    const now = present[sets.quantity];
+    const now = present[setpointKey(present, sets.param, sets.quantity)];
     if (this.safety.emergencyStop.active && now !== undefined && delivers(sets.quantity, now, value)) {
       this.safety.refuseIncrease(sets.param, now, value);
     }
@@ -309,6 +313,14 @@ function channelOf(params: Record<string, unknown>): number {
   return typeof params.channel === 'number' ? params.channel : 1;
 }
 
+/**
+ * Where a setter's present value is in the setpoints read back: under its parameter's name when the driver reports
+ * it so (an SMU's `current_compliance` beside its source level `current`), otherwise under its quantity.
+ */
+function setpointKey(present: Setpoints, param: string, quantity: string): string {
+  return param in present ? param : quantity;
+}
+
 /** The command that sets `quantity`, as the driver declares it. */
 function setterOf(driver: Driver, quantity: SetpointQuantity): CommandInfo | undefined {
   return driver.commands.find((c) => c.sets?.quantity === quantity);
@@ -323,8 +335,10 @@ function rampRate(limits: EffectiveLimits | undefined, field: string): number | 
 
 /** A supply's voltage and current setpoints; a load's setpoint of its active mode. */
 async function readSetpoints(driver: Driver, channel: number): Promise<Setpoints> {
-  if (driver.commands.some((c) => c.name === 'get_setpoints')) {
-    return (await driver.execute('get_setpoints', { channel })) as Setpoints;
+  const getSetpoints = driver.commands.find((c) => c.name === 'get_setpoints');
+  if (getSetpoints) {
+    const params = 'channel' in getSetpoints.params ? { channel } : {};
+    return (await driver.execute('get_setpoints', params)) as Setpoints;
   }
   if (driver.info.type === 'electronic_load' && driver.readings) {
     const r = (await driver.readings()) as { mode?: string; setpoint?: number };

@@ -32,7 +32,7 @@ import type { EquipmentInfo, EquipmentState, StopResult } from '@lablink/protoco
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
 import { DomainError, notFound } from '../errors.js';
-import type { ChannelLimits, EffectiveLimits, SafetyService } from '../safety.js';
+import { type ChannelLimits, type EffectiveLimits, hasOutputs, type SafetyService } from '../safety.js';
 import type { Db } from '../storage/database.js';
 import { type Adjustment, CommandPath, type LockGuard } from './commands.js';
 import type { CommandContext, EquipmentView } from './types.js';
@@ -46,11 +46,12 @@ export interface ConnectRequest {
   simKey?: string;
 }
 
-const ID_PREFIX: Record<string, string> = {
+const ID_PREFIX: Record<EquipmentInfo['type'], string> = {
   power_supply: 'ps_',
   electronic_load: 'load_',
   oscilloscope: 'scope_',
   multimeter: 'dmm_',
+  smu: 'smu_',
   generic: 'inst_',
 };
 
@@ -395,7 +396,7 @@ export class EquipmentService {
   async raw(id: string, command: string, ctx: CommandContext): Promise<string | undefined> {
     const driver = this.connected(id);
     const kind = driver.rawKind(command);
-    if (kind !== 'query' && (driver.info.type === 'power_supply' || driver.info.type === 'electronic_load')) {
+    if (kind !== 'query' && hasOutputs(driver.info.type)) {
       const what =
         kind === 'write'
           ? 'raw SCPI writes (a chained command counts as one)'

@@ -12,6 +12,7 @@ import {
 } from '@lablink/protocol/rest';
 import type { AppInstance } from '../app.js';
 import { notFound } from '../errors.js';
+import { hasOutputs } from '../safety.js';
 import { ErrorResponses } from './schemas.js';
 
 export async function safetyRoutes(app: AppInstance): Promise<void> {
@@ -98,9 +99,7 @@ export async function safetyRoutes(app: AppInstance): Promise<void> {
       return {
         emergency_stop_active: safety.emergencyStop.active,
         stopped_equipment: safety.emergencyStop.active ? safety.emergencyStop.stopped_equipment : [],
-        equipment_with_safety: all
-          .filter((v) => v.info.type === 'power_supply' || v.info.type === 'electronic_load')
-          .map((v) => v.info.id),
+        equipment_with_safety: all.filter((v) => hasOutputs(v.info.type)).map((v) => v.info.id),
         total_equipment: all.length,
       };
     },

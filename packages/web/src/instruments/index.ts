@@ -5,6 +5,7 @@ import { ElectronicLoadControl } from './ElectronicLoad';
 import { MultimeterControl } from './Multimeter';
 import { OscilloscopeControl } from './Oscilloscope';
 import { PowerSupplyControl } from './PowerSupply';
+import { SmuControl } from './Smu';
 import type { ControlProps } from './types';
 
 export const CONTROL_PANELS: Record<string, { title: string; Control: ComponentType<ControlProps> }> = {
@@ -12,4 +13,5 @@ export const CONTROL_PANELS: Record<string, { title: string; Control: ComponentT
   electronic_load: { title: 'Electronic load', Control: ElectronicLoadControl },
   oscilloscope: { title: 'Oscilloscope', Control: OscilloscopeControl },
   multimeter: { title: 'Multimeter', Control: MultimeterControl },
+  smu: { title: 'Source-measure unit', Control: SmuControl },
 };

@@ -9,6 +9,7 @@ export type {
   MultimeterReadings,
   PowerSupplyReadings,
   ScopeMeasurements,
+  SmuReadings,
   Waveform,
 } from '@lablink/client';
 

@@ -18,6 +18,7 @@
 import { findDriver } from '@lablink/instruments';
 import type { EquipmentView } from '../../equipment/types.js';
 import { DomainError } from '../../errors.js';
+import { hasOutputs } from '../../safety.js';
 import type { JobContext, JobServices, JobType, StepVerdict, Verdict } from '../types.js';
 import {
   checkChannel,
@@ -132,10 +133,10 @@ async function selfTest(ctx: JobContext, p: Plan): Promise<Outcome> {
   if (protocolOf(view) !== 'scpi') {
     return { verdict: null, message: `not run: ${view.info.model}'s serial protocol has no *TST?` };
   }
-  if (view.info.type === 'power_supply' || view.info.type === 'electronic_load') {
+  if (hasOutputs(view.info.type)) {
     return {
       verdict: null,
-      message: `not run: LabLink sends no self-test to a ${view.info.type.replace('_', ' ')} (*TST? may drive its outputs past the safety limits and the emergency stop)`,
+      message: `not run: LabLink sends no self-test to a ${view.info.type === 'smu' ? 'source-measure unit' : view.info.type.replace('_', ' ')} (*TST? may drive its outputs past the safety limits and the emergency stop)`,
     };
   }
   const reply = (

@@ -187,6 +187,18 @@ function ReadingLine({ reading }: { reading: BenchReading['data'] }) {
       </span>
     );
   }
+  if ('source_function' in reading) {
+    return (
+      <span>
+        {formatFixed(reading.voltage, 3, ' V')} · {formatFixed(reading.current, 6, ' A')}{' '}
+        <span className="muted small">
+          (sourcing {reading.source_function === 'VOLT' ? 'V' : 'I'}, output{' '}
+          {reading.output_enabled ? 'on' : 'off'}
+          {reading.in_compliance ? ', in compliance' : ''})
+        </span>
+      </span>
+    );
+  }
   return (
     <span>
       {reading.function}: {reading.value === null ? 'overload' : `${reading.value} ${reading.unit}`}
