@@ -4,7 +4,8 @@ import { startSimulator } from '@lablink/instruments/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, runCli, spawnCli } from './helpers.js';
 
-// Each CLI run starts Node and compiles TypeScript on the fly: slow on a loaded 2-core CI machine.
+// Each CLI run starts a Node process (the built server, or tsx from source when the build is stale): slow on a loaded
+// 2-core CI machine.
 const CLI_TIMEOUT_MS = 90_000;
 
 describe('lablink sim', { timeout: CLI_TIMEOUT_MS }, () => {
