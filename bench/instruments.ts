@@ -185,7 +185,8 @@ try {
     /Simulated bench running/,
     { nodeFlags: serverNodeFlags() },
   );
-  const resources = [...sim.output().matchAll(/^(\S+)\s+(TCPIP0::\S+::SOCKET)$/gm)].map(
+  // Each line: model, socket address, then (since the sim serves VXI-11 and HiSLIP too) more addresses.
+  const resources = [...sim.output().matchAll(/^(\S+)\s+(TCPIP0::\S+::SOCKET)\b/gm)].map(
     (m) => m[2] as string,
   );
   if (resources.length !== INSTRUMENTS) throw new Error(`lablink sim printed ${resources.length} addresses`);
