@@ -29,6 +29,7 @@ import {
   type Child,
   LABLINK_BIN,
   printTable,
+  simSocketAddresses,
   sleep,
   startNode,
   writeResults,
@@ -217,9 +218,7 @@ async function polled(): Promise<Record<string, number>> {
       [LABLINK_BIN, 'sim', '--count', String(count), '--models', 'DP832'],
       /Simulated bench running/,
     );
-    const resources = [...sim.output().matchAll(/^(\S+)\s+(TCPIP0::\S+::SOCKET)$/gm)].map(
-      (m) => m[2] as string,
-    );
+    const resources = simSocketAddresses(sim.output());
     const ids: string[] = [];
     for (const resource of resources) {
       ids.push((await server.services.equipment.connect({ resource_string: resource })).info.id);

@@ -133,6 +133,14 @@ export interface LabLinkOptions {
  * Node flags for the servers under test: with BENCH_CPU_PROF=<dir>, each writes a V8 CPU profile there when it
  * stops (open it in Chrome's DevTools), to see where a server's time goes during a benchmark.
  */
+/**
+ * The raw socket address of each instrument `lablink sim` printed, in order. Each line is the model, its socket
+ * address, then its VXI-11 and HiSLIP addresses.
+ */
+export function simSocketAddresses(output: string): string[] {
+  return [...output.matchAll(/^\S+\s+(TCPIP0::\S+::SOCKET)\b/gm)].map((m) => m[1] as string);
+}
+
 export function serverNodeFlags(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];

@@ -29,6 +29,7 @@ import {
   type Server,
   type Summary,
   serverNodeFlags,
+  simSocketAddresses,
   sleep,
   startBare,
   startLabLink,
@@ -185,10 +186,7 @@ try {
     /Simulated bench running/,
     { nodeFlags: serverNodeFlags() },
   );
-  // Each line: model, socket address, then (since the sim serves VXI-11 and HiSLIP too) more addresses.
-  const resources = [...sim.output().matchAll(/^(\S+)\s+(TCPIP0::\S+::SOCKET)\b/gm)].map(
-    (m) => m[2] as string,
-  );
+  const resources = simSocketAddresses(sim.output());
   if (resources.length !== INSTRUMENTS) throw new Error(`lablink sim printed ${resources.length} addresses`);
   const config = join(configDir, 'bench.json');
   writeFileSync(config, JSON.stringify({ instruments: resources.map((resource) => ({ resource })) }));

@@ -35,6 +35,7 @@ import {
   printTable,
   type Server,
   type Summary,
+  simSocketAddresses,
   sleep,
   startBare,
   startLabLink,
@@ -286,9 +287,7 @@ try {
     [LABLINK_BIN, 'sim', '--count', String(INSTRUMENTS), '--models', values.models],
     /Simulated bench running/,
   );
-  const resources = [...sim.output().matchAll(/^(\S+)\s+(TCPIP0::\S+::SOCKET)$/gm)].map(
-    (m) => m[2] as string,
-  );
+  const resources = simSocketAddresses(sim.output());
   if (resources.length !== INSTRUMENTS) throw new Error(`lablink sim printed ${resources.length} addresses`);
 
   // 2. LabLink with those instruments only, and the baseline.
