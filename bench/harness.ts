@@ -182,6 +182,70 @@ export async function startBare(): Promise<Server> {
   return { ...child, url, wsUrl: url.replace(/^http/, 'ws') };
 }
 
+/** A lab of simulated instruments served by LabLink, beside the bare baseline (startSimulatedLab). */
+export interface SimulatedLab {
+  sim: Child;
+  lablink: Server;
+  bare: Server;
+  /** What LabLink lists once every instrument is connected. */
+  equipment: { id: string; type: string; model: string }[];
+  /** Stops LabLink, the baseline and the simulator, and removes the config file. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The fan-out benchmarks' lab: `lablink sim --count <count>` in its own process, `lablink serve` with exactly those
+ * instruments (no bench of its own: a config file naming their socket addresses) and the bare `ws` baseline;
+ * resolves once LabLink has connected them all. `models` empty: lablink sim's own mix.
+ */
+export async function startSimulatedLab(
+  count: number,
+  models: string,
+  connectTimeoutMs: number,
+): Promise<SimulatedLab> {
+  const configDir = mkdtempSync(join(tmpdir(), 'lablink-bench-config-'));
+  const started: { sim?: Child; lablink?: Server; bare?: Server } = {};
+  const stop = async () => {
+    await Promise.all([started.lablink?.stop(), started.bare?.stop()]);
+    await started.sim?.stop();
+    rmSync(configDir, { recursive: true, force: true });
+  };
+  try {
+    const modelArgs = models ? ['--models', models] : [];
+    const sim = await startNode(
+      'lablink sim',
+      [LABLINK_BIN, 'sim', '--count', String(count), ...modelArgs],
+      /Simulated bench running/,
+      {
+        nodeFlags: serverNodeFlags(),
+      },
+    );
+    started.sim = sim;
+    const resources = simSocketAddresses(sim.output());
+    if (resources.length !== count) throw new Error(`lablink sim printed ${resources.length} addresses`);
+    const config = join(configDir, 'bench.json');
+    writeFileSync(config, JSON.stringify({ instruments: resources.map((resource) => ({ resource })) }));
+    const [lablink, bare] = await Promise.all([
+      startLabLink({ flags: ['--no-sim', '--config', config] }),
+      startBare(),
+    ]);
+    Object.assign(started, { lablink, bare });
+    await waitFor(
+      `${count} instruments connected`,
+      async () => {
+        const res = await http<{ connected_devices: number }>('GET', `${lablink.url}/health`);
+        return res.body.connected_devices >= count ? true : undefined;
+      },
+      connectTimeoutMs,
+    );
+    const list = await http<SimulatedLab['equipment']>('GET', `${lablink.url}/api/equipment/list`);
+    return { sim, lablink, bare, equipment: list.body, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc; null where /proc is missing. */
 export function cpuSeconds(pid: number): number | null {
   try {

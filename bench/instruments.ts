@@ -11,29 +11,20 @@
 //   npm run bench:instruments --workspace bench -- --instruments 100 --clients 10 --window 30
 //   npm run bench:instruments --workspace bench -- --models DP832,DL3021A,34461A     # without scopes
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RealtimeStats } from '@lablink/protocol/rest';
 import {
   announceMachine,
-  type Child,
   closeClients,
   connectClients,
   cpuMeter,
   http,
-  LABLINK_BIN,
   MsHistogram,
   printTable,
-  type Server,
+  type SimulatedLab,
   type Summary,
-  serverNodeFlags,
-  simSocketAddresses,
   sleep,
-  startBare,
-  startLabLink,
-  startNode,
+  startSimulatedLab,
   waitFor,
   writeResults,
 } from './harness.js';
@@ -169,45 +160,12 @@ async function measure(
   };
 }
 
-let sim: Child | undefined;
-let lablink: Server | undefined;
-let bare: Server | undefined;
-const configDir = mkdtempSync(join(tmpdir(), 'lablink-bench-config-'));
+let lab: SimulatedLab | undefined;
 try {
-  sim = await startNode(
-    'lablink sim',
-    [
-      LABLINK_BIN,
-      'sim',
-      '--count',
-      String(INSTRUMENTS),
-      ...(values.models ? ['--models', values.models] : []),
-    ],
-    /Simulated bench running/,
-    { nodeFlags: serverNodeFlags() },
-  );
-  const resources = simSocketAddresses(sim.output());
-  if (resources.length !== INSTRUMENTS) throw new Error(`lablink sim printed ${resources.length} addresses`);
-  const config = join(configDir, 'bench.json');
-  writeFileSync(config, JSON.stringify({ instruments: resources.map((resource) => ({ resource })) }));
-  [lablink, bare] = await Promise.all([
-    startLabLink({ flags: ['--no-sim', '--config', config] }),
-    startBare(),
-  ]);
+  lab = await startSimulatedLab(INSTRUMENTS, values.models, 180_000);
+  const { sim, lablink, bare } = lab;
   const lablinkUrl = lablink.url;
-  await waitFor(
-    `${INSTRUMENTS} instruments connected`,
-    async () => {
-      const res = await http<{ connected_devices: number }>('GET', `${lablinkUrl}/health`);
-      return res.body.connected_devices >= INSTRUMENTS ? true : undefined;
-    },
-    180_000,
-  );
-  const list = await http<{ id: string; type: string; model: string }[]>(
-    'GET',
-    `${lablinkUrl}/api/equipment/list`,
-  );
-  const specs = list.body.map(
+  const specs = lab.equipment.map(
     (e): Spec => ({
       equipment_id: e.id,
       model: e.model,
@@ -313,7 +271,5 @@ try {
     rows,
   });
 } finally {
-  await Promise.all([lablink?.stop(), bare?.stop()]);
-  await sim?.stop();
-  rmSync(configDir, { recursive: true, force: true });
+  await lab?.stop();
 }

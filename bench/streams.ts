@@ -1,45 +1,18 @@
-// Streams: are 100+ simultaneous instrument streams at 10 Hz delivered at rate? A simulated bench of N instruments
-// (`lablink sim --count N`, its own process) is served by `lablink serve --no-sim` with a config file listing them;
-// WebSocket clients (in this process) start `readings` / `measurements` streams at interval_ms 100 and count what
-// arrives in a measuring window after a warm-up: delivered vs expected, per-stream rate, seq gaps, and latency
-// from each message's `timestamp` (server time at publish) to its receipt. The baseline, in the same run, is a
-// bare `ws` server pushing a frame of the same shape and size per stream at 10 Hz from timers to the same clients
-// (no instruments). The two never stream at the same time; the simulated bench is idle during the baseline.
-//
-// Scenarios are CLIENTSxSTREAMS: each client streams STREAMS different instruments, spread so that every
-// instrument has the same number of clients (they share its one poller).
-//
-//   npm run bench:streams --workspace bench                       # 1x100, 100x10, 1000x10 over 100 instruments
-//   npm run bench:streams --workspace bench -- --models DP832,DL3021A,DS1104Z,34461A   # with scopes
-//   npm run bench:streams --workspace bench -- --instruments 200 --scenarios 1x200,200x10 --window 30
-//   npm run bench:streams --workspace bench -- --scenarios 1000x10 --batch-ms 100   # batched stream data
-//
-// --batch-ms N: every client (of both servers: the baseline batches the same way, for a fair comparison) sends
-// hello {batch_ms: N} first and receives its stream data as one `batch` frame per N ms.
-
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RealtimeStats } from '@lablink/protocol/rest';
 import {
   announceMachine,
-  type Child,
   closeClients,
   connectClients,
   cpuMeter,
   http,
-  LABLINK_BIN,
   MsHistogram,
   machine,
   printTable,
-  type Server,
+  type SimulatedLab,
   type Summary,
-  simSocketAddresses,
   sleep,
-  startBare,
-  startLabLink,
-  startNode,
+  startSimulatedLab,
   waitFor,
   writeResults,
 } from './harness.js';
@@ -276,42 +249,14 @@ function vsBare(r: Result): number {
 
 const allResults: Result[] = [];
 
-let sim: Child | undefined;
-let lablink: Server | undefined;
-let bare: Server | undefined;
-const configDir = mkdtempSync(join(tmpdir(), 'lablink-bench-config-'));
+let lab: SimulatedLab | undefined;
 try {
-  // 1. The simulated bench, in its own process; it prints one "MODEL  TCPIP0::…::SOCKET" line per instrument.
-  sim = await startNode(
-    'lablink sim',
-    [LABLINK_BIN, 'sim', '--count', String(INSTRUMENTS), '--models', values.models],
-    /Simulated bench running/,
-  );
-  const resources = simSocketAddresses(sim.output());
-  if (resources.length !== INSTRUMENTS) throw new Error(`lablink sim printed ${resources.length} addresses`);
-
-  // 2. LabLink with those instruments only, and the baseline.
-  const config = join(configDir, 'bench.json');
-  writeFileSync(config, JSON.stringify({ instruments: resources.map((resource) => ({ resource })) }));
-  [lablink, bare] = await Promise.all([
-    startLabLink({ flags: ['--no-sim', '--config', config] }),
-    startBare(),
-  ]);
+  // The simulated bench in its own process, LabLink with those instruments only, and the baseline.
+  lab = await startSimulatedLab(INSTRUMENTS, values.models, 120_000);
+  const { sim, lablink, bare } = lab;
   const lablinkUrl = lablink.url;
   const bareUrl = bare.url;
-  await waitFor(
-    `${INSTRUMENTS} instruments connected`,
-    async () => {
-      const res = await http<{ connected_devices: number }>('GET', `${lablinkUrl}/health`);
-      return res.body.connected_devices >= INSTRUMENTS ? true : undefined;
-    },
-    120_000,
-  );
-  const list = await http<{ id: string; type: string; model: string }[]>(
-    'GET',
-    `${lablinkUrl}/api/equipment/list`,
-  );
-  const specs = list.body.flatMap((e): StreamSpec[] => {
+  const specs = lab.equipment.flatMap((e): StreamSpec[] => {
     if (e.type === 'oscilloscope')
       return [{ equipment_id: e.id, model: e.model, stream_type: 'measurements' as const }];
     if (['power_supply', 'electronic_load', 'multimeter'].includes(e.type))
@@ -472,7 +417,5 @@ try {
     results,
   });
 } finally {
-  await Promise.all([lablink?.stop(), bare?.stop()]);
-  await sim?.stop();
-  rmSync(configDir, { recursive: true, force: true });
+  await lab?.stop();
 }
