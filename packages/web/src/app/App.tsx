@@ -3,7 +3,7 @@
 // force, and the panel of the current route.
 
 import { visiblePanels } from '../panels';
-import { useBenchList } from '../panels/benches/useBenches';
+import { useIsHub } from '../panels/benches/useBenches';
 import { OpenModeNotice, UserMenu, useRole } from './auth';
 import { ConnectionBar } from './ConnectionBar';
 import { EmergencyStopBanner, EmergencyStopButton } from './estop';
@@ -13,7 +13,7 @@ import { ThemeToggle } from './theme';
 
 export function App() {
   const [panelId, ...rest] = useRoute();
-  const panels = visiblePanels(useRole(), useBenchList().isHub);
+  const panels = visiblePanels(useRole(), useIsHub());
   const panel = panels.find((p) => p.id === panelId) ?? (panels[0] as (typeof panels)[number]);
 
   return (

@@ -16,18 +16,7 @@ import { useBench, useBenchList } from './useBenches';
 
 export function BenchesPanel({ path }: PanelProps) {
   const [selected] = path;
-  const { benches, isHub, loaded, error } = useBenchList();
-  if (loaded && !isHub) {
-    return (
-      <section aria-label="Benches">
-        <h2>Benches</h2>
-        <p className="muted">
-          This LabLink server is not a hub. A hub shows every bench of a lab from one MQTT broker: start one
-          with <code>lablink hub --mqtt mqtt://broker:1883</code>.
-        </p>
-      </section>
-    );
-  }
+  const { benches, loaded, error } = useBenchList();
   return (
     <div className="benches-panel">
       <header className="alarms-header">

@@ -18,28 +18,39 @@ const enc = encodeURIComponent;
 
 export interface BenchesState {
   benches: BenchSummary[];
-  /** Whether the server is a hub: known once loaded (a server that is not answers /api/hub with 404). */
-  isHub: boolean;
   loaded: boolean;
   error: string | null;
 }
 
+/**
+ * Whether this server is a hub (the navigation shows Benches on a hub only): a server that is not answers /api/hub
+ * with 404. Asked when the connection is (again) live, not on every bench event; an unreachable server changes
+ * nothing.
+ */
+export function useIsHub(): boolean {
+  const { rest } = useClient();
+  const [isHub, setIsHub] = useState(false);
+  const check = useCallback(() => {
+    rest.request<BenchList>('GET', '/api/hub/benches').then(
+      () => setIsHub(true),
+      (err: unknown) => {
+        if (err instanceof LabLinkError && err.status === 404) setIsHub(false);
+      },
+    );
+  }, [rest]);
+  useResync(check, 5000);
+  return isHub;
+}
+
+/** The hub's benches, kept current by its bench events. */
 export function useBenchList(): BenchesState {
   const { rest } = useClient();
-  const [state, setState] = useState<BenchesState>({ benches: [], isHub: false, loaded: false, error: null });
+  const [state, setState] = useState<BenchesState>({ benches: [], loaded: false, error: null });
   const refresh = useCallback(() => {
     rest
       .request<BenchList>('GET', '/api/hub/benches')
-      .then((list) => setState({ benches: list.benches, isHub: true, loaded: true, error: null }))
-      .catch((err: unknown) => {
-        const notHub = err instanceof LabLinkError && err.status === 404;
-        setState((s) => ({
-          ...s,
-          isHub: s.isHub && !notHub,
-          loaded: true,
-          error: notHub ? null : describeError(err),
-        }));
-      });
+      .then((list) => setState({ benches: list.benches, loaded: true, error: null }))
+      .catch((err: unknown) => setState((s) => ({ ...s, loaded: true, error: describeError(err) })));
   }, [rest]);
   useEffect(refresh, [refresh]);
   useResync(refresh, 5000);
