@@ -169,9 +169,13 @@ describe.skipIf(!mosquittoAvailable('mqtt'))('one broker, two benches, one hub',
       (m) => m.type === 'bench_alarm' && m.data.type === 'alarm_event' && m.data.data.event_id === eventId,
     );
     expect(event.data).toMatchObject({ bench: 'bench-b', source: 'live', data: { alarm_name: 'Fan noisy' } });
-    // The same event at mosquitto_sub, with its id for dedupe.
-    const line = sub.lines.find((l) => l.startsWith('lablink/bench-b/alarms/events ') && l.includes(eventId));
-    const envelope = JSON.parse((line as string).slice('lablink/bench-b/alarms/events '.length));
+    // The same event at mosquitto_sub, with its id for dedupe (it may print after the hub has passed it on).
+    const line = await waitUntil(
+      async () =>
+        sub.lines.find((l) => l.startsWith('lablink/bench-b/alarms/events ') && l.includes(eventId)),
+      'the alarm event at mosquitto_sub',
+    );
+    const envelope = JSON.parse(line.slice('lablink/bench-b/alarms/events '.length));
     expect(envelope).toMatchObject({ id: event.data.id, type: 'alarm_event' });
     expect(validateEventPayload('alarm_event', envelope.data)).toEqual([]);
 
