@@ -257,6 +257,9 @@ function parseTcpip(board: number, fields: string[], socket: boolean, fail: Fail
     fail(`"${device}" is a port, not a LAN device name; a raw socket is TCPIP0::host::${device}::SOCKET`);
   }
   if (!/^[a-z][\w,]*$/i.test(device)) fail(`"${device}" is not a LAN device name such as inst0 or hislip0`);
+  // hislip0,<port>: the port is checked here, as a socket's is, not left to the connection to trip over.
+  const hislip = /^hislip\d+,(.*)$/i.exec(device);
+  if (hislip) parsePort(hislip[1] as string, fail);
   return { kind: 'tcpip-instr', board, host, device };
 }
 

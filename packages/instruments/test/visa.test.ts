@@ -113,6 +113,8 @@ describe('parseResource', () => {
       /is a port, not a LAN device name; a raw socket is TCPIP0::host::5025::SOCKET/,
     ],
     ['TCPIP0::host::in st0::INSTR', /not a LAN device name/],
+    ['TCPIP0::host::hislip0,99999::INSTR', /port "99999" is not a number in 1\.\.65535/],
+    ['TCPIP0::host::hislip0,::INSTR', /port "" is not a number/],
     ['USB0::0x1AB1::0x04CE::INSTR', /USB\[board\]::vendor::product::serial/],
     ['USB0::0x1AB1G::0x04CE::S::INSTR', /vendor id "0x1AB1G"/],
     ['USB0::0x1AB1::70000::S::INSTR', /product id "70000" is not a 16-bit number/],

@@ -25,6 +25,12 @@ export function peerName(host: string, port: number): string {
  */
 export function connectSocket(host: string, port: number, peer: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    // A port out of range makes Node throw at once; it can come from the network (a portmapper's answer), not only
+    // from a parsed address, so it is the instrument's error here, never the server's.
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      reject(new InstrumentIOError(`cannot connect to ${peer}: port ${port} is not in 1..65535`));
+      return;
+    }
     // No Nagle delay: commands are tiny and each waits for its reply. Keep-alive notices an instrument switched off.
     const socket = createConnection({
       host,
