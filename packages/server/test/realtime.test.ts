@@ -91,8 +91,13 @@ describe('streams on the simulated bench', () => {
       topics.push((await client.request({ type: 'start_stream', ...s, interval_ms: 100 })).topic);
     for (const topic of topics) await client.waitForCount(isData(topic), 3, 30_000);
     for (const topic of topics) expect(contiguous(seqsOf(client.messages, topic))).toBe(true);
-    const waveform = client.messages.find((m) => m.stream_type === 'waveform' && m.type === 'stream_data');
-    expect(waveform.data.samples.length).toBeGreaterThan(100);
+    // Channels 1 and 2 are on at power-up, 3 and 4 off: a channel that is off acquires nothing, as on the scope.
+    const waveformOf = (channel: number) =>
+      client.messages.find(
+        (m) => m.stream_type === 'waveform' && m.type === 'stream_data' && m.data.channel === channel,
+      );
+    expect(waveformOf(1).data.samples.length).toBeGreaterThan(100);
+    expect(waveformOf(4).data.samples).toEqual([]);
     expect((await stats()).pollers.filter((p: Json) => topics.includes(p.topic))).toHaveLength(
       streams.length,
     );
