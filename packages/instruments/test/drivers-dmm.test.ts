@@ -41,6 +41,28 @@ describe('34461A', () => {
     expect(await readings()).toMatchObject({ range: 'AUTO' });
   });
 
+  it('reads in one message, and follows a function changed at the front panel', async () => {
+    await bench.driver.execute('set_function', { function: 'VOLT:DC' });
+    await readings();
+    let before = bench.sim.messages();
+    expect(await readings()).toMatchObject({ function: 'VOLT:DC', range: 'AUTO' });
+    expect(bench.sim.messages() - before).toBe(1);
+    // Someone else (the front panel, another program) selects resistance on a fixed 10 kΩ range.
+    await bench.raw.write('CONF:RES');
+    await bench.raw.write('RES:RANG 10000');
+    expect(await bench.raw.query('*OPC?')).toBe('1');
+    before = bench.sim.messages();
+    const r = await readings();
+    expect(r).toMatchObject({ function: 'RES', unit: 'Ω', range: 10_000 });
+    expect(Math.abs((r.value ?? 0) / 1000 - 1)).toBeLessThan(1e-4);
+    // The guess (DC volts) was wrong: a second message asked the range of resistance; the next reading is one.
+    expect(bench.sim.messages() - before).toBe(2);
+    before = bench.sim.messages();
+    expect(await readings()).toMatchObject({ function: 'RES', range: 10_000 });
+    expect(bench.sim.messages() - before).toBe(1);
+    await bench.driver.execute('set_function', { function: 'VOLT:DC' });
+  });
+
   it('refuses bad parameters before changing anything', async () => {
     const { driver } = bench;
     await rejectsWithoutIo(

@@ -30,7 +30,10 @@ describe.each(['DL3021', 'DL3021A'] as const)('%s', (model) => {
       // The load refuses CC/CV/CR/CP as keywords (-224): an empty error queue means CURR/VOLT/RES/POW went out.
       expect(await bench.raw.query('SYST:ERR?')).toMatch(/^0,/);
       expect(await bench.raw.query(':SOUR:FUNC?')).toBe(mode);
+      const before = bench.sim.messages();
       expect(await readings()).toMatchObject({ mode, setpoint: value, load_enabled: false });
+      // Mode, the four setpoints and the measurements in one compound message: one round trip per reading.
+      expect(bench.sim.messages() - before).toBe(1);
     },
   );
 

@@ -12,12 +12,12 @@ import { frequencyOf, rejectsWithoutIo, settled, useBench } from './drivers-supp
 const near = (actual: number, expected: number) => expect(Math.abs(actual / expected - 1)).toBeLessThan(0.02);
 
 describe.each([
-  { model: 'SDS1104X-E', manufacturer: 'Siglent', channels: 4 },
-  { model: 'SDS1202X-E', manufacturer: 'Siglent', channels: 2 },
-  { model: 'SDS2104X Plus', manufacturer: 'Siglent', channels: 4 },
-  { model: 'DSOX1204G', manufacturer: 'Keysight', channels: 4 },
-  { model: 'DSO-X 2024A', manufacturer: 'Keysight', channels: 4 },
-] as const)('$model', ({ model, manufacturer, channels }) => {
+  { model: 'SDS1104X-E', manufacturer: 'Siglent', channels: 4, messages: 7 },
+  { model: 'SDS1202X-E', manufacturer: 'Siglent', channels: 2, messages: 7 },
+  { model: 'SDS2104X Plus', manufacturer: 'Siglent', channels: 4, messages: 8 },
+  { model: 'DSOX1204G', manufacturer: 'Keysight', channels: 4, messages: 1 },
+  { model: 'DSO-X 2024A', manufacturer: 'Keysight', channels: 4, messages: 1 },
+] as const)('$model', ({ model, manufacturer, channels, messages }) => {
   const bench = useBench(model);
   const scope = () => bench.sim.instrument;
 
@@ -63,7 +63,11 @@ describe.each([
 
   it('measures, with null for what cannot be measured', async () => {
     await bench.driver.execute('set_channel', { channel: 1, scale: 0.5 });
+    await settled(bench.driver);
+    const before = bench.sim.messages();
     const m = (await bench.driver.execute('get_measurements', { channel: 1 })) as ScopeMeasurements;
+    // Keysight takes the seven in one compound message; Siglent is asked one at a time (plus the source first).
+    expect(bench.sim.messages() - before).toBe(messages);
     near(m.freq ?? 0, 1000);
     expect(m.period).toBeCloseTo(1e-3, 4);
     expect(m.vpp).toBeCloseTo(2, 0);

@@ -11,7 +11,8 @@ import {
   oneOf,
   parseBoolean,
   parseMeasurement,
-  queryNumber,
+  parseNumber,
+  queryCompound,
 } from './table.js';
 
 /** Each function: its unit, the subsystem holding its range, and the largest range (the manual's range tables). */
@@ -31,14 +32,21 @@ type DmmFunction = keyof typeof FUNCTIONS;
 const NAMES = Object.keys(FUNCTIONS) as DmmFunction[];
 
 /** `FUNC?` answers a quoted short form with the DC suffix dropped: "VOLT", "VOLT:AC", "CURR", "RES" … */
-async function currentFunction(io: Io): Promise<DmmFunction> {
-  const reply = await io.query('FUNC?');
+function functionOf(reply: string): DmmFunction {
   const name = reply.trim().replaceAll('"', '').toUpperCase();
   const full = name === 'VOLT' || name === 'CURR' ? `${name}:DC` : name;
   const known = NAMES.find((f) => f === full);
   if (known === undefined) throw new InstrumentError(`Unsupported or malformed reply to FUNC?: ${reply}`);
   return known;
 }
+
+const currentFunction = async (io: Io): Promise<DmmFunction> => functionOf(await io.query('FUNC?'));
+
+/** Whether the range of a function is automatic, and the range it is on. */
+const rangeQueries = (name: DmmFunction) => [`:${FUNCTIONS[name].range}:AUTO?`, `:${FUNCTIONS[name].range}?`];
+
+/** The function each connected meter had at its last reading, by its session: what the next reading asks first. */
+const lastFunction = new WeakMap<Io, DmmFunction>();
 
 const truevolt = (model: '34461A' | '34465A'): DriverDefinition => ({
   info: {
@@ -77,13 +85,29 @@ const truevolt = (model: '34461A' | '34465A'): DriverDefinition => ({
       description: 'One reading of the present function (READ?), with its range and unit',
       control: false,
       run: async (io): Promise<MultimeterReadings> => {
-        const name = await currentFunction(io);
+        // One compound message, guessing the function is the one this meter had last time (its range queries
+        // depend on it); when the guess was wrong, a second message asks the range of the function it has now.
+        const guess = lastFunction.get(io) ?? 'VOLT:DC';
+        const [func, auto, range, value] = await queryCompound(io, [
+          ':FUNC?',
+          ...rangeQueries(guess),
+          ':READ?',
+        ]);
+        const name = functionOf(func as string);
+        lastFunction.set(io, name);
+        const [autoReply, rangeReply] =
+          name === guess ? [auto, range] : await queryCompound(io, rangeQueries(name));
         const fn = FUNCTIONS[name];
-        const auto = parseBoolean(await io.query(`${fn.range}:AUTO?`), `${fn.range}:AUTO?`);
-        const range = auto ? 'AUTO' : await queryNumber(io, `${fn.range}?`);
-        // An overload reads ±9.9E37: no value.
-        const value = parseMeasurement(await io.query('READ?'), 'READ?');
-        return { timestamp: now(), function: name, range, value, unit: fn.unit };
+        return {
+          timestamp: now(),
+          function: name,
+          range: parseBoolean(autoReply as string, `:${fn.range}:AUTO?`)
+            ? 'AUTO'
+            : parseNumber(rangeReply as string, `:${fn.range}?`),
+          // An overload reads ±9.9E37: no value.
+          value: parseMeasurement(value as string, ':READ?'),
+          unit: fn.unit,
+        };
       },
     },
   },

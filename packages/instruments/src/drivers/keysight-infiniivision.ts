@@ -6,9 +6,9 @@
 
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError } from '../errors.js';
-import type { ScopeMeasurements, Waveform } from '../types.js';
-import { type ScopeOps, scopeDriver } from './scope.js';
-import { formatNumber, now, parseMeasurement, parseNumber, queryNumber } from './table.js';
+import type { Waveform } from '../types.js';
+import { measureItems, type ScopeOps, scopeDriver } from './scope.js';
+import { formatNumber, now, parseNumber, queryNumber } from './table.js';
 
 const RUNNING_BIT = 8;
 
@@ -65,14 +65,8 @@ const infiniiVision: ScopeOps = {
     if ((await queryNumber(io, ':TER?')) === 1) return 'TD';
     return (await io.query(':TRIG:SWE?')).trim().toUpperCase() === 'AUTO' ? 'AUTO' : 'WAIT';
   },
-  measure: async (io, channel) => {
-    const result: Partial<ScopeMeasurements> = {};
-    for (const [name, item] of Object.entries(ITEMS)) {
-      const query = `:MEAS:${item}? CHAN${channel}`;
-      result[name] = parseMeasurement(await io.query(query), query);
-    }
-    return result as ScopeMeasurements;
-  },
+  // One compound message for all seven (the InfiniiVision takes IEEE 488.2 compound queries).
+  measure: (io, channel) => measureItems(io, ITEMS, (item) => `:MEAS:${item}? CHAN${channel}`, true),
   waveform: async (io, channel): Promise<Waveform> => {
     await io.write(`:WAV:SOUR CHAN${channel}`);
     await io.write(':WAV:FORM BYTE');

@@ -10,12 +10,14 @@ import {
   confirm,
   type DriverDefinition,
   flag,
+  type Io,
   now,
   oneOf,
   type Param,
+  parseBoolean,
   parseNumber,
-  queryBoolean,
-  queryNumber,
+  queryAll,
+  queryCompound,
   ratings,
   send,
   volts,
@@ -35,6 +37,25 @@ function modeOf(reply: string): LoadMode {
   return mode;
 }
 
+const MEASURES = [':MEAS:VOLT?', ':MEAS:CURR?', ':MEAS:POW?', ':SOUR:INP:STAT?'];
+const setpointQuery = (mode: LoadMode) => `:SOUR:${KEYWORD[mode]}:LEV:IMM?`;
+type RawReading = [mode: LoadMode, setpoint: number, measured: string[]];
+
+/** The mode first, then the setpoint of that mode and the measurements: six round trips. */
+async function readOneByOne(io: Io): Promise<RawReading> {
+  const mode = modeOf(await io.query(':SOUR:FUNC?'));
+  const setpoint = parseNumber(await io.query(setpointQuery(mode)), setpointQuery(mode));
+  return [mode, setpoint, await queryAll(io, MEASURES, false)];
+}
+
+/** Everything in one message: the setpoints of all four modes (the mode picks one), then the measurements. */
+async function readCompound(io: Io): Promise<RawReading> {
+  const [func, ...rest] = await queryCompound(io, [':SOUR:FUNC?', ...MODES.map(setpointQuery), ...MEASURES]);
+  const mode = modeOf(func as string);
+  const setpoint = parseNumber(rest[MODES.indexOf(mode)] as string, setpointQuery(mode));
+  return [mode, setpoint, rest.slice(MODES.length)];
+}
+
 export interface LoadModel {
   manufacturer: string;
   model: string;
@@ -43,6 +64,8 @@ export interface LoadModel {
   /** The CR range, Ω. */
   resistance: [number, number];
   capabilities?: Record<string, unknown>;
+  /** Takes a reading's queries in one compound message (IEEE 488.2): one round trip instead of six. */
+  compound?: boolean;
 }
 
 /** A SCPI electronic load with the DL3000 / SDL1000X command set. */
@@ -106,16 +129,16 @@ export function scpiElectronicLoad(m: LoadModel): DriverDefinition {
         description: 'Mode, setpoint, measured voltage, current and power, input state',
         control: false,
         run: async (io): Promise<ElectronicLoadReadings> => {
-          const mode = modeOf(await io.query(':SOUR:FUNC?'));
-          const setpoint = `:SOUR:${KEYWORD[mode]}:LEV:IMM?`;
+          const [mode, setpoint, rest] = m.compound ? await readCompound(io) : await readOneByOne(io);
+          const [voltage, current, power, input] = rest as [string, string, string, string];
           return {
             timestamp: now(),
             mode,
-            setpoint: parseNumber(await io.query(setpoint), setpoint),
-            voltage: await queryNumber(io, ':MEAS:VOLT?'),
-            current: await queryNumber(io, ':MEAS:CURR?'),
-            power: await queryNumber(io, ':MEAS:POW?'),
-            load_enabled: await queryBoolean(io, ':SOUR:INP:STAT?'),
+            setpoint,
+            voltage: parseNumber(voltage, ':MEAS:VOLT?'),
+            current: parseNumber(current, ':MEAS:CURR?'),
+            power: parseNumber(power, ':MEAS:POW?'),
+            load_enabled: parseBoolean(input, ':SOUR:INP:STAT?'),
           };
         },
       },

@@ -3,7 +3,6 @@
 // `{channel}`, `{voltage}`, `{current}` and `{enabled}` are filled with validated parameters.
 
 import type { ModelInfo } from '../driver.js';
-import { InstrumentError } from '../errors.js';
 import type { PowerSupplyReadings } from '../types.js';
 import {
   amps,
@@ -18,6 +17,7 @@ import {
   now,
   parseBoolean,
   parseNumber,
+  queryAll,
   send,
   volts,
 } from './table.js';
@@ -90,20 +90,8 @@ export function scpiReader(dialect: PsuDialect): PsuReader {
       dialect.measureCurrent,
     ].map((template) => fill(template, p));
     const regulationQuery = dialect.regulation && fill(dialect.regulation.query, p);
-    let replies: string[];
-    if (dialect.compound) {
-      const all = regulationQuery ? [...queries, regulationQuery] : queries;
-      const joined = all.join(';');
-      replies = (await io.query(joined)).split(';');
-      if (replies.length !== all.length) {
-        throw new InstrumentError(
-          `Malformed reply to ${joined}: ${replies.length} answers to ${all.length} queries`,
-        );
-      }
-    } else {
-      replies = [];
-      for (const query of queries) replies.push(await io.query(query));
-    }
+    const all = dialect.compound && regulationQuery ? [...queries, regulationQuery] : queries;
+    const replies = await queryAll(io, all, dialect.compound === true);
     const [output, voltageSet, currentSet, voltage, current] = replies as [
       string,
       string,

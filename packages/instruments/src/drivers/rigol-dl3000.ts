@@ -5,7 +5,13 @@
 import { scpiElectronicLoad } from './load.js';
 
 const dl3000 = (model: 'DL3021' | 'DL3021A') =>
-  scpiElectronicLoad({ manufacturer: 'Rigol', model, rating: [150, 40, 200], resistance: [0.08, 15_000] });
+  scpiElectronicLoad({
+    manufacturer: 'Rigol',
+    model,
+    rating: [150, 40, 200],
+    resistance: [0.08, 15_000],
+    compound: true,
+  });
 
 export const rigolDL3021 = dl3000('DL3021');
 export const rigolDL3021A = dl3000('DL3021A');

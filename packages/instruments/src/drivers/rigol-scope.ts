@@ -6,19 +6,8 @@
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError } from '../errors.js';
 import type { ScopeMeasurements, Waveform } from '../types.js';
-import { type ScopeOps, type Slope, scopeDriver, type TriggerStatus } from './scope.js';
-import {
-  type DriverDefinition,
-  fill,
-  type Io,
-  now,
-  parseMeasurement,
-  parseNumber,
-  queryNumber,
-  send,
-} from './table.js';
-
-type Measurement = 'vpp' | 'vmax' | 'vmin' | 'vavg' | 'vrms' | 'freq' | 'period';
+import { measureItems, type ScopeOps, type Slope, scopeDriver, type TriggerStatus } from './scope.js';
+import { type DriverDefinition, fill, now, parseNumber, queryNumber, send } from './table.js';
 
 interface ScopeDialect {
   /** The timebase subsystem: `:TIM:MAIN` (DS1000Z, MSO2000A) or `:TIM` (DS1000D). */
@@ -38,7 +27,9 @@ interface ScopeDialect {
   autoscale: string;
   /** The query for one measurement of one source (`{source}` and `{item}` filled in). */
   measure: string;
-  items: Record<Measurement, string>;
+  items: Record<keyof ScopeMeasurements, string>;
+  /** Takes the seven measurement queries in one compound message (IEEE 488.2). */
+  compound: boolean;
 }
 
 const DS1000Z: ScopeDialect = {
@@ -54,6 +45,7 @@ const DS1000Z: ScopeDialect = {
   autoscale: ':AUT',
   measure: ':MEAS:ITEM? {item},{source}',
   items: { vpp: 'VPP', vmax: 'VMAX', vmin: 'VMIN', vavg: 'VAVG', vrms: 'VRMS', freq: 'FREQ', period: 'PER' },
+  compound: true,
 };
 
 const MSO2000A: ScopeDialect = {
@@ -77,6 +69,7 @@ const DS1000D: ScopeDialect = {
   autoscale: ':AUTO',
   measure: ':MEAS:{item}? {source}',
   items: { ...DS1000Z.items, vavg: 'VAV' },
+  compound: false,
 };
 
 /** `:WAV:PRE?`: format,type,points,count,xincrement,xorigin,xreference,yincrement,yorigin,yreference. */
@@ -89,10 +82,6 @@ function parsePreamble(reply: string) {
 
 /** How a Rigol family does each operation of the shared scope table. */
 function rigolOps(d: ScopeDialect): ScopeOps {
-  const measure = async (io: Io, item: string, source: string) => {
-    const query = fill(d.measure, { item, source });
-    return parseMeasurement(await io.query(query), query);
-  };
   return {
     timeScale: d.timeScale,
     voltScale: d.voltScale,
@@ -134,12 +123,8 @@ function rigolOps(d: ScopeDialect): ScopeOps {
     // Rigol answers in these words already (the DS1000D spells TD as T'D).
     triggerStatus: async (io) =>
       (await io.query(':TRIG:STAT?')).trim().toUpperCase().replace("T'D", 'TD') as TriggerStatus,
-    measure: async (io, channel) => {
-      const source = `CHAN${channel}`;
-      const result: Partial<ScopeMeasurements> = {};
-      for (const [name, item] of Object.entries(d.items)) result[name] = await measure(io, item, source);
-      return result as ScopeMeasurements;
-    },
+    measure: (io, channel) =>
+      measureItems(io, d.items, (item) => fill(d.measure, { item, source: `CHAN${channel}` }), d.compound),
     waveform: async (io, channel): Promise<Waveform> => {
       const p = { channel };
       await send(':WAV:SOUR CHAN{channel}', ':WAV:MODE NORM', ':WAV:FORM BYTE')(io, p);

@@ -12,6 +12,8 @@ import {
   type Io,
   oneOf,
   type Param,
+  parseMeasurement,
+  queryAll,
   type Values,
 } from './table.js';
 
@@ -62,6 +64,27 @@ export interface ScopeOps {
   triggerStatus(io: Io): Promise<TriggerStatus>;
   measure(io: Io, channel: number): Promise<ScopeMeasurements>;
   waveform(io: Io, channel: number): Promise<Waveform>;
+}
+
+/**
+ * The automatic measurements of a channel: each item (`items`, in the family's words) asked with `queryOf(item)`,
+ * all in one compound message when the family takes them (`compound`), read with `parse` (9.9E37 is no value).
+ */
+export async function measureItems(
+  io: Io,
+  items: Record<keyof ScopeMeasurements, string>,
+  queryOf: (item: string) => string,
+  compound: boolean,
+  parse: (reply: string, query: string) => number | null = parseMeasurement,
+): Promise<ScopeMeasurements> {
+  const entries = Object.entries(items) as [keyof ScopeMeasurements, string][];
+  const queries = entries.map(([, item]) => queryOf(item));
+  const replies = await queryAll(io, queries, compound);
+  const result = {} as ScopeMeasurements;
+  entries.forEach(([name], i) => {
+    result[name] = parse(replies[i] as string, queries[i] as string);
+  });
+  return result;
 }
 
 const numberIn = ([min, max]: [number, number], unit: string, fallback?: number): Param => ({

@@ -7,9 +7,9 @@
 
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError } from '../errors.js';
-import type { ScopeMeasurements, Waveform } from '../types.js';
+import type { Waveform } from '../types.js';
 import { blockAfterHeader } from './framing.js';
-import { type ScopeOps, scopeDriver, type TriggerStatus } from './scope.js';
+import { measureItems, type ScopeOps, scopeDriver, type TriggerStatus } from './scope.js';
 import { formatNumber, type Io, now } from './table.js';
 
 /** The number at the end of a Siglent reply, header and unit stripped: `C1:VDIV 5.00E-01V` → 0.5; `****` → null. */
@@ -51,14 +51,8 @@ const ITEMS = {
   period: 'PER',
 } as const;
 
-async function measurements(io: Io, query: (item: string) => string): Promise<ScopeMeasurements> {
-  const result: Partial<ScopeMeasurements> = {};
-  for (const [name, item] of Object.entries(ITEMS)) {
-    const command = query(item);
-    result[name] = siglentValue(await io.query(command), command);
-  }
-  return result as ScopeMeasurements;
-}
+const measurements = (io: Io, query: (item: string) => string) =>
+  measureItems(io, ITEMS, query, false, siglentValue);
 
 const signed = (data: Buffer) => Array.from(new Int8Array(data.buffer, data.byteOffset, data.length));
 

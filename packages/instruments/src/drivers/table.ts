@@ -175,6 +175,30 @@ export const queryNumber = async (io: Io, command: string): Promise<number> =>
 export const queryBoolean = async (io: Io, command: string): Promise<boolean> =>
   parseBoolean(await io.query(command), command);
 
+/**
+ * Several queries in one round trip: joined with ';' into one program message, answered in one response message
+ * joined with ';' (IEEE 488.2 compound messages). Every query needs an absolute header (a leading ':' or '*'):
+ * after `:MEAS:VOLT?` a relative `CURR?` would mean `:MEAS:CURR?`. Replies must not contain ';' themselves.
+ */
+export async function queryCompound(io: Io, queries: readonly string[]): Promise<string[]> {
+  const joined = queries.join(';');
+  const replies = (await io.query(joined)).split(';');
+  if (replies.length !== queries.length) {
+    throw new InstrumentError(
+      `Malformed reply to ${joined}: ${replies.length} answers to ${queries.length} queries`,
+    );
+  }
+  return replies;
+}
+
+/** The replies to `queries`, in one compound message when the instrument takes them (else one at a time). */
+export async function queryAll(io: Io, queries: readonly string[], compound: boolean): Promise<string[]> {
+  if (compound) return queryCompound(io, queries);
+  const replies: string[] = [];
+  for (const query of queries) replies.push(await io.query(query));
+  return replies;
+}
+
 export const now = (): string => new Date().toISOString();
 
 /** SCPI writes are not answered; `*OPC?` returns once every command before it has been executed. */
