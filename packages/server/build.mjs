@@ -78,6 +78,9 @@ export async function buildServer() {
     sourcesContent: false,
     logLevel: 'warning',
     legalComments: 'none',
+    // Without comments and indentation the code is half the size, and plain ASCII: V8 keeps each module's source
+    // in memory, two bytes a character when it holds any non-Latin-1 character (a comment's '…' did). Names stay.
+    minifyWhitespace: true,
     plugins: [
       {
         name: 'npm-dependencies-external',

@@ -1,5 +1,6 @@
 // Starting and stopping a LabLink server: the one place that turns a Config into a listening process.
 
+import v8 from 'node:v8';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -38,6 +39,8 @@ export async function startServer(
     await services.close();
     throw err;
   }
+  // V8's default: the young generation grows again with the load (bin/lablink.js held it during start-up).
+  v8.setFlagsFromString('--semi-space-growth-factor=2');
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

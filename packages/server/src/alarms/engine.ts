@@ -642,7 +642,7 @@ export class AlarmService {
   /** Every occurrence not cleared, oldest first. */
   activeEvents(): AlarmEvent[] {
     return [...this.open.values()]
-      .sort((a, b) => a.triggered_at.localeCompare(b.triggered_at))
+      .sort((a, b) => (a.triggered_at < b.triggered_at ? -1 : a.triggered_at > b.triggered_at ? 1 : 0))
       .map(publicEvent);
   }
 

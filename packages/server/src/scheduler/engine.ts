@@ -43,7 +43,7 @@ import {
   buildTrigger,
   checkTimezone,
   nextRuns,
-  SERVER_TIMEZONE,
+  serverTimezone,
   TRIGGER_FIELDS,
   type Trigger,
   type TriggerSpec,
@@ -328,7 +328,7 @@ export class SchedulerService {
   preview(request: TriggerPreviewRequest): TriggerPreview {
     const at = this.now();
     const spec = { ...DEFAULTS, ...request } as TriggerSpec;
-    const timezone = checkTimezone(spec.timezone ?? SERVER_TIMEZONE);
+    const timezone = checkTimezone(spec.timezone ?? serverTimezone());
     const trigger = buildTrigger({ ...spec, timezone }, at);
     return {
       success: true,
@@ -351,7 +351,7 @@ export class SchedulerService {
     const out: StoredJob = { ...job, tags: [...job.tags], parameters: { ...job.parameters } };
     const changed = (field: keyof StoredJob) =>
       old === null || JSON.stringify(old[field]) !== JSON.stringify(out[field]);
-    out.timezone = checkTimezone(out.timezone ?? SERVER_TIMEZONE);
+    out.timezone = checkTimezone(out.timezone ?? serverTimezone());
     const type = this.deps.jobTypes[out.schedule_type];
     if (!type)
       throw invalidRequest('schedule_type', `${out.schedule_type} jobs are not available on this server`);
@@ -943,7 +943,7 @@ export class SchedulerService {
     const finished = state.trigger === null || this.nextFire(state) === null;
     return {
       ...job,
-      timezone: job.timezone ?? SERVER_TIMEZONE,
+      timezone: job.timezone ?? serverTimezone(),
       next_runs: next.map(iso),
       execution_count: state.count,
       status:
