@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../src/sim/client.js';
 import { type OscilloscopeSim, type RunningSimulator, startSimulator } from '../src/sim/index.js';
+import type { Signal } from '../src/sim/physics/scope.js';
 
 interface Preamble {
   format: number;
@@ -130,6 +131,22 @@ describe('Rigol DS1104Z', () => {
     expect(await value(':MEAS:PDUT? CHAN2')).toBeCloseTo(0.5, 1);
     expect(await value(':MEAS:PWID? CHAN2')).toBeCloseTo(0.001, 4);
     expect(await scope.query(':MEAS:VPP?')).toMatch(/^\d\.\d{6}e[+-]\d\d$/);
+  });
+
+  it('answers the items of one compound message from one acquisition, and a new one for the next message', async () => {
+    // A noisy trace: separate acquisitions would disagree in their extremes.
+    const original = { ...(sim.instrument.signals[0] as Signal) };
+    sim.instrument.setSignal(1, { ...original, noise: 0.05 });
+    const ask = async () =>
+      (await scope.query(':MEAS:ITEM? VPP,CHAN1;:MEAS:ITEM? VMAX,CHAN1;:MEAS:ITEM? VMIN,CHAN1'))
+        .split(';')
+        .map(Number) as [number, number, number];
+    const [vpp, vmax, vmin] = await ask();
+    expect(vpp).toBeCloseTo(vmax - vmin, 5);
+    const again = await ask();
+    expect(again[0]).toBeCloseTo(again[1] - again[2], 5);
+    expect(again).not.toEqual([vpp, vmax, vmin]);
+    sim.instrument.setSignal(1, original);
   });
 
   it('answers the DS1000Z :MEASure:ITEM? form', async () => {

@@ -309,15 +309,27 @@ export class OscilloscopeSim {
     return this.acquisition.record(channel, memory ? this.geometry.memoryPoints : this.geometry.screenPoints);
   }
 
-  /** The automatic measurements of a channel, from its screen record in volts. */
+  /**
+   * The automatic measurements of a channel, from its screen record in volts. Queries answered in the same turn
+   * (the items of one compound message, `:MEAS:VPP? CHAN1;:MEAS:FREQ? CHAN1;…`) come from one acquisition, as on
+   * the instrument, which does not acquire again between the units of a message; it also spares the simulator
+   * a trace and a trigger search per item.
+   */
   measure(channel: number): Measurements {
+    const cached = this.measuredThisTurn.get(channel);
+    if (cached) return cached;
     const record = this.waveform(channel, 'NORM');
     const volts = Array.from(
       record.codes,
       (code) => (code - record.yorigin - record.yreference) * record.yincrement,
     );
-    return measure(volts, record.xincrement, record.yincrement);
+    const result = measure(volts, record.xincrement, record.yincrement);
+    if (this.measuredThisTurn.size === 0) queueMicrotask(() => this.measuredThisTurn.clear());
+    this.measuredThisTurn.set(channel, result);
+    return result;
   }
+
+  private readonly measuredThisTurn = new Map<number, Measurements>();
 
   private now(): number {
     return (performance.now() - this.epoch) / 1000;
