@@ -10,12 +10,13 @@ import {
   genericScpi,
   type Io,
   keysight34461A,
+  queryAll,
   rigolDL3021,
   rigolDP832,
   TableDriver,
   validate,
 } from '../src/drivers/index.js';
-import { OutOfRangeError, ParameterError } from '../src/errors.js';
+import { InstrumentIOError, InstrumentTimeoutError, OutOfRangeError, ParameterError } from '../src/errors.js';
 
 describe('formatNumber', () => {
   it.each([
@@ -165,5 +166,77 @@ describe('rawKind: what a raw command would do (sends nothing)', () => {
     expect(bk.rawKind('GETD')).toBe('query');
     expect(bk.rawKind('VOLT050')).toBe('write');
     expect(bk.rawKind('SOUT0')).toBe('write');
+  });
+});
+
+// Instruments that do not take IEEE 488.2 compound messages cannot be made from the simulators (they all do), so
+// these stand in for them: an Io answering each query it is sent with a canned reply, or failing as told.
+describe('queryAll on an instrument that does not take compound messages', () => {
+  const QUERIES = [':MEAS:VOLT?', ':MEAS:CURR?'];
+  /** Answers `V` and `I` to the single queries; a compound message as `compound` says. */
+  function instrument(compound: 'first-only' | 'timeout') {
+    const sent: string[] = [];
+    let gone = false;
+    const io = {
+      sent,
+      unplug: () => {
+        gone = true;
+      },
+      query: async (command: string) => {
+        sent.push(command);
+        if (gone) throw new InstrumentTimeoutError(`no answer to ${command}`);
+        if (command.includes(';')) {
+          if (compound === 'timeout') throw new InstrumentTimeoutError(`no answer to ${command}`);
+          return '12.5';
+        }
+        return command === ':MEAS:VOLT?' ? '12.5' : '0.4';
+      },
+      write: async () => {},
+      queryBlock: async () => Buffer.alloc(0),
+      queryFramed: async () => Buffer.alloc(0),
+    };
+    return io as typeof io & Io;
+  }
+
+  it('fails the reading answered with too few replies, then asks one at a time and never compound again', async () => {
+    const io = instrument('first-only');
+    await expect(queryAll(io, QUERIES, true)).rejects.toThrow(/1 answers to 2 queries/);
+    expect(await queryAll(io, QUERIES, true)).toEqual(['12.5', '0.4']);
+    expect(await queryAll(io, QUERIES, true)).toEqual(['12.5', '0.4']);
+    expect(io.sent).toEqual([QUERIES.join(';'), ...QUERIES, ...QUERIES]);
+  });
+
+  it('after a compound message goes unanswered, one query at a time decides', async () => {
+    const io = instrument('timeout');
+    await expect(queryAll(io, QUERIES, true)).rejects.toBeInstanceOf(InstrumentTimeoutError);
+    expect(await queryAll(io, QUERIES, true)).toEqual(['12.5', '0.4']);
+    // Answered one at a time but not as one message: one at a time from then on.
+    expect(await queryAll(io, QUERIES, true)).toEqual(['12.5', '0.4']);
+    expect(io.sent.filter((c) => c.includes(';'))).toHaveLength(1);
+  });
+
+  it('an instrument that stopped answering altogether is asked in one message again once it is back', async () => {
+    const io = instrument('first-only');
+    io.unplug();
+    await expect(queryAll(io, QUERIES, true)).rejects.toBeInstanceOf(InstrumentTimeoutError);
+    await expect(queryAll(io, QUERIES, true)).rejects.toBeInstanceOf(InstrumentTimeoutError);
+    const compoundSent = () => io.sent.filter((c) => c.includes(';')).length;
+    expect(compoundSent()).toBe(1);
+    await expect(queryAll(io, QUERIES, true)).rejects.toBeInstanceOf(InstrumentTimeoutError);
+    expect(compoundSent()).toBe(2);
+  });
+
+  it('a link error is not taken for a refusal', async () => {
+    const sent: string[] = [];
+    const io = {
+      query: async (command: string) => {
+        sent.push(command);
+        if (sent.length === 1) throw new InstrumentIOError('connection reset');
+        return '1;2';
+      },
+    } as unknown as Io;
+    await expect(queryAll(io, QUERIES, true)).rejects.toBeInstanceOf(InstrumentIOError);
+    expect(await queryAll(io, QUERIES, true)).toEqual(['1', '2']);
+    expect(sent).toEqual([QUERIES.join(';'), QUERIES.join(';')]);
   });
 });

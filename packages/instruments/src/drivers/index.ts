@@ -109,6 +109,7 @@ export {
   formatNumber,
   formatSteps,
   isQuery,
+  queryAll,
   TableDriver,
   validate,
 } from './table.js';

@@ -12,7 +12,7 @@ import {
   parseBoolean,
   parseMeasurement,
   parseNumber,
-  queryCompound,
+  queryAll,
 } from './table.js';
 
 /** Each function: its unit, the subsystem holding its range, and the largest range (the manual's range tables). */
@@ -88,15 +88,15 @@ const truevolt = (model: '34461A' | '34465A'): DriverDefinition => ({
         // One compound message, guessing the function is the one this meter had last time (its range queries
         // depend on it); when the guess was wrong, a second message asks the range of the function it has now.
         const guess = lastFunction.get(io) ?? 'VOLT:DC';
-        const [func, auto, range, value] = await queryCompound(io, [
-          ':FUNC?',
-          ...rangeQueries(guess),
-          ':READ?',
-        ]);
+        const [func, auto, range, value] = await queryAll(
+          io,
+          [':FUNC?', ...rangeQueries(guess), ':READ?'],
+          true,
+        );
         const name = functionOf(func as string);
         lastFunction.set(io, name);
         const [autoReply, rangeReply] =
-          name === guess ? [auto, range] : await queryCompound(io, rangeQueries(name));
+          name === guess ? [auto, range] : await queryAll(io, rangeQueries(name), true);
         const fn = FUNCTIONS[name];
         return {
           timestamp: now(),

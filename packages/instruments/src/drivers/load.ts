@@ -17,7 +17,6 @@ import {
   parseBoolean,
   parseNumber,
   queryAll,
-  queryCompound,
   ratings,
   send,
   volts,
@@ -50,7 +49,7 @@ async function readOneByOne(io: Io): Promise<RawReading> {
 
 /** Everything in one message: the setpoints of all four modes (the mode picks one), then the measurements. */
 async function readCompound(io: Io): Promise<RawReading> {
-  const [func, ...rest] = await queryCompound(io, [':SOUR:FUNC?', ...MODES.map(setpointQuery), ...MEASURES]);
+  const [func, ...rest] = await queryAll(io, [':SOUR:FUNC?', ...MODES.map(setpointQuery), ...MEASURES], true);
   const mode = modeOf(func as string);
   const setpoint = parseNumber(rest[MODES.indexOf(mode)] as string, setpointQuery(mode));
   return [mode, setpoint, rest.slice(MODES.length)];

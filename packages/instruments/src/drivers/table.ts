@@ -4,7 +4,13 @@
 // request never reaches the instrument, and no string ever lands in a numeric SCPI field.
 
 import type { Driver, ModelInfo, RawKind, RawOptions } from '../driver.js';
-import { InstrumentError, OutOfRangeError, ParameterError, UnknownCommandError } from '../errors.js';
+import {
+  InstrumentError,
+  InstrumentTimeoutError,
+  OutOfRangeError,
+  ParameterError,
+  UnknownCommandError,
+} from '../errors.js';
 import type { CommandOptions, ScpiSession } from '../session.js';
 // The header notation of the programming manuals (short/long forms, optional nodes), shared with the simulators.
 import { compilePattern, type HeaderPattern, matchHeader } from '../sim/scpi/pattern.js';
@@ -175,27 +181,57 @@ export const queryNumber = async (io: Io, command: string): Promise<number> =>
 export const queryBoolean = async (io: Io, command: string): Promise<boolean> =>
   parseBoolean(await io.query(command), command);
 
+/** A compound message answered with another number of replies than it had queries. */
+class CompoundReplyError extends InstrumentError {}
+
 /**
  * Several queries in one round trip: joined with ';' into one program message, answered in one response message
  * joined with ';' (IEEE 488.2 compound messages). Every query needs an absolute header (a leading ':' or '*'):
  * after `:MEAS:VOLT?` a relative `CURR?` would mean `:MEAS:CURR?`. Replies must not contain ';' themselves.
  */
-export async function queryCompound(io: Io, queries: readonly string[]): Promise<string[]> {
+async function queryCompound(io: Io, queries: readonly string[]): Promise<string[]> {
   const joined = queries.join(';');
   const replies = (await io.query(joined)).split(';');
   if (replies.length !== queries.length) {
-    throw new InstrumentError(
+    throw new CompoundReplyError(
       `Malformed reply to ${joined}: ${replies.length} answers to ${queries.length} queries`,
     );
   }
   return replies;
 }
 
-/** The replies to `queries`, in one compound message when the instrument takes them (else one at a time). */
+/**
+ * Connections whose instrument did not take a compound message: 'refused' (it answered with the wrong number of
+ * replies, or timed out on one and then answered the same queries one at a time) is asked one at a time from
+ * then on; 'suspect' (it timed out on one) is asked one at a time next, which decides.
+ */
+const compoundRefused = new WeakMap<Io, 'suspect' | 'refused'>();
+
+/**
+ * The replies to `queries`: in one compound message when the model takes them (`compound`), else one at a time.
+ * An instrument that does not answer a compound message as one fails that reading and is asked one query at a
+ * time from then on; it is never sent a compound message again on this connection.
+ */
 export async function queryAll(io: Io, queries: readonly string[], compound: boolean): Promise<string[]> {
-  if (compound) return queryCompound(io, queries);
+  const refusal = compoundRefused.get(io);
+  if (compound && refusal === undefined) {
+    try {
+      return await queryCompound(io, queries);
+    } catch (error) {
+      if (error instanceof CompoundReplyError) compoundRefused.set(io, 'refused');
+      else if (error instanceof InstrumentTimeoutError) compoundRefused.set(io, 'suspect');
+      throw error;
+    }
+  }
   const replies: string[] = [];
-  for (const query of queries) replies.push(await io.query(query));
+  try {
+    for (const query of queries) replies.push(await io.query(query));
+  } catch (error) {
+    // Unanswered one at a time too: the instrument was gone, not the compound message refused.
+    if (refusal === 'suspect') compoundRefused.delete(io);
+    throw error;
+  }
+  if (refusal === 'suspect') compoundRefused.set(io, 'refused');
   return replies;
 }
 
