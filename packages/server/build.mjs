@@ -10,7 +10,7 @@
 // Staleness is by modification time: the newest file under each inlined package's src/ (and its package.json,
 // and this script) against the bundle's. bin/lablink.js makes the same comparison with `isStale` from here.
 
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,7 +61,10 @@ export async function buildServer() {
   await build({
     // cli.js is the `lablink` command; index.js the same server as a module (startServer …), which the end-to-end
     // tests start in their own process to reach its simulated bench and services.
-    entryPoints: [path.join(SERVER, 'src', 'cli.ts'), path.join(SERVER, 'src', 'index.ts')],
+    entryPoints: [
+      { in: path.join(SERVER, 'src', 'cli.ts'), out: 'main' },
+      { in: path.join(SERVER, 'src', 'index.ts'), out: 'index' },
+    ],
     outdir: DIST,
     // Code behind an `await import()` (export writers, mail, mDNS …) goes into chunks of its own, so the npm
     // packages it needs load when it first runs, not at start. Every file lands in dist/ itself: code that finds
@@ -94,7 +97,20 @@ export async function buildServer() {
       },
     ],
   });
+  writeFileSync(BUNDLE, LAUNCHER);
 }
+
+/**
+ * dist/cli.js, the `lablink` command as built (bin/lablink.js and the systemd unit run it): it loads the server
+ * (main.js) with V8's young generation held at its initial size. Loading leaves many survivors, which V8 reads as a
+ * sign to grow the young generation to its 2 x 16 MB maximum, and an idle server never collects again to give that
+ * back; startServer lets it grow again once listening, so only a real load grows it (docs/performance.md). This
+ * runs before any module of the server is loaded, which no statement inside the bundle could.
+ */
+const LAUNCHER = `import v8 from 'node:v8';
+v8.setFlagsFromString('--semi-space-growth-factor=1');
+await import('./main.js');
+`;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = process.argv[2];

@@ -39,7 +39,7 @@ export async function startServer(
     await services.close();
     throw err;
   }
-  // V8's default: the young generation grows again with the load (bin/lablink.js held it during start-up).
+  // V8's default: the young generation grows again with the load (the built dist/cli.js held it while loading).
   v8.setFlagsFromString('--semi-space-growth-factor=2');
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
