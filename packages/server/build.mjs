@@ -59,8 +59,9 @@ export async function buildServer() {
   // A clean dist/: chunks of an earlier build are never loaded by mistake.
   rmSync(DIST, { recursive: true, force: true });
   await build({
-    // cli.js is the `lablink` command; index.js the same server as a module (startServer …), which the end-to-end
-    // tests start in their own process to reach its simulated bench and services.
+    // main.js is the `lablink` command (loaded by the cli.js launcher below); index.js the same server as a module
+    // (startServer …), which the end-to-end tests start in their own process to reach its simulated bench and
+    // services.
     entryPoints: [
       { in: path.join(SERVER, 'src', 'cli.ts'), out: 'main' },
       { in: path.join(SERVER, 'src', 'index.ts'), out: 'index' },
