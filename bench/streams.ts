@@ -22,9 +22,8 @@ const loadAtStart = announceMachine();
 const { values } = parseArgs({
   options: {
     instruments: { type: 'string', default: '100' },
-    // No oscilloscope by default: the simulated DS1104Z computes a 1200-point trace for each of the 7 queries of
-    // a measurements read, so 25 simulated scopes at 10 Hz take most of a core in the simulator (docs/performance.md)
-    // and the figure would be the simulator's. Add DS1104Z for measurements streams.
+    // No oscilloscope by default, so the figures of earlier runs stay comparable (docs/performance.md): add
+    // DS1104Z for measurements streams, each read one compound message answered from one simulated trace.
     models: { type: 'string', default: 'DP832,DL3021A,34461A' },
     scenarios: { type: 'string', default: '1x100,100x10,1000x10' },
     window: { type: 'string', default: '10' },

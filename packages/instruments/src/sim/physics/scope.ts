@@ -188,6 +188,8 @@ export class OscilloscopeSim {
   readonly epoch = performance.now();
   /** Scope time since which a trigger event counts (armed by RUN/SINGle, re-armed by each acquisition). */
   private armedAt = 0;
+  /** Measurements made in this turn, by channel: the items of one compound message share one (see measure). */
+  private readonly measuredThisTurn = new Map<number, Measurements>();
 
   constructor(
     readonly geometry: ScopeGeometry,
@@ -328,8 +330,6 @@ export class OscilloscopeSim {
     this.measuredThisTurn.set(channel, result);
     return result;
   }
-
-  private readonly measuredThisTurn = new Map<number, Measurements>();
 
   private now(): number {
     return (performance.now() - this.epoch) / 1000;
