@@ -81,16 +81,17 @@ def controls(rm, check):
 KINDS = {"scpi": scpi, "waveform": waveform, "bk-serial": bk_serial, "controls": controls}
 
 
-def main():
+def run(kinds):
+    """Runs the checks of argv[1], each by its kind's function, and prints their results as a JSON list."""
     rm = pyvisa.ResourceManager("@py")
     results = []
     for check in json.loads(sys.argv[1]):
         try:
-            results.append(KINDS[check["kind"]](rm, check))
+            results.append(kinds[check["kind"]](rm, check))
         except Exception as error:  # reported per check, so one failure does not hide the others
             results.append({"exception": f"{type(error).__name__}: {error}"})
     json.dump(results, sys.stdout)
 
 
 if __name__ == "__main__":
-    main()
+    run(KINDS)

@@ -12,20 +12,13 @@ A check is {"resource": "TCPIP0::127.0.0.1::<port>::SOCKET", "kind": <kind>, "qu
   korad           bare fixed-width replies (the simulator's TCP side takes one command per line)
 """
 
-import json
-import sys
-
-import pyvisa
-
-
-def open_instrument(rm, resource, termination="\n"):
-    return rm.open_resource(
-        resource, read_termination=termination, write_termination=termination, timeout=5000
-    )
+# The same opening and runner as the simulator conformance script beside this one (Python finds it: the script's
+# own directory is on its path).
+from pyvisa_conformance import open_instrument, run
 
 
 def scpi(rm, check):
-    inst = open_instrument(rm, check["resource"])
+    inst = open_instrument(rm, check["resource"], "\n")
     try:
         answers = {"idn": inst.query("*IDN?"), "answers": [inst.query(q) for q in check["queries"]]}
         inst.write("BOGUS:HEADER")
@@ -36,7 +29,7 @@ def scpi(rm, check):
 
 
 def siglent_legacy(rm, check):
-    inst = open_instrument(rm, check["resource"])
+    inst = open_instrument(rm, check["resource"], "\n")
     try:
         inst.write("CHDR OFF")
         vdiv = inst.query("C1:VDIV?")
@@ -57,7 +50,7 @@ def siglent_legacy(rm, check):
 
 
 def siglent_scpi(rm, check):
-    inst = open_instrument(rm, check["resource"])
+    inst = open_instrument(rm, check["resource"], "\n")
     try:
         inst.write(":WAV:SOUR C1")
         desc = inst.query_binary_values(":WAV:PRE?", datatype="B", container=list)
@@ -68,7 +61,7 @@ def siglent_scpi(rm, check):
 
 
 def keysight(rm, check):
-    inst = open_instrument(rm, check["resource"])
+    inst = open_instrument(rm, check["resource"], "\n")
     try:
         inst.write(":WAV:SOUR CHAN1")
         inst.write(":WAV:FORM BYTE")
@@ -106,16 +99,5 @@ KINDS = {
 }
 
 
-def main():
-    rm = pyvisa.ResourceManager("@py")
-    results = []
-    for check in json.loads(sys.argv[1]):
-        try:
-            results.append(KINDS[check["kind"]](rm, check))
-        except Exception as error:  # reported per check, so one failure does not hide the others
-            results.append({"exception": f"{type(error).__name__}: {error}"})
-    json.dump(results, sys.stdout)
-
-
 if __name__ == "__main__":
-    main()
+    run(KINDS)
