@@ -267,6 +267,7 @@ describe('locks', () => {
       api('/api/locks/acquire', { headers: stolen, body: { equipment_id: psu, session_id: 'owned-1' } }),
       api(`/api/locks/activity/${psu}`, { headers: stolen, body: { session_id: 'owned-1' } }),
       api('/api/locks/sessions/owned-1', { method: 'DELETE', headers: stolen }),
+      api(`/api/equipment/disconnect/${psu}?session_id=owned-1`, { method: 'POST', headers: stolen }),
     ];
     for (const refused of await Promise.all(attempts)) {
       expect(refused.status).toBe(403);

@@ -154,7 +154,15 @@ describe('a Keithley 2400 on the server', () => {
   });
 
   it('refuses raw SCPI writes (they would bypass the limits) but answers plain queries', async () => {
-    for (const cmd of [':OUTP ON', ':SOUR:VOLT:LEV 200', ':SOUR:VOLT?;:OUTP ON', '*TST?']) {
+    // :MEAS? and :READ? can turn the output on for their measurement (auto output-off): they count as writes.
+    for (const cmd of [
+      ':OUTP ON',
+      ':SOUR:VOLT:LEV 200',
+      ':SOUR:VOLT?;:OUTP ON',
+      '*TST?',
+      ':MEAS:VOLT?',
+      ':READ?',
+    ]) {
       const res = await api(`/api/equipment/${id}/scpi`, { body: { command: cmd } });
       expect([cmd, res.status, res.body.code]).toEqual([cmd, 403, 'raw_write_refused']);
     }

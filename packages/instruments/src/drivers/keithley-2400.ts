@@ -72,6 +72,9 @@ export function keithley2400Series(m: SmuModel): DriverDefinition {
     info,
     protocol: 'scpi',
     readingKinds: ['readings'],
+    // Queries of the 2400 reference that turn the output on: :MEASure? configures with auto output-off enabled
+    // (the output goes on for each measurement), and :READ? does the same once auto output-off is on.
+    actingQueries: ['MEASure', 'MEASure:VOLTage', 'MEASure:CURRent', 'MEASure:RESistance', 'READ'],
     commands: {
       set_source_function: {
         description: 'Source a voltage (VOLT) or a current (CURR)',

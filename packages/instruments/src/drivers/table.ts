@@ -227,8 +227,9 @@ export async function queryAll(io: Io, queries: readonly string[], compound: boo
   try {
     for (const query of queries) replies.push(await io.query(query));
   } catch (error) {
-    // Unanswered one at a time too: the instrument was gone, not the compound message refused.
-    if (refusal === 'suspect') compoundRefused.delete(io);
+    // Unanswered one at a time too: the instrument was gone, not the compound message refused. (A link still
+    // being reopened after the compound timeout decides nothing: the next reading asks one at a time again.)
+    if (refusal === 'suspect' && error instanceof InstrumentTimeoutError) compoundRefused.delete(io);
     throw error;
   }
   if (refusal === 'suspect') compoundRefused.set(io, 'refused');

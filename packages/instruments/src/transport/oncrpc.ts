@@ -93,8 +93,8 @@ export class XdrReader {
   }
 }
 
-/** Malformed XDR or RPC framing. */
-export class RpcGarbageError extends Error {}
+/** Malformed XDR or RPC framing: the peer is not speaking the protocol, an I/O failure of the link like any other. */
+export class RpcGarbageError extends InstrumentIOError {}
 
 // ---- RPC messages ---------------------------------------------------------------------------------------------------
 

@@ -196,15 +196,19 @@ class Vxi11Link implements MessageTransport {
         .uint(flags)
         .int(termChar ?? 0)
         .bytes();
-      let reply: XdrReader;
+      let error: number;
+      let reason: number;
+      let data: Buffer;
       try {
-        reply = new XdrReader(await this.callCore(CORE.deviceRead, args, this.ioTimeoutMs));
+        const reply = new XdrReader(await this.callCore(CORE.deviceRead, args, this.ioTimeoutMs));
+        error = reply.int();
+        reason = reply.int();
+        data = reply.opaque();
       } catch {
-        return; // the link failed: onClosed reports it
+        // The link failed (onClosed reports it), or the reply was malformed: nobody awaits this read, so it must
+        // not throw; the session's timeout reports the missing answer.
+        return;
       }
-      const error = reply.int();
-      const reason = reply.int();
-      const data = reply.opaque();
       if (this.closed || this.abortRequested) return;
       // An instrument slower than io_timeout: keep asking until the session gives up (its timeout) or an
       // answer comes.

@@ -165,14 +165,13 @@ export function forbidden(principal: Principal, needed: string): DomainError {
 /** The one route where an admin may name another's lock session: ending it. */
 const ADMIN_MAY_END = 'DELETE /api/locks/sessions/{session_id}';
 
-/** The lock session ids a request acts with: `session_id` in its body or its path. */
+/** The lock session ids a request acts with: `session_id` in its body, its path or its query string. */
 function lockSessionIds(request: FastifyRequest): string[] {
   const ids: string[] = [];
-  const body = request.body as { session_id?: unknown } | null | undefined;
-  if (body !== null && typeof body === 'object' && typeof body.session_id === 'string')
-    ids.push(body.session_id);
-  const params = request.params as { session_id?: unknown } | undefined;
-  if (typeof params?.session_id === 'string') ids.push(params.session_id);
+  for (const source of [request.body, request.params, request.query]) {
+    const id = (source as { session_id?: unknown } | null | undefined)?.session_id;
+    if (typeof id === 'string') ids.push(id);
+  }
   return ids;
 }
 
