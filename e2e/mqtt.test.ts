@@ -7,6 +7,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { validateEventPayload, validateReading } from '@lablink/protocol';
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../packages/server/src/config.js';
@@ -126,6 +127,60 @@ describe.skipIf(!mosquittoAvailable('mqtt'))('one broker, two benches, one hub',
       (m) => m.type === 'bench_reading' && m.data.bench === 'bench-b' && m.data.data.function !== undefined,
     );
     expect(reading.topic).toBe('hub');
+  });
+
+  it('ignores malformed bench messages on the broker: no 500, no phantom bench, no frozen hub', async () => {
+    const rogue = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    try {
+      const equipment = (channels: number) => ({
+        equipment: [
+          {
+            info: {
+              id: 'x',
+              type: 'power_supply',
+              manufacturer: 'M',
+              model: 'X',
+              serial_number: null,
+              firmware_version: null,
+              resource_string: 'TCPIP0::127.0.0.1::1::SOCKET',
+              channels: 1,
+              ratings: [],
+              capabilities: {},
+            },
+            state: 'connected',
+            error: null,
+            channels,
+          },
+        ],
+      });
+      const hostile: [string, string][] = [
+        ['lablink/rogue/equipment', '{}'],
+        ['lablink/rogue/status', '{"state":"online","since":42}'],
+        ['lablink/rogue/alarms/active', '{"events":null}'],
+        ['lablink/rogue/jobs', '[]'],
+        ['lablink/rogue2/equipment', JSON.stringify(equipment(1e308))],
+        ['lablink/bench-a/alarms/active', '{"events":[{"event_id":1}]}'],
+        ['lablink/bench-a/equipment/x/readings/1', '{"seq":"one","data":null}'],
+      ];
+      const benchB = (m: Json) => m.type === 'bench_reading' && m.data.bench === 'bench-b';
+      const before = client.messages.filter(benchB).length;
+      // Retained for the rogue benches (as a bench's state is); live only on bench A's own topics.
+      for (const [topic, payload] of hostile)
+        await rogue.publishAsync(topic, payload, { qos: 1, retain: topic.startsWith('lablink/rogue') });
+      // Once the hub has forwarded later messages (real readings), it has handled the ones before.
+      await client.waitForCount(benchB, before + 2);
+      const { status, body } = await http(`${hub.url}/api/hub/benches`);
+      expect(status).toBe(200);
+      expect(body.benches.map((b: Json) => b.bench).sort()).toEqual(['bench-a', 'bench-b']);
+      expect((await http(`${hub.url}/api/hub/benches/bench-a/alarms`)).status).toBe(200);
+      expect((await http(`${hub.url}/api/hub/benches/bench-a/equipment`)).status).toBe(200);
+    } finally {
+      // Retained messages outlive the test: clear them.
+      for (const topic of ['equipment', 'status', 'alarms/active', 'jobs'])
+        await rogue.publishAsync(`lablink/rogue/${topic}`, '', { qos: 1, retain: true });
+      await rogue.publishAsync('lablink/rogue2/equipment', '', { qos: 1, retain: true });
+      await rogue.endAsync();
+    }
   });
 
   it('mosquitto_sub reads the documented topics and payloads', async () => {

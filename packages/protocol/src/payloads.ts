@@ -448,7 +448,7 @@ export const BenchEquipment = exact({
   state: literals(EQUIPMENT_STATES),
   error: Nullable(Type.String()),
   /** Output channels (1 for a single-output instrument). */
-  channels: Type.Integer({ minimum: 1 }),
+  channels: Type.Integer({ minimum: 1, maximum: 256 }),
 });
 export type BenchEquipment = Static<typeof BenchEquipment>;
 

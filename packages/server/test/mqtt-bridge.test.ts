@@ -122,6 +122,24 @@ describe.skipIf(!mosquittoAvailable('mqtt bridge'))('MQTT bridge', () => {
     });
   });
 
+  it('survives a hostile request: parameters nested 100 000 deep, a response topic among its own', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const nested = `{"op":"equipment_command","equipment_id":"${psu.id}","action":"set_voltage","parameters":{"voltage":${deep}}}`;
+    expect(await request(nested, tokens.operator)).toMatchObject({ ok: false, code: 'invalid_parameter' });
+
+    await peer.subscribeAsync('lablink/unit/status', { qos: 1 });
+    await peer.publishAsync('lablink/unit/command', JSON.stringify({ op: 'emergency_stop_typo' }), {
+      qos: 1,
+      properties: { responseTopic: 'lablink/unit/status', correlationData: Buffer.from('hostile') },
+    });
+    // Commands are answered in order: once the next is answered, the hostile one has been handled.
+    expect(await request({ op: 'reboot' }, tokens.operator)).toMatchObject({ code: 'invalid_request' });
+    const status = received.filter((m) => m.topic === 'lablink/unit/status');
+    expect(status.length).toBeGreaterThan(0);
+    expect(status.every((m) => m.body.state === 'online' && !('ok' in m.body))).toBe(true);
+    await peer.unsubscribeAsync('lablink/unit/status');
+  });
+
   it('an emergency stop over MQTT latches the same stop REST sees', async () => {
     const stop = await request({ op: 'emergency_stop' }, tokens.viewer);
     expect(stop.ok).toBe(true);

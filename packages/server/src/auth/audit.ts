@@ -56,13 +56,18 @@ export class AuditLog {
   }
 }
 
+/** How deep the log follows a body: beyond, a value is replaced by a marker (a hostile body nested 100 000 deep
+ * would otherwise exhaust the stack, here and when the line is written). */
+const LOGGED_DEPTH = 32;
+
 /** A request body without its secrets, for the log. */
-export function withoutSecrets(body: unknown): unknown {
-  if (Array.isArray(body)) return body.map(withoutSecrets);
+export function withoutSecrets(body: unknown, depth = 0): unknown {
   if (body === null || typeof body !== 'object') return body;
+  if (depth >= LOGGED_DEPTH) return '(nested too deep to log)';
+  if (Array.isArray(body)) return body.map((item) => withoutSecrets(item, depth + 1));
   return Object.fromEntries(
     Object.entries(body as Record<string, unknown>)
       .filter(([key]) => !SECRET_FIELDS.has(key))
-      .map(([key, value]) => [key, withoutSecrets(value)]),
+      .map(([key, value]) => [key, withoutSecrets(value, depth + 1)]),
   );
 }

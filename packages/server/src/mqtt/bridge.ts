@@ -21,6 +21,7 @@ import {
   type BenchTopics,
   benchTopics,
   type EventEnvelope,
+  hubsPrefix,
   type StatusPayload,
   TOPIC_RULES,
 } from './topics.js';
@@ -116,7 +117,9 @@ export class MqttBridge {
     client.on('error', (err) => logger.warn({ err: err.message }, 'MQTT bridge error'));
     client.on('message', (topic, payload, packet) => {
       if (topic !== this.topics.command) return;
-      void this.answer(payload, packet.properties);
+      this.answer(payload, packet.properties).catch((err: unknown) =>
+        logger.error({ err }, 'MQTT command could not be answered'),
+      );
     });
 
     for (const [busTopic, mqttTopic] of Object.entries(EVENT_ROUTES)) {
@@ -335,6 +338,13 @@ export class MqttBridge {
     const responseTopic = properties?.responseTopic;
     if (!responseTopic || !this.client) {
       if (!reply.ok) this.services.logger.warn({ reply }, 'MQTT command without a response topic refused');
+      return;
+    }
+    // Never into LabLink's own topics, except hubs' reply topics: a requester naming a bench's state topic as its
+    // response topic would otherwise have this bench overwrite it.
+    const ownTopic = responseTopic.startsWith(`${this.settings.root}/`);
+    if (ownTopic && !responseTopic.startsWith(hubsPrefix(this.settings.root))) {
+      this.services.logger.warn({ responseTopic }, 'MQTT command answering into LabLink topics ignored');
       return;
     }
     const correlationData = properties?.correlationData;

@@ -57,7 +57,13 @@ export async function runCommand(
       ...(error.field ? { field: error.field } : {}),
     };
   }
-  if (principal && request) audit(services.audit, principal, request, reply);
+  if (principal && request) {
+    try {
+      audit(services.audit, principal, request, reply);
+    } catch (err) {
+      services.logger.error({ err }, 'MQTT command could not be audited');
+    }
+  }
   return reply;
 }
 

@@ -7,10 +7,17 @@
 // client id and reply topic.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { BenchEquipment, EventPayload, Readings } from '@lablink/protocol';
-import type { AlarmEvent, ScheduledJob } from '@lablink/protocol/rest';
+import {
+  type BenchEquipment,
+  type EventPayload,
+  type Readings,
+  validateEventPayload,
+} from '@lablink/protocol';
+import { AlarmEvent, ScheduledJob } from '@lablink/protocol/rest';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import type { Bus } from '../bus.js';
 import { DOMAIN_ERRORS, DomainError, type DomainErrorCode, notFound } from '../errors.js';
 import { connectBroker, safeUrl } from './connect.js';
@@ -191,7 +198,16 @@ export class Hub {
     if (!id || !pending) return; // late (timed out) or another hub's
     this.pending.delete(id);
     clearTimeout(pending.timer);
-    const reply = JSON.parse(payload.toString('utf8')) as CommandReply;
+    let reply: CommandReply;
+    try {
+      reply = JSON.parse(payload.toString('utf8')) as CommandReply;
+      if (reply === null || typeof reply !== 'object') throw new Error('not a JSON object');
+    } catch (err) {
+      pending.reject(
+        new DomainError('instrument_error', `the bench's reply was malformed: ${(err as Error).message}`),
+      );
+      return;
+    }
     if (reply.ok) {
       pending.resolve(reply.data);
       return;
@@ -215,6 +231,10 @@ export class Hub {
       return;
     }
     const body = JSON.parse(payload.toString('utf8')) as unknown;
+    // Whatever is on the broker is checked against the protocol's schemas before the hub keeps or forwards any of
+    // it: a malformed message (another version, another program, a hostile publisher) is ignored and logged, and
+    // creates no bench.
+    checkBenchMessage(bench, path, rest, body);
     const record = this.record(bench);
     record.lastSeen = new Date().toISOString();
     switch (path) {
@@ -333,5 +353,53 @@ export class Hub {
         data,
       });
     }
+  }
+}
+
+const ALARM_LIST = Compile(Type.Object({ events: Type.Array(AlarmEvent) }));
+const JOB_LIST = Compile(Type.Object({ jobs: Type.Array(ScheduledJob) }));
+const ENVELOPE = Compile(Type.Object({ id: Type.String(), type: Type.String(), data: Type.Unknown() }));
+
+/** Throws, naming what is wrong, when a bench message does not have the shape the hub relies on. */
+function checkBenchMessage(bench: string, path: string, rest: string[], body: unknown): void {
+  const refuse = (problems: string[]) => {
+    if (problems.length > 0) throw new Error(`malformed ${path}: ${problems.slice(0, 3).join('; ')}`);
+  };
+  const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+  const field = (name: string) => (isObject ? (body as Record<string, unknown>)[name] : undefined);
+  switch (path) {
+    case 'status':
+      return refuse(
+        validateEventPayload('bench_status', {
+          bench,
+          state: field('state'),
+          reason: field('reason') ?? null,
+          since: field('since') ?? null,
+        }),
+      );
+    case 'equipment':
+      return refuse(validateEventPayload('bench_equipment', { bench, equipment: field('equipment') }));
+    case 'alarms/active':
+      return refuse(ALARM_LIST.Check(body) ? [] : ['not a list of alarm events']);
+    case 'jobs':
+      return refuse(JOB_LIST.Check(body) ? [] : ['not a list of jobs']);
+    case 'alarms/events':
+    case 'jobs/events': {
+      if (!ENVELOPE.Check(body)) return refuse(['not an event envelope {id, type, data}']);
+      const envelope = body as EventEnvelope;
+      return refuse(validateEventPayload(envelope.type, envelope.data));
+    }
+    default:
+      if (rest[0] === 'equipment' && rest[2] === 'readings' && rest.length === 4) {
+        return refuse(
+          validateEventPayload('bench_reading', {
+            bench,
+            equipment_id: rest[1],
+            channel: Number(rest[3]),
+            bench_seq: field('seq'),
+            data: field('data'),
+          }),
+        );
+      }
   }
 }

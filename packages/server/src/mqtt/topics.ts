@@ -64,7 +64,9 @@ export function hubSubscriptions(root: string): string[] {
 }
 
 /** Where a hub's replies come back: outside every bench's topics (a bench name cannot start with `_`). */
-export const replyTopic = (root: string, hubId: string) => `${root}/_hubs/${hubId}/replies`;
+/** Where hubs take replies; a bench answers nowhere else. */
+export const hubsPrefix = (root: string) => `${root}/_hubs/`;
+export const replyTopic = (root: string, hubId: string) => `${hubsPrefix(root)}${hubId}/replies`;
 
 /** A topic split into bench and what follows, or null when it is not a bench topic under `root`. */
 export function parseBenchTopic(root: string, topic: string): { bench: string; rest: string[] } | null {
