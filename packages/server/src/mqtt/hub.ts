@@ -234,7 +234,8 @@ export class Hub {
     // Whatever is on the broker is checked against the protocol's schemas before the hub keeps or forwards any of
     // it: a malformed message (another version, another program, a hostile publisher) is ignored and logged, and
     // creates no bench.
-    checkBenchMessage(bench, path, rest, body);
+    const problems = benchMessageProblems(bench, path, rest, body);
+    if (problems.length > 0) throw new Error(`malformed ${path}: ${problems.slice(0, 3).join('; ')}`);
     const record = this.record(bench);
     record.lastSeen = new Date().toISOString();
     switch (path) {
@@ -360,46 +361,40 @@ const ALARM_LIST = Compile(Type.Object({ events: Type.Array(AlarmEvent) }));
 const JOB_LIST = Compile(Type.Object({ jobs: Type.Array(ScheduledJob) }));
 const ENVELOPE = Compile(Type.Object({ id: Type.String(), type: Type.String(), data: Type.Unknown() }));
 
-/** Throws, naming what is wrong, when a bench message does not have the shape the hub relies on. */
-function checkBenchMessage(bench: string, path: string, rest: string[], body: unknown): void {
-  const refuse = (problems: string[]) => {
-    if (problems.length > 0) throw new Error(`malformed ${path}: ${problems.slice(0, 3).join('; ')}`);
-  };
+/** What is wrong with a bench message, against the shape the hub relies on; empty when nothing is. */
+function benchMessageProblems(bench: string, path: string, rest: string[], body: unknown): string[] {
   const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
   const field = (name: string) => (isObject ? (body as Record<string, unknown>)[name] : undefined);
   switch (path) {
     case 'status':
-      return refuse(
-        validateEventPayload('bench_status', {
-          bench,
-          state: field('state'),
-          reason: field('reason') ?? null,
-          since: field('since') ?? null,
-        }),
-      );
+      return validateEventPayload('bench_status', {
+        bench,
+        state: field('state'),
+        reason: field('reason') ?? null,
+        since: field('since') ?? null,
+      });
     case 'equipment':
-      return refuse(validateEventPayload('bench_equipment', { bench, equipment: field('equipment') }));
+      return validateEventPayload('bench_equipment', { bench, equipment: field('equipment') });
     case 'alarms/active':
-      return refuse(ALARM_LIST.Check(body) ? [] : ['not a list of alarm events']);
+      return ALARM_LIST.Check(body) ? [] : ['not a list of alarm events'];
     case 'jobs':
-      return refuse(JOB_LIST.Check(body) ? [] : ['not a list of jobs']);
+      return JOB_LIST.Check(body) ? [] : ['not a list of jobs'];
     case 'alarms/events':
     case 'jobs/events': {
-      if (!ENVELOPE.Check(body)) return refuse(['not an event envelope {id, type, data}']);
+      if (!ENVELOPE.Check(body)) return ['not an event envelope {id, type, data}'];
       const envelope = body as EventEnvelope;
-      return refuse(validateEventPayload(envelope.type, envelope.data));
+      return validateEventPayload(envelope.type, envelope.data);
     }
     default:
       if (rest[0] === 'equipment' && rest[2] === 'readings' && rest.length === 4) {
-        return refuse(
-          validateEventPayload('bench_reading', {
-            bench,
-            equipment_id: rest[1],
-            channel: Number(rest[3]),
-            bench_seq: field('seq'),
-            data: field('data'),
-          }),
-        );
+        return validateEventPayload('bench_reading', {
+          bench,
+          equipment_id: rest[1],
+          channel: Number(rest[3]),
+          bench_seq: field('seq'),
+          data: field('data'),
+        });
       }
+      return [];
   }
 }
