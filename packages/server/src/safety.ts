@@ -113,6 +113,15 @@ export class SafetyService {
         );
       }
     }
+    // A source-measure unit's power follows from its level and its compliance; LabLink bounds those (max_voltage,
+    // max_current), not their product, so a power limit below the rating would be shown but not kept.
+    if (model.type === 'smu' && limits.max_power !== undefined && limits.max_power < rating.max_power) {
+      throw new DomainError(
+        'invalid_limits',
+        `max_power is not limited separately on a source-measure unit: lower max_voltage or max_current instead`,
+        'max_power',
+      );
+    }
     for (const [field, ceiling] of [
       ['voltage_slew_rate', rating.max_voltage],
       ['current_slew_rate', rating.max_current],

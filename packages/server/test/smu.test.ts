@@ -114,6 +114,20 @@ describe('a Keithley 2400 on the server', () => {
     expect(sim.instrument.voltageCompliance).toBe(9.5);
   });
 
+  it('refuses limits it could not keep: a power limit, a current limit below the smallest compliance', async () => {
+    await setLimits({ max_voltage: 10, max_current: 0.05 });
+    for (const [body, field] of [
+      [{ max_power: 0.1 }, 'max_power'],
+      [{ max_current: 1e-12 }, 'max_current'],
+      [{ max_current: 0 }, 'max_current'],
+    ] as const) {
+      const res = await api(`/api/safety/limits/${id}`, { method: 'PUT', body });
+      expect([res.status, res.body.code, res.body.field]).toEqual([422, 'invalid_limits', field]);
+    }
+    const { body } = await api(`/api/safety/limits/${id}`);
+    expect(JSON.stringify(body)).toContain('"max_current":0.05');
+  });
+
   it('lowers a compliance above a limit lowered under it', async () => {
     expect((await setLimits({ max_voltage: 10, max_current: 0.05 })).status).toBe(200);
     expect((await command('set_current_compliance', { current_compliance: 0.04 })).status).toBe(200);

@@ -352,6 +352,7 @@ export class EquipmentService {
     limits: ChannelLimits,
   ): Promise<{ limits: EffectiveLimits[]; adjusted: Adjustment[] }> {
     const driver = this.connected(id);
+    refuseBelowSetterFloor(driver, limits);
     this.safety.setLimits(id, driver.info, channel, limits);
     const adjusted = await this.commandPath.enforceLimits(this.target(id)).catch((err: unknown) => {
       const cause = toDomainError(err);
@@ -707,4 +708,30 @@ export function toDomainError(err: unknown, context?: string): DomainError {
     return new DomainError('instrument_io', `${prefix}${(err as Error).message}`);
   }
   return new DomainError('internal', `${prefix}${(err as Error)?.message ?? String(err)}`);
+}
+
+/**
+ * Refuses a maximum below the smallest value a setter of that quantity takes (an SMU's compliance cannot go below
+ * its floor): saved, it could not be enforced, and the output would stay above it.
+ */
+function refuseBelowSetterFloor(driver: Driver, limits: ChannelLimits): void {
+  for (const [field, quantity] of [
+    ['max_voltage', 'voltage'],
+    ['max_current', 'current'],
+  ] as const) {
+    const value = limits[field];
+    if (value === undefined) continue;
+    for (const setter of driver.commands.filter((c) => c.sets?.quantity === quantity)) {
+      const spec = setter.params[setter.sets?.param ?? quantity];
+      const floor = spec?.type === 'number' ? spec.min : undefined;
+      if (floor !== undefined && value < floor) {
+        throw new DomainError(
+          'invalid_limits',
+          `${field} ${value} is below the smallest ${setter.sets?.param ?? quantity} the ${driver.info.model} takes (${floor}): it could not be enforced`,
+          field,
+          { minimum: floor },
+        );
+      }
+    }
+  }
 }
