@@ -210,30 +210,53 @@ export function frameRecord(message: Buffer): Buffer {
   return Buffer.concat([header, message]);
 }
 
-/** Reassembles records from a TCP byte stream; `feed` returns the records completed by a chunk. */
+/** Empty fragments tolerated in one record: a peer sending only headers would otherwise be read forever. */
+const MAX_EMPTY_FRAGMENTS = 64;
+
+/**
+ * Reassembles records from a TCP byte stream; `feed` returns the records completed by a chunk. Chunks of a
+ * fragment still arriving are kept apart and joined once it is complete, so a large record costs one copy, not one
+ * per chunk.
+ */
 export class RecordReader {
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private fragments: Buffer[] = [];
   private size = 0;
+  private empty = 0;
 
   feed(chunk: Buffer): Buffer[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
     const records: Buffer[] = [];
-    while (this.pending.length >= 4) {
-      const header = this.pending.readUInt32BE(0);
+    while (this.buffered >= 4) {
+      const first = this.chunks[0] as Buffer;
+      const header = (first.length >= 4 ? first : this.joined()).readUInt32BE(0);
       const length = header & ~LAST_FRAGMENT;
       if (this.size + length > MAX_RECORD) throw new RpcGarbageError(`RPC record over ${MAX_RECORD} bytes`);
-      if (this.pending.length < 4 + length) break;
-      this.fragments.push(this.pending.subarray(4, 4 + length));
+      if (length === 0 && ++this.empty > MAX_EMPTY_FRAGMENTS)
+        throw new RpcGarbageError(`RPC record of over ${MAX_EMPTY_FRAGMENTS} empty fragments`);
+      if (this.buffered < 4 + length) break;
+      const all = this.joined();
+      this.fragments.push(all.subarray(4, 4 + length));
       this.size += length;
-      this.pending = this.pending.subarray(4 + length);
+      const rest = all.subarray(4 + length);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
       if (header & LAST_FRAGMENT) {
         records.push(Buffer.concat(this.fragments));
         this.fragments = [];
         this.size = 0;
+        this.empty = 0;
       }
     }
     return records;
+  }
+
+  /** The buffered bytes as one Buffer (joined only when there is more than one chunk). */
+  private joined(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
   }
 }
 
