@@ -3,7 +3,6 @@
 import type { Driver } from './driver.js';
 import {
   BK_SERIAL_PROBE,
-  bkIdentity,
   bkSerialIo,
   findDriver,
   genericScpi,
@@ -56,7 +55,7 @@ export async function connectInstrument(resource: string, options: ConnectOption
   try {
     if (named && bkSerial) {
       await session.verify(); // a port with nothing answering on it is no supply
-      return new TableDriver(named, bkIdentity(named.info), session, bkSerialIo(session));
+      return new TableDriver(named, namedIdentity(named.info), session, bkSerialIo(session));
     }
     if (named?.protocol === 'korad')
       return new TableDriver(named, namedIdentity(named.info), session, koradIo(session));

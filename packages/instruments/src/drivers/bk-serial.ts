@@ -5,7 +5,6 @@
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError } from '../errors.js';
 import type { CommandOptions } from '../session.js';
-import type { InstrumentIdentity } from '../types.js';
 import { psuCommands } from './psu.js';
 import { type DriverDefinition, type DriverSession, formatSteps, type Io, ratings } from './table.js';
 
@@ -78,11 +77,6 @@ function bkSerial(info: ModelInfo, r: Resolution): DriverDefinition {
     }),
     safeState: (io) => io.write('SOUT1'),
   };
-}
-
-/** The fixed identity of a serial-protocol model, which cannot be asked. */
-export function bkIdentity(info: ModelInfo): InstrumentIdentity {
-  return { manufacturer: info.manufacturer, model: info.model, serial_number: null, firmware_version: null };
 }
 
 const bkInfo = (model: string, rating: [number, number]): ModelInfo => ({

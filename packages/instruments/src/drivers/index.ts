@@ -100,8 +100,8 @@ export const SUPPORTED_MODELS: readonly SupportedModel[] = MODELS.map(({ driver:
   protocol,
 }));
 
-export { BK_SERIAL_PROBE, bkIdentity, bkSerialIo } from './bk-serial.js';
-export { KORAD_SESSION, koradIo, namedIdentity } from './korad.js';
+export { BK_SERIAL_PROBE, bkSerialIo } from './bk-serial.js';
+export { KORAD_SESSION, koradIo } from './korad.js';
 export type { CommandTable, DriverDefinition, DriverSession, Io, Param, Values } from './table.js';
 export {
   COMMON_ACTING_QUERIES,
@@ -109,6 +109,7 @@ export {
   formatNumber,
   formatSteps,
   isQuery,
+  namedIdentity,
   queryAll,
   TableDriver,
   validate,

@@ -5,20 +5,11 @@
 // trigger since the last read). Measurements answer 9.9E+37 when they cannot be made.
 
 import type { ModelInfo } from '../driver.js';
-import { InstrumentError } from '../errors.js';
 import type { Waveform } from '../types.js';
-import { measureItems, type ScopeOps, scopeDriver } from './scope.js';
-import { formatNumber, now, parseNumber, queryNumber } from './table.js';
+import { measureItems, parsePreamble, type ScopeOps, scopeDriver } from './scope.js';
+import { formatNumber, now, queryNumber } from './table.js';
 
 const RUNNING_BIT = 8;
-
-/** :WAV:PRE?: format,type,points,count,xincrement,xorigin,xreference,yincrement,yorigin,yreference. */
-function parsePreamble(reply: string) {
-  const fields = reply.split(',');
-  if (fields.length < 10) throw new InstrumentError(`Invalid preamble: ${JSON.stringify(reply)}`);
-  const field = (i: number) => parseNumber(fields[i] ?? '', ':WAV:PRE?');
-  return { xinc: field(4), xorigin: field(5), yinc: field(7), yorigin: field(8), yref: field(9) };
-}
 
 const ITEMS = {
   vpp: 'VPP',

@@ -7,7 +7,6 @@
 import type { ModelInfo } from '../driver.js';
 import { InstrumentError, ParameterError } from '../errors.js';
 import type { CommandOptions } from '../session.js';
-import type { InstrumentIdentity } from '../types.js';
 import { fixedLength } from './framing.js';
 import { psuCommands } from './psu.js';
 import { type DriverDefinition, type DriverSession, type Io, parseNumber, ratings } from './table.js';
@@ -51,14 +50,6 @@ export function koradIo(session: DriverSession): Io {
     queryFramed: () => Promise.reject(new InstrumentError('The Korad protocol frames its own replies')),
   };
 }
-
-/** The identity of a model the user named (its *IDN? reply cannot be framed). */
-export const namedIdentity = (info: ModelInfo): InstrumentIdentity => ({
-  manufacturer: info.manufacturer,
-  model: info.model,
-  serial_number: null,
-  firmware_version: null,
-});
 
 const STATUS_CV = 1 << 0;
 const STATUS_OUTPUT = 1 << 6;

@@ -4,10 +4,16 @@
 // DS1000Z guide prescribes.
 
 import type { ModelInfo } from '../driver.js';
-import { InstrumentError } from '../errors.js';
 import type { ScopeMeasurements, Waveform } from '../types.js';
-import { measureItems, type ScopeOps, type Slope, scopeDriver, type TriggerStatus } from './scope.js';
-import { type DriverDefinition, fill, now, parseNumber, queryNumber, send } from './table.js';
+import {
+  measureItems,
+  parsePreamble,
+  type ScopeOps,
+  type Slope,
+  scopeDriver,
+  type TriggerStatus,
+} from './scope.js';
+import { type DriverDefinition, fill, now, queryNumber, send } from './table.js';
 
 interface ScopeDialect {
   /** The timebase subsystem: `:TIM:MAIN` (DS1000Z, MSO2000A) or `:TIM` (DS1000D). */
@@ -71,14 +77,6 @@ const DS1000D: ScopeDialect = {
   items: { ...DS1000Z.items, vavg: 'VAV' },
   compound: false,
 };
-
-/** `:WAV:PRE?`: format,type,points,count,xincrement,xorigin,xreference,yincrement,yorigin,yreference. */
-function parsePreamble(reply: string) {
-  const fields = reply.split(',');
-  if (fields.length < 10) throw new InstrumentError(`Invalid preamble format: ${JSON.stringify(reply)}`);
-  const field = (i: number) => parseNumber(fields[i] ?? '', ':WAV:PRE?');
-  return { xinc: field(4), xorigin: field(5), yinc: field(7), yorigin: field(8), yref: field(9) };
-}
 
 /** How a Rigol family does each operation of the shared scope table. */
 function rigolOps(d: ScopeDialect): ScopeOps {

@@ -3,6 +3,7 @@
 // does each operation.
 
 import type { ModelInfo } from '../driver.js';
+import { InstrumentError } from '../errors.js';
 import type { ScopeMeasurements, Waveform } from '../types.js';
 import {
   type CommandTable,
@@ -13,6 +14,7 @@ import {
   oneOf,
   type Param,
   parseMeasurement,
+  parseNumber,
   queryAll,
   type Values,
 } from './table.js';
@@ -85,6 +87,17 @@ export async function measureItems(
     result[name] = parse(replies[i] as string, queries[i] as string);
   });
   return result;
+}
+
+/**
+ * The ten-field `:WAV:PRE?` answer of the Rigol and Keysight scopes: format,type,points,count,xincrement,xorigin,
+ * xreference,yincrement,yorigin,yreference; the fields the samples are scaled with.
+ */
+export function parsePreamble(reply: string) {
+  const fields = reply.split(',');
+  if (fields.length < 10) throw new InstrumentError(`Invalid preamble format: ${JSON.stringify(reply)}`);
+  const field = (i: number) => parseNumber(fields[i] ?? '', ':WAV:PRE?');
+  return { xinc: field(4), xorigin: field(5), yinc: field(7), yorigin: field(8), yref: field(9) };
 }
 
 const numberIn = ([min, max]: [number, number], unit: string, fallback?: number): Param => ({

@@ -238,6 +238,11 @@ export async function queryAll(io: Io, queries: readonly string[], compound: boo
 
 export const now = (): string => new Date().toISOString();
 
+/** The identity of a model the user named, whose *IDN? cannot be asked (B&K serial) or framed (Korad). */
+export function namedIdentity(info: ModelInfo): InstrumentIdentity {
+  return { manufacturer: info.manufacturer, model: info.model, serial_number: null, firmware_version: null };
+}
+
 /** SCPI writes are not answered; `*OPC?` returns once every command before it has been executed. */
 export async function confirm(io: Io): Promise<void> {
   await io.query('*OPC?');

@@ -3,13 +3,9 @@
 // than the voltage compliance. Beyond that the output is clamped at the compliance and says so.
 
 import type { Rng } from '../rng.js';
+import type { ChannelRating } from './psu.js';
 
 export type SmuFunction = 'VOLT' | 'CURR';
-
-export interface SmuRating {
-  maxVoltage: number;
-  maxCurrent: number;
-}
 
 export interface SmuPoint {
   voltage: number;
@@ -36,7 +32,7 @@ export class SmuSim {
   private readonly started = Date.now();
 
   constructor(
-    readonly rating: SmuRating,
+    readonly rating: ChannelRating,
     private readonly rng: Rng,
   ) {}
 
