@@ -142,6 +142,10 @@ describe('a Keithley 2400 on the server', () => {
     );
     expect(sim.instrument.currentCompliance).toBe(0.02);
     expect(sim.instrument.currentLevel).toBe(0.02);
+    // Each lowered value is remembered as the setting it is: the compliance as a compliance, the level as a level.
+    const { body } = await api(`/api/equipment/${id}`);
+    expect(body.equipment.last_settings.set_current_compliance.params).toEqual({ current_compliance: 0.02 });
+    expect(body.equipment.last_settings.set_current.params).toEqual({ current: 0.02 });
     await setLimits({ max_voltage: 210, max_current: 1.05 });
   });
 

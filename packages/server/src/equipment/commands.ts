@@ -26,6 +26,11 @@ export interface Target {
 
 /** A setpoint a lowered limit brought down, as the limits reply reports it. */
 export type Adjustment = NonNullable<EquipmentLimits['adjusted']>[number];
+/** An adjustment with the command that made it (an SMU lowers a level or a compliance of the same quantity). */
+export interface Lowering extends Adjustment {
+  command: string;
+  param: string;
+}
 
 /** A higher setpoint delivers more, except a resistance (a load in CR draws more at a lower one). */
 const delivers = (quantity: SetpointQuantity, from: number, to: number) =>
@@ -101,10 +106,10 @@ export class CommandPath {
    * Brings every setpoint above the limits now in force down to them, at once (a lowered limit must not leave the
    * output above it). Runs in the instrument's lane, so no command queued earlier can raise it again afterwards.
    */
-  enforceLimits(target: Target): Promise<Adjustment[]> {
+  enforceLimits(target: Target): Promise<Lowering[]> {
     return this.lane(target.id).run(async () => {
       const driver = target.driver();
-      const adjusted: Adjustment[] = [];
+      const adjusted: Lowering[] = [];
       for (const limits of this.safety.limits(target.id, driver.info)) {
         const { channel } = limits;
         const present = await readSetpoints(driver, channel);
@@ -117,7 +122,7 @@ export class CommandPath {
             'channel' in setter.params ? { [param]: to, channel } : { [param]: to },
           );
           present[key] = to;
-          adjusted.push({ channel, field, from, to });
+          adjusted.push({ channel, field, from, to, command: setter.name, param });
         };
         // Every setter of a limited quantity: an SMU has two per quantity (its source level and its compliance),
         // each read back under its parameter's name.

@@ -354,20 +354,22 @@ export class EquipmentService {
     const driver = this.connected(id);
     refuseBelowSetterFloor(driver, limits);
     this.safety.setLimits(id, driver.info, channel, limits);
-    const adjusted = await this.commandPath.enforceLimits(this.target(id)).catch((err: unknown) => {
+    const lowered = await this.commandPath.enforceLimits(this.target(id)).catch((err: unknown) => {
       const cause = toDomainError(err);
       throw new DomainError(
         cause.code,
         `the limits are saved, but the present setpoints could not be checked against them: ${cause.detail}`,
       );
     });
-    for (const a of adjusted) {
+    // Remembered under the command that lowered it: an SMU's lowered compliance is not its source level.
+    for (const { command, param, ...a } of lowered) {
       this.remember(
         id,
-        `set_${a.field}`,
-        driver.info.channels > 1 ? { [a.field]: a.to, channel: a.channel } : { [a.field]: a.to },
+        command,
+        driver.info.channels > 1 ? { [param]: a.to, channel: a.channel } : { [param]: a.to },
       );
     }
+    const adjusted = lowered.map(({ command: _command, param: _param, ...a }) => a);
     if (adjusted.length > 0) this.safety.record('setpoints_lowered', id, { adjusted });
     return { limits: this.safety.limits(id, driver.info), adjusted };
   }
