@@ -134,6 +134,11 @@ export async function openUsbtmc(
  */
 class UsbtmcLink implements Transport {
   private closed = false;
+  /**
+   * The reads of replies, one after another: a read still blocked in the kernel (a timed-out query's) is never
+   * joined by a second one racing it for the next reply.
+   */
+  private reading: Promise<void> = Promise.resolve();
 
   constructor(
     readonly peer: string,
@@ -149,7 +154,7 @@ class UsbtmcLink implements Transport {
     } catch (error) {
       throw new InstrumentIOError(`write to ${this.peer} failed: ${(error as Error).message}`);
     }
-    if (expectReply) void this.readReply();
+    if (expectReply) this.reading = this.reading.then(() => (this.closed ? undefined : this.readReply()));
   }
 
   /** One reply: the driver returns it in reads of up to READ_SIZE bytes; a shorter read is its end. */
@@ -178,13 +183,23 @@ class UsbtmcLink implements Transport {
   private fail(error: InstrumentIOError): void {
     if (this.closed) return;
     this.closed = true;
-    close(this.fd, () => {});
+    void this.release();
     this.handlers.closed(error);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.release();
+  }
+
+  /**
+   * Closes the descriptor once no read is pending on it (the driver ends a blocked read at its own timeout): closed
+   * earlier, its number could be reused by the next open and the pending read would take that file's bytes. The
+   * link is dropped at once all the same: nothing is handed on once `closed` is set.
+   */
+  private async release(): Promise<void> {
+    await this.reading;
     await promisify(close)(this.fd).catch(() => {});
   }
 }
