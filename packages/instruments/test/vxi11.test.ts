@@ -35,12 +35,14 @@ afterAll(async () => {
 });
 
 /** A raw link with a handler that collects every reply byte. */
-async function openLink(device = 'inst0') {
+async function openLink(device = 'inst0', options: Parameters<typeof openVxi11>[3] = {}) {
   const received: Buffer[] = [];
-  const link = (await openVxi11(host.host, device, {
-    data: (chunk) => received.push(chunk),
-    closed: () => {},
-  })) as MessageTransport;
+  const link = (await openVxi11(
+    host.host,
+    device,
+    { data: (chunk) => received.push(chunk), closed: () => {} },
+    options,
+  )) as MessageTransport;
   const text = () => Buffer.concat(received).toString('latin1');
   const reply = async () => {
     await waitFor(() => text().endsWith('\n'));
@@ -181,11 +183,13 @@ describe('ScpiSession over VXI-11', () => {
 
 describe('VXI-11 device controls', () => {
   it('device clear ends a read the instrument is not answering, and the next query gets its own answer', async () => {
-    const { link, text, reply } = await openLink('inst0');
+    // The read's own io_timeout outlasts the test: only device_abort can end it in time.
+    const { link, text, reply } = await openLink('inst0', { ioTimeoutMs: 120_000 });
     try {
       psu.faults.delay(60_000); // the reply to the next query would take a minute
+      const before = psu.messages();
       await link.write(Buffer.from('*IDN?\n'), true);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor(() => psu.messages() > before);
       await link.clear(); // device_abort on the abort channel ends the read, then device_clear
       await psu.faults.clear();
       expect(text()).toBe('');
@@ -223,14 +227,22 @@ describe('VXI-11 device controls', () => {
     }
   });
 
-  it('remote, local and the status byte answer', async () => {
+  it('remote and local answer, and the status byte says when a reply waits to be read (MAV)', async () => {
     const { link } = await openLink('inst0');
+    const stb = () => (link as unknown as { readStatusByte(): Promise<number> }).readStatusByte();
     try {
       await link.remote();
       await link.local();
-      const stb = await (link as unknown as { readStatusByte(): Promise<number> }).readStatusByte();
-      expect(stb).toBeGreaterThanOrEqual(0);
-      expect(stb).toBeLessThan(256);
+      expect((await stb()) & 0x10).toBe(0);
+      await link.write(Buffer.from('*IDN?\n'), false); // asked, not read
+      let mav = 0;
+      for (let i = 0; i < 100 && mav === 0; i++) {
+        mav = (await stb()) & 0x10;
+        if (mav === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(mav).toBe(0x10);
+      await link.clear();
+      expect((await stb()) & 0x10).toBe(0);
     } finally {
       await link.close();
     }

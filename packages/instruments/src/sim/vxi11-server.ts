@@ -263,7 +263,8 @@ export class Vxi11SimHost {
         const flags = args.uint();
         const lockTimeout = args.uint();
         const locked = await this.waitForLock(link, flags, lockTimeout);
-        return readStbReply(locked, 0);
+        // MAV (bit 4): a reply waits to be read.
+        return readStbReply(locked, link.output.length > 0 ? 0x10 : 0);
       }
       case CORE.deviceTrigger:
       case CORE.deviceClear:
