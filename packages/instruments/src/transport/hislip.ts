@@ -253,7 +253,9 @@ export async function openHislip(
       serverVersion: init.parameter >>> 16,
       overlapped: (init.control & 1) === 1,
       serverVendor: String.fromCharCode(vendor >> 8, vendor & 0xff),
-      maxMessageSize: Math.max(HEADER_LENGTH + 1, Math.min(theirs, MAX_PAYLOAD)),
+      // At least 256 bytes whatever the server says: a server claiming a few would have each command sent as
+      // thousands of messages.
+      maxMessageSize: Math.max(HEADER_LENGTH + 256, Math.min(theirs, MAX_PAYLOAD)),
     };
     return new HislipLink(`${peer} ${subAddress} (HiSLIP)`, sync, asyncChannel, info, handlers, timeoutMs);
   } catch (error) {

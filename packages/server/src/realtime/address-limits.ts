@@ -51,10 +51,25 @@ export class AddressLimits {
       this.connections.set(address, left);
       return;
     }
-    // Its last connection is gone: its bucket (and count) need not outlive it.
+    // Its last connection is gone. Its bucket stays until it has refilled, or reconnecting would be a way to a
+    // fresh burst; refilled buckets of addresses without connections are dropped then.
     this.connections.delete(address);
-    this.buckets.delete(address);
     this.refused.delete(address);
+    for (const [other, bucket] of this.buckets) {
+      if (!this.connections.has(other) && this.refill(bucket) >= this.options.burst)
+        this.buckets.delete(other);
+    }
+  }
+
+  /** The tokens a bucket holds now. */
+  private refill(bucket: Bucket): number {
+    const at = this.now();
+    bucket.tokens = Math.min(
+      this.options.burst,
+      bucket.tokens + ((at - bucket.at) / 1000) * this.options.messageRate,
+    );
+    bucket.at = at;
+    return bucket.tokens;
   }
 
   /** Whether one more message from `address` may be handled now; false counts a refusal. */
@@ -67,9 +82,7 @@ export class AddressLimits {
       bucket = { tokens: burst, at };
       this.buckets.set(address, bucket);
     }
-    bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * messageRate);
-    bucket.at = at;
-    if (bucket.tokens >= 1) {
+    if (this.refill(bucket) >= 1) {
       bucket.tokens -= 1;
       return true;
     }

@@ -101,7 +101,10 @@ export function useBench(bench: string) {
   useServerEvent('bench_equipment', mine(refresh));
   useServerEvent('bench_status', mine(refresh));
   useServerEvent('bench_alarm', mine(refresh));
-  useServerEvent('bench_job', mine(refresh));
+  // A run's progress changes no list; its start, end and the job's edits do.
+  useServerEvent('bench_job', (data) => {
+    if (data.bench === bench && data.type !== 'job_progress') refresh();
+  });
   useServerEvent('bench_reading', (data) => {
     if (data.bench !== bench) return;
     const key = `${data.equipment_id as string}:${data.channel as number}`;
