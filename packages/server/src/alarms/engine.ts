@@ -19,7 +19,7 @@
 // notifications are sent. A restart keeps open occurrences as they were and evaluation resumes.
 
 import { createHash, randomBytes } from 'node:crypto';
-import type { StreamType } from '@lablink/protocol';
+import type { EventPayload, StreamType } from '@lablink/protocol';
 import type {
   AlarmConfig,
   AlarmEvent,
@@ -515,19 +515,7 @@ export class AlarmService {
     };
     this.store.saveTransition(event, null, null, null);
     this.open.set(alarm.alarm_id, event);
-    this.deps.bus.publishEvent('alarm_event', {
-      event_id: event.event_id,
-      alarm_id: event.alarm_id,
-      alarm_name: event.alarm_name,
-      severity: event.severity,
-      state: event.state,
-      equipment_id: event.equipment_id,
-      parameter: event.parameter,
-      value: finiteOrNull(event.value),
-      threshold: finiteOrNull(event.threshold),
-      message: event.message,
-      timestamp: event.triggered_at,
-    });
+    this.deps.bus.publishEvent('alarm_event', alarmRaised(event));
     if (!suppressed) this.notify('raised', event, alarm);
     if (alarm.alarm_type === 'communication' && alarm.equipment_id) this.suppressOthers(alarm.equipment_id);
     return event;
@@ -1159,4 +1147,21 @@ function fmt(value: number | null | undefined): string {
 
 function finiteOrNull(value: number | null): number | null {
   return value !== null && Number.isFinite(value) ? value : null;
+}
+
+/** The `alarm_event` announcing an occurrence (a bench's, or one a hub rebuilds from a bench's list). */
+export function alarmRaised(event: AlarmEvent): EventPayload<'alarm_event'> {
+  return {
+    event_id: event.event_id,
+    alarm_id: event.alarm_id,
+    alarm_name: event.alarm_name,
+    severity: event.severity,
+    state: event.state,
+    equipment_id: event.equipment_id,
+    parameter: event.parameter,
+    value: finiteOrNull(event.value),
+    threshold: finiteOrNull(event.threshold),
+    message: event.message,
+    timestamp: event.triggered_at,
+  };
 }

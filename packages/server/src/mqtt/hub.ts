@@ -18,6 +18,7 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { alarmRaised } from '../alarms/engine.js';
 import type { Bus } from '../bus.js';
 import { DOMAIN_ERRORS, DomainError, type DomainErrorCode, notFound } from '../errors.js';
 import { connectBroker, safeUrl } from './connect.js';
@@ -333,25 +334,12 @@ export class Hub {
     record.alarms = body.events;
     for (const event of body.events) {
       if (!this.announced.add(`${record.bench}/${event.event_id}`)) continue;
-      const data: EventPayload<'alarm_event'> = {
-        event_id: event.event_id,
-        alarm_id: event.alarm_id,
-        alarm_name: event.alarm_name,
-        severity: event.severity,
-        state: event.state,
-        equipment_id: event.equipment_id,
-        parameter: event.parameter,
-        value: event.value,
-        threshold: event.threshold,
-        message: event.message,
-        timestamp: event.triggered_at,
-      };
       this.bus.publishEvent('bench_alarm', {
         bench: record.bench,
         id: `retained:${event.event_id}`,
         source: 'retained',
         type: 'alarm_event',
-        data,
+        data: alarmRaised(event),
       });
     }
   }
