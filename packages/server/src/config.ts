@@ -119,7 +119,7 @@ export function defaultDataDir(
 }
 
 /** Raw values as they came from one source, each labelled with the name the user wrote. */
-interface RawSetting {
+export interface RawSetting {
   value: unknown;
   name: string;
 }
@@ -402,7 +402,7 @@ function parseAllowedOrigins(setting: RawSetting): string[] {
   });
 }
 
-function parseCount({ value, name }: RawSetting, min: number, max: number): number {
+export function parseCount({ value, name }: RawSetting, min: number, max: number): number {
   const text = String(value).trim();
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(count) || count < min || count > max) {
@@ -426,7 +426,7 @@ function parseNonEmpty({ value, name }: RawSetting): string {
   return value;
 }
 
-function parseBoolean({ value, name }: RawSetting): boolean {
+export function parseBoolean({ value, name }: RawSetting): boolean {
   if (typeof value === 'boolean') return value;
   const text = String(value).trim().toLowerCase();
   if (['1', 'true', 'on', 'yes'].includes(text)) return true;

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { ConfigError } from '../config.js';
+import { ConfigError, parseBoolean, parseCount, type RawSetting } from '../config.js';
 
 export interface MqttSettings {
   /** mqtt://, mqtts://, ws:// or wss:// broker URL (credentials in the URL are accepted too). */
@@ -39,14 +39,8 @@ export const MQTT_DEFAULTS = {
   rejectUnauthorized: true,
 } as const;
 
-/** One raw value and the name the user wrote it under (for the error message). */
-export interface RawValue {
-  value: unknown;
-  name: string;
-}
-
 /** Raw MQTT settings, by key, from each source. */
-export type RawMqtt = Partial<Record<keyof typeof FILE_KEYS, RawValue>>;
+export type RawMqtt = Partial<Record<keyof typeof FILE_KEYS, RawSetting>>;
 
 /** Keys of the config file's `mqtt` object. */
 export const FILE_KEYS = {
@@ -136,13 +130,13 @@ export function parseMqttSettings(raw: RawMqtt): MqttSettings | null {
     bench,
     root,
     rejectUnauthorized: raw.reject_unauthorized
-      ? parseFlag(raw.reject_unauthorized)
+      ? parseBoolean(raw.reject_unauthorized)
       : MQTT_DEFAULTS.rejectUnauthorized,
-    keepaliveS: raw.keepalive_s ? parseWhole(raw.keepalive_s, 1, 3600) : MQTT_DEFAULTS.keepaliveS,
+    keepaliveS: raw.keepalive_s ? parseCount(raw.keepalive_s, 1, 3600) : MQTT_DEFAULTS.keepaliveS,
     readingsIntervalMs: raw.readings_interval_ms
-      ? parseWhole(raw.readings_interval_ms, 50, 3_600_000)
+      ? parseCount(raw.readings_interval_ms, 50, 3_600_000)
       : MQTT_DEFAULTS.readingsIntervalMs,
-    bufferMax: raw.buffer_max ? parseWhole(raw.buffer_max, 1, 10_000_000) : MQTT_DEFAULTS.bufferMax,
+    bufferMax: raw.buffer_max ? parseCount(raw.buffer_max, 1, 10_000_000) : MQTT_DEFAULTS.bufferMax,
   };
   for (const key of ['username', 'password', 'token'] as const) {
     const v = raw[key];
@@ -161,7 +155,7 @@ export function parseMqttSettings(raw: RawMqtt): MqttSettings | null {
   return settings;
 }
 
-function parseUrl({ value, name }: RawValue): string {
+function parseUrl({ value, name }: RawSetting): string {
   let url: URL | null = null;
   try {
     url = new URL(String(value));
@@ -177,7 +171,7 @@ function parseUrl({ value, name }: RawValue): string {
   return url.toString();
 }
 
-function parseName({ value, name }: RawValue, pattern: RegExp, what: string): string {
+function parseName({ value, name }: RawSetting, pattern: RegExp, what: string): string {
   const text = String(value).trim();
   if (!pattern.test(text)) {
     throw new ConfigError(
@@ -188,13 +182,13 @@ function parseName({ value, name }: RawValue, pattern: RegExp, what: string): st
   return text;
 }
 
-function parseText({ value, name }: RawValue): string {
+function parseText({ value, name }: RawSetting): string {
   if (typeof value !== 'string' || value === '') throw new ConfigError(name, 'must be a non-empty string');
   return value;
 }
 
 /** A PEM file path; read at start-up so a missing file stops the server with its name. */
-function parsePemFile(setting: RawValue): string {
+function parsePemFile(setting: RawSetting): string {
   const file = parseText(setting);
   try {
     readFileSync(file);
@@ -205,21 +199,4 @@ function parsePemFile(setting: RawValue): string {
     );
   }
   return file;
-}
-
-function parseWhole({ value, name }: RawValue, min: number, max: number): number {
-  const text = String(value).trim();
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `"${String(value)}" is not a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
-
-function parseFlag({ value, name }: RawValue): boolean {
-  if (typeof value === 'boolean') return value;
-  const text = String(value).trim().toLowerCase();
-  if (['1', 'true', 'on', 'yes'].includes(text)) return true;
-  if (['0', 'false', 'off', 'no'].includes(text)) return false;
-  throw new ConfigError(name, `"${String(value)}" is not on/off`);
 }
