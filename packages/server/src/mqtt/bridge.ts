@@ -76,10 +76,6 @@ export class MqttBridge {
     this.outbox = new Outbox(dataDir, settings.bufferMax);
   }
 
-  get bench(): string {
-    return this.settings.bench;
-  }
-
   status(): BridgeStatus {
     return {
       connected: this.client?.connected ?? false,
@@ -132,7 +128,7 @@ export class MqttBridge {
     for (const item of this.services.equipment.list()) this.claimReadings(item.info.id);
   }
 
-  /** Says `offline` (stopped), sends what the outbox still holds if it can, and disconnects. */
+  /** Says `offline` (stopped) and disconnects; what the outbox still holds stays there for the next start. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

@@ -95,10 +95,6 @@ export class Hub {
     this.replies = replyTopic(settings.root, this.hubId);
   }
 
-  get connected(): boolean {
-    return this.client?.connected ?? false;
-  }
-
   start(): void {
     const client = connectBroker(this.settings, 'lablink-hub');
     this.client = client;

@@ -16,8 +16,9 @@ export interface OutboxItem {
 
 export class Outbox {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement<[string, string]>;
-  private readonly countStmt: Database.Statement<[], number>;
+  private readonly statements: ReturnType<typeof prepare>;
+  /** Messages queued: counted once at open, then kept here (a COUNT(*) per event grows with the queue). */
+  private count: number;
 
   constructor(
     dataDir: string,
@@ -30,45 +31,57 @@ export class Outbox {
       CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO outbox_meta (key, value) VALUES ('dropped', 0);
     `);
-    this.insert = this.db.prepare('INSERT INTO outbox (topic, payload) VALUES (?, ?)');
-    this.countStmt = this.db.prepare<[], number>('SELECT COUNT(*) FROM outbox').pluck();
+    this.statements = prepare(this.db);
+    this.count = this.db.prepare('SELECT COUNT(*) FROM outbox').pluck().get() as number;
   }
 
   /** Queues a message; drops the oldest ones beyond the bound. */
   push(topic: string, payload: string): void {
     this.db.transaction(() => {
-      this.insert.run(topic, payload);
-      const excess = this.size - this.max;
+      this.statements.insert.run(topic, payload);
+      this.count += 1;
+      const excess = this.count - this.max;
       if (excess > 0) {
-        this.db
-          .prepare('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)')
-          .run(excess);
-        this.db.prepare("UPDATE outbox_meta SET value = value + ? WHERE key = 'dropped'").run(excess);
+        this.statements.dropOldest.run(excess);
+        this.statements.countDropped.run(excess);
+        this.count -= excess;
       }
     })();
   }
 
   /** The oldest `limit` messages, oldest first. */
   peek(limit: number): OutboxItem[] {
-    return this.db
-      .prepare('SELECT id, topic, payload FROM outbox ORDER BY id LIMIT ?')
-      .all(limit) as OutboxItem[];
+    return this.statements.oldest.all(limit) as OutboxItem[];
   }
 
   remove(id: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+    this.count -= this.statements.remove.run(id).changes;
   }
 
   get size(): number {
-    return this.countStmt.get() as number;
+    return this.count;
   }
 
   /** Messages dropped because the outbox was full, since the data directory was created. */
   get dropped(): number {
-    return this.db.prepare("SELECT value FROM outbox_meta WHERE key = 'dropped'").pluck().get() as number;
+    return this.statements.dropped.get() as number;
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+/** The outbox's statements, prepared once. */
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare<[string, string]>('INSERT INTO outbox (topic, payload) VALUES (?, ?)'),
+    oldest: db.prepare<[number]>('SELECT id, topic, payload FROM outbox ORDER BY id LIMIT ?'),
+    remove: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
+    dropOldest: db.prepare<[number]>(
+      'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)',
+    ),
+    countDropped: db.prepare<[number]>("UPDATE outbox_meta SET value = value + ? WHERE key = 'dropped'"),
+    dropped: db.prepare("SELECT value FROM outbox_meta WHERE key = 'dropped'").pluck(),
+  };
 }
