@@ -341,9 +341,17 @@ export class Hub {
   }
 }
 
-const ALARM_LIST = Compile(Type.Object({ events: Type.Array(AlarmEvent) }));
-const JOB_LIST = Compile(Type.Object({ jobs: Type.Array(ScheduledJob) }));
-const ENVELOPE = Compile(Type.Object({ id: Type.String(), type: Type.String(), data: Type.Unknown() }));
+let compiled: ReturnType<typeof compileChecks> | undefined;
+/** The checks of the lists and envelopes, compiled on a hub's first message rather than at every server's start. */
+const checks = () => {
+  compiled ??= compileChecks();
+  return compiled;
+};
+const compileChecks = () => ({
+  alarms: Compile(Type.Object({ events: Type.Array(AlarmEvent) })),
+  jobs: Compile(Type.Object({ jobs: Type.Array(ScheduledJob) })),
+  envelope: Compile(Type.Object({ id: Type.String(), type: Type.String(), data: Type.Unknown() })),
+});
 
 /** What is wrong with a bench message, against the shape the hub relies on; empty when nothing is. */
 function benchMessageProblems(bench: string, path: string, rest: string[], body: unknown): string[] {
@@ -360,12 +368,12 @@ function benchMessageProblems(bench: string, path: string, rest: string[], body:
     case 'equipment':
       return validateEventPayload('bench_equipment', { bench, equipment: field('equipment') });
     case 'alarms/active':
-      return ALARM_LIST.Check(body) ? [] : ['not a list of alarm events'];
+      return checks().alarms.Check(body) ? [] : ['not a list of alarm events'];
     case 'jobs':
-      return JOB_LIST.Check(body) ? [] : ['not a list of jobs'];
+      return checks().jobs.Check(body) ? [] : ['not a list of jobs'];
     case 'alarms/events':
     case 'jobs/events': {
-      if (!ENVELOPE.Check(body)) return ['not an event envelope {id, type, data}'];
+      if (!checks().envelope.Check(body)) return ['not an event envelope {id, type, data}'];
       const envelope = body as EventEnvelope;
       return validateEventPayload(envelope.type, envelope.data);
     }
